@@ -1,0 +1,155 @@
+// Data shapes that leave the engine: written to results.jsonl by the CLI, stored in the case
+// database, sent over IPC to the renderer and printed in reports. Plain JSON only (no Buffers,
+// no Dates) so every consumer sees exactly the same thing.
+
+/** Formats the engine recognises from content (magic bytes), never from the file name. */
+export type ImageFormat = 'jpeg' | 'png' | 'webp' | 'tiff' | 'bmp' | 'gif' | 'heif' | 'avif';
+
+/** What ingest learns about one evidence file without changing it. */
+export interface EvidenceMetadata {
+  /** Absolute path as given (after resolving relative paths). */
+  path: string;
+  fileName: string;
+  /** SHA-256 (hex) of the original bytes on disk. */
+  sha256: string;
+  sizeBytes: number;
+  format: ImageFormat;
+  /** True when the file name's extension disagrees with the detected format. */
+  extensionMismatch: boolean;
+  width: number;
+  height: number;
+  /** Width/height after applying EXIF orientation (what a viewer shows). */
+  displayWidth: number;
+  displayHeight: number;
+  /** EXIF orientation tag 1..8, 1 when absent. */
+  orientation: number;
+  /** libvips interpretation: srgb, b-w, cmyk, rgb16, grey16, ... */
+  colourSpace: string;
+  channels: number;
+  /** Bits per sample: 8, 16, 32 (float). */
+  bitDepth: number;
+  hasAlpha: boolean;
+  /** Frames in the file (GIF/WebP/TIFF pages); analysis uses the first. */
+  frames: number;
+  hasIccProfile: boolean;
+  iccDescription?: string;
+  hasExif: boolean;
+  hasXmp: boolean;
+  hasEmbeddedThumbnail: boolean;
+  /** A few EXIF fields an examiner looks at first. */
+  exif: ExifSummary;
+  /** Estimated JPEG quality (1..100) from the quantization tables, JPEG only. */
+  jpegQuality?: JpegQualityEstimate;
+  /** Human-readable findings: missing EXIF, editing software tag, first frame only, ... */
+  warnings: string[];
+}
+
+export interface ExifSummary {
+  make?: string;
+  model?: string;
+  software?: string;
+  dateTimeOriginal?: string;
+  modifyDate?: string;
+  lensModel?: string;
+  gps?: { latitude: number; longitude: number };
+  /** XMP CreatorTool or similar, often names the editor that last saved the file. */
+  creatorTool?: string;
+}
+
+export interface JpegQualityEstimate {
+  /** IJG-scale quality 1..100 that best explains the luminance table. */
+  quality: number;
+  /** True when the tables are exactly the scaled IJG standard tables (libjpeg-family encoder). */
+  standardTables: boolean;
+  /** Number of quantization tables found. */
+  tables: number;
+}
+
+export interface ElaParameters {
+  /** JPEG quality used for the re-compression, 1..100. */
+  quality: number;
+  /** Multiplier applied to the absolute difference before colouring. */
+  scale: number;
+  /** Per-pixel level (0..255 after scaling is NOT applied) above which a pixel counts as "high". */
+  threshold: number;
+  /** Longest side of the preview PNG. */
+  previewMaxSide: number;
+}
+
+export interface ElaStats {
+  /** Mean absolute error over all pixels and channels, in 0..255 units (unscaled). */
+  mean: number;
+  /** 99th percentile of the per-pixel max-channel error (unscaled). */
+  p99: number;
+  max: number;
+  /** Share (0..1) of pixels whose max-channel error exceeds the threshold. */
+  highShare: number;
+  /** Bounding box of the most anomalous region (block grid), in image pixels. */
+  topRegion: { x: number; y: number; width: number; height: number; meanError: number } | null;
+}
+
+export interface ElaResult {
+  parameters: ElaParameters;
+  stats: ElaStats;
+  /** Full-resolution heatmap PNG. */
+  heatmapPath?: string;
+  /** Capped-size preview PNG. */
+  previewPath?: string;
+}
+
+export type ExecutionProviderName = 'webgpu' | 'dml' | 'coreml' | 'cuda' | 'cpu';
+
+export interface ModelScore {
+  modelId: string;
+  modelVersion: string;
+  /** SHA-256 of the ONNX file that produced the score. */
+  modelSha256: string;
+  task: 'generated' | 'manipulated';
+  /** Probability-like score in 0..1 that the image is fake (generated or manipulated). */
+  score: number;
+  /** Per-crop scores before aggregation. */
+  cropScores: number[];
+  threshold: number;
+  /** score >= threshold */
+  flagged: boolean;
+  /** Execution provider that actually ran the session. */
+  provider: ExecutionProviderName;
+  /** True for models that are test fixtures, not detectors: scores mean nothing forensically. */
+  fixture: boolean;
+}
+
+export interface FileError {
+  /** Machine-readable reason. */
+  code:
+    | 'EMPTY_FILE'
+    | 'NOT_AN_IMAGE'
+    | 'UNSUPPORTED_FORMAT'
+    | 'TRUNCATED'
+    | 'CORRUPT'
+    | 'TOO_MANY_PIXELS'
+    | 'TOO_LARGE'
+    | 'UNREADABLE'
+    | 'NOT_A_FILE'
+    | 'MODEL_FAILED'
+    | 'CANCELLED'
+    | 'INTERNAL';
+  /** Sentence a user can act on. */
+  message: string;
+}
+
+/** One line of results.jsonl: everything the analysis learned about one file. */
+export interface AnalysisRecord {
+  path: string;
+  status: 'ok' | 'error';
+  /** Present whenever the file could be read, even if decoding failed later. */
+  sha256?: string;
+  metadata?: EvidenceMetadata;
+  ela?: ElaResult;
+  scores?: ModelScore[];
+  error?: FileError;
+  /** Non-fatal problems: a model failed while others succeeded, etc. */
+  warnings?: string[];
+  /** ISO-8601 time the record was produced. */
+  analysedAt: string;
+  elapsedMs: number;
+}

@@ -1,0 +1,122 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { ExecutionProviderName } from '../../contract/evidence';
+import { DEFAULT_ELA_PARAMETERS } from '../analysis';
+import { DEFAULT_INGEST_OPTIONS } from '../ingest';
+import { analyzeBatch, type BatchSummary } from '../pipeline/analyzeBatch';
+import { openDetectors } from '../pipeline/detectors';
+import { ResultsFile } from '../pipeline/resultsFile';
+import { formatDuration, formatTable, ProgressLine } from './terminal';
+import { parseCommandArgs, positiveInt, UsageError } from './usage';
+
+const PROVIDERS = ['auto', 'webgpu', 'dml', 'coreml', 'cuda', 'cpu'];
+
+const help = `provenance analyze <file|folder>... --out results.jsonl [options]
+
+Hashes, describes, runs Error Level Analysis and every detector on each image, writing one
+JSON line per file. Re-running with the same --out resumes: finished files are skipped.
+Evidence files are only ever read.
+
+Options:
+  --out FILE            results file (JSON Lines), required
+  --models ID,ID        models to run (default: every valid model; see "provenance models")
+  --ep PROVIDER         auto (default: webgpu, then dml/coreml, then cpu) or one of
+                        webgpu, dml, coreml, cuda, cpu (required: fails if unavailable)
+  --heatmaps DIR        where ELA heatmap PNGs go (default: <out>.heatmaps/)
+  --ela-quality Q       JPEG quality of the ELA re-compression, 1-100 (default ${DEFAULT_ELA_PARAMETERS.quality})
+  --no-ela              skip ELA
+  --concurrency N       files decoded in parallel (default: up to 4)
+  --batch N             images per inference batch (default 16)
+  --max-pixels N        refuse images above N pixels (default ${DEFAULT_INGEST_OPTIONS.maxPixels})
+  --threads N           CPU threads per model session
+  --fresh               overwrite --out instead of resuming
+  --quiet               no progress line`;
+
+async function run(args: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(args, {
+    out: { type: 'string' },
+    models: { type: 'string' },
+    ep: { type: 'string' },
+    heatmaps: { type: 'string' },
+    'ela-quality': { type: 'string' },
+    'no-ela': { type: 'boolean' },
+    concurrency: { type: 'string' },
+    batch: { type: 'string' },
+    'max-pixels': { type: 'string' },
+    threads: { type: 'string' },
+    fresh: { type: 'boolean' },
+    quiet: { type: 'boolean' },
+  });
+  if (positionals.length === 0) throw new UsageError('Give at least one file or folder to analyse.');
+  if (!values.out) throw new UsageError('--out is required (the JSON Lines results file).');
+  const ep = values.ep ?? process.env.PROVENANCE_EP ?? 'auto';
+  if (!PROVIDERS.includes(ep)) throw new UsageError(`--ep must be one of ${PROVIDERS.join(', ')}, got "${ep}"`);
+  const elaQuality = positiveInt(values['ela-quality'], 'ela-quality', DEFAULT_ELA_PARAMETERS.quality);
+  if (elaQuality > 100) throw new UsageError('--ela-quality must be between 1 and 100');
+
+  const outPath = resolve(values.out);
+  mkdirSync(dirname(outPath), { recursive: true });
+  const heatmapDir = values['no-ela'] ? undefined : resolve(values.heatmaps ?? `${outPath}.heatmaps`);
+  if (heatmapDir) mkdirSync(heatmapDir, { recursive: true });
+
+  const { detectors, skipped } = await openDetectors({
+    ids: values.models?.split(',').map((s) => s.trim()).filter(Boolean),
+    provider: ep as ExecutionProviderName | 'auto',
+    threads: values.threads ? positiveInt(values.threads, 'threads', 1) : undefined,
+  });
+  for (const m of skipped) console.error(`warning: model ${m.manifest?.id ?? m.modelPath} skipped: ${m.problem}`);
+  for (const d of detectors) {
+    const fellBack = d.attempts.filter((a) => a.error).map((a) => `${a.provider}: ${a.error}`);
+    console.error(`model ${d.model.manifest.id} ${d.model.manifest.version} on ${d.provider}${fellBack.length ? ` (fell back from ${fellBack.join('; ')})` : ''}`);
+    if (d.model.manifest.fixture) console.error(`  ! ${d.model.manifest.id} is a TEST FIXTURE, not a trained detector: its scores carry no forensic meaning.`);
+  }
+
+  const results = new ResultsFile(outPath, { resume: !values.fresh });
+  if (results.finished.size > 0) console.error(`resuming: ${results.finished.size} files already in ${values.out}`);
+  const bar = values.quiet ? undefined : new ProgressLine();
+  const controller = new AbortController();
+  const onSignal = () => {
+    console.error('\ninterrupted: finishing files in flight, then stopping (run again to resume)');
+    controller.abort();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  let summary: BatchSummary;
+  try {
+    summary = await analyzeBatch(positionals.map((p) => resolve(p)), {
+      detectors,
+      ingest: { ...DEFAULT_INGEST_OPTIONS, maxPixels: values['max-pixels'] ? positiveInt(values['max-pixels'], 'max-pixels', 1) : DEFAULT_INGEST_OPTIONS.maxPixels },
+      ela: values['no-ela'] ? null : { ...DEFAULT_ELA_PARAMETERS, quality: elaQuality },
+      heatmapDir,
+      concurrency: values.concurrency ? positiveInt(values.concurrency, 'concurrency', 1) : undefined,
+      batchSize: positiveInt(values.batch, 'batch', 16),
+      signal: controller.signal,
+      alreadyDone: (p) => results.finished.has(p),
+      onRecord: (r) => results.append(r),
+      onProgress: (p) => bar?.update(p),
+    });
+  } finally {
+    bar?.end();
+    results.close();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await Promise.all(detectors.map((d) => d.close()));
+  }
+  console.log(formatSummary(summary, outPath));
+  return summary.cancelled ? 130 : 0;
+}
+
+export function formatSummary(s: BatchSummary, outPath: string): string {
+  const lines = [
+    `${s.total} files: ${s.ok} analysed, ${s.failed} failed, ${s.skipped} skipped (already done)${s.cancelled ? ', CANCELLED before the end' : ''}`,
+    `${formatDuration(s.elapsedSeconds)} elapsed, ${s.filesPerSecond.toFixed(1)} files/s; results in ${outPath}`,
+  ];
+  const errors = Object.entries(s.errors);
+  if (errors.length) lines.push('', formatTable(['error', 'files'], errors.map(([code, n]) => [code, n ?? 0])));
+  if (s.models.length) {
+    lines.push('', formatTable(['model', 'provider', 'scored', 'flagged', 'note'], s.models.map((m) => [m.modelId, m.provider, m.scored, m.flagged, m.fixture ? 'TEST FIXTURE' : ''])));
+  }
+  return lines.join('\n');
+}
+
+export const analyzeCommand = { run, help };

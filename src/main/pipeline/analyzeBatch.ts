@@ -1,0 +1,178 @@
+import { availableParallelism } from 'node:os';
+import type { AnalysisRecord, FileError, ModelScore } from '../../contract/evidence';
+import { toFileError } from '../errors';
+import { walkEvidence } from '../ingest';
+import type { Detector } from '../inference';
+import { BoundedQueue } from '../jobs/queue';
+import { ProgressTracker, type JobProgress } from '../jobs/progress';
+import { PrepareFailure, prepareFile, type PrepareOptions, type PreparedFile } from './prepare';
+
+export interface AnalyzeBatchOptions extends PrepareOptions {
+  /** Detectors already opened; each scores every decoded image. */
+  detectors: Detector[];
+  /** Files prepared (read, hashed, decoded, ELA) at the same time. */
+  concurrency?: number;
+  /** Images per inference call (crops of several images share a batch). */
+  batchSize?: number;
+  signal?: AbortSignal;
+  /** Paths finished by an earlier run (resume); they are counted as skipped. */
+  alreadyDone?: (path: string) => boolean;
+  /** Called once per file, in completion order, never concurrently. */
+  onRecord: (record: AnalysisRecord) => void | Promise<void>;
+  onProgress?: (progress: JobProgress) => void;
+}
+
+export interface BatchSummary {
+  total: number;
+  ok: number;
+  failed: number;
+  skipped: number;
+  cancelled: boolean;
+  /** Failures by FileError code. */
+  errors: Partial<Record<FileError['code'], number>>;
+  /** Per model: how many files it flagged, and the provider that ran it. */
+  models: { modelId: string; provider: string; scored: number; flagged: number; fixture: boolean }[];
+  elapsedSeconds: number;
+  filesPerSecond: number;
+}
+
+/**
+ * The analyse pipeline for a batch of paths: walk → (N parallel) ingest/decode/ELA → one
+ * inference stage that batches images across files → one record per file. CPU work on the
+ * next files overlaps with inference on the current batch; a bounded queue keeps memory flat.
+ * A file that fails gets an error record and the batch goes on; cancellation stops taking
+ * new files, lets files in flight finish, and keeps every record already delivered.
+ */
+export async function analyzeBatch(paths: string[], opts: AnalyzeBatchOptions): Promise<BatchSummary> {
+  const concurrency = Math.max(1, opts.concurrency ?? Math.min(4, availableParallelism()));
+  const batchSize = Math.max(1, opts.batchSize ?? 16);
+  const progress = new ProgressTracker();
+  const started = performance.now();
+  const summary: BatchSummary = { total: 0, ok: 0, failed: 0, skipped: 0, cancelled: false, errors: {}, models: [], elapsedSeconds: 0, filesPerSecond: 0 };
+  const modelStats = new Map(opts.detectors.map((d) => [d.model.manifest.id, { modelId: d.model.manifest.id, provider: d.provider as string, scored: 0, flagged: 0, fixture: d.model.manifest.fixture }]));
+
+  // Records go out one at a time in completion order, whatever stage produced them.
+  let emitChain: Promise<void> = Promise.resolve();
+  const emit = (record: AnalysisRecord): Promise<void> => {
+    if (record.status === 'ok') summary.ok += 1;
+    else {
+      summary.failed += 1;
+      const code = record.error!.code;
+      summary.errors[code] = (summary.errors[code] ?? 0) + 1;
+    }
+    for (const s of record.scores ?? []) {
+      const m = modelStats.get(s.modelId);
+      if (m) {
+        m.scored += 1;
+        if (s.flagged) m.flagged += 1;
+      }
+    }
+    progress.finish(record.path, record.status === 'ok');
+    emitChain = emitChain.then(() => opts.onRecord(record)).then(() => opts.onProgress?.(progress.snapshot()));
+    return emitChain;
+  };
+
+  // Discover everything first: the total makes the ETA meaningful, and walking is cheap.
+  const work: string[] = [];
+  for await (const entry of walkEvidence(paths)) {
+    if (opts.signal?.aborted) break;
+    if ('error' in entry && entry.error) {
+      summary.total += 1;
+      await emit(errorRecord(entry.path, entry.error, performance.now()));
+    } else if (opts.alreadyDone?.(entry.path)) {
+      summary.total += 1;
+      summary.skipped += 1;
+      progress.skip();
+    } else {
+      summary.total += 1;
+      work.push(entry.path);
+    }
+  }
+  progress.setTotal(summary.total);
+  opts.onProgress?.(progress.snapshot());
+
+  const prepared = new BoundedQueue<PreparedFile>(batchSize * 2);
+  let next = 0;
+  const producer = async (): Promise<void> => {
+    while (next < work.length && !opts.signal?.aborted) {
+      const path = work[next++];
+      const t0 = performance.now();
+      try {
+        await prepared.put(await prepareFile(path, opts));
+      } catch (err) {
+        const failure = err instanceof PrepareFailure ? err : undefined;
+        await emit(errorRecord(path, toFileError(failure ? failure.cause : err), t0, failure?.metadata));
+      }
+    }
+  };
+  const producers = Promise.all(Array.from({ length: concurrency }, producer)).finally(() => prepared.close());
+
+  const consumer = async (): Promise<void> => {
+    for (;;) {
+      const first = await prepared.take();
+      if (first.done) return;
+      const batch = [first.value, ...prepared.drain(batchSize - 1)];
+      const scores = await scoreWithAllDetectors(opts.detectors, batch);
+      for (let i = 0; i < batch.length; i++) {
+        const item = batch[i];
+        await emit({
+          path: item.path,
+          status: 'ok',
+          sha256: item.metadata.sha256,
+          metadata: item.metadata,
+          ela: item.ela,
+          scores: scores.perImage[i],
+          warnings: scores.warnings[i].length ? scores.warnings[i] : undefined,
+          analysedAt: new Date().toISOString(),
+          elapsedMs: Math.round(performance.now() - item.startedAt),
+        });
+      }
+    }
+  };
+
+  await Promise.all([producers, consumer()]);
+  await emitChain;
+  summary.cancelled = Boolean(opts.signal?.aborted) && summary.ok + summary.failed + summary.skipped < summary.total;
+  summary.models = [...modelStats.values()];
+  summary.elapsedSeconds = (performance.now() - started) / 1000;
+  summary.filesPerSecond = summary.elapsedSeconds > 0 ? (summary.ok + summary.failed) / summary.elapsedSeconds : 0;
+  return summary;
+}
+
+function errorRecord(path: string, error: FileError, startedAt: number, metadata?: PreparedFile['metadata']): AnalysisRecord {
+  return {
+    path,
+    status: 'error',
+    sha256: metadata?.sha256,
+    metadata,
+    error,
+    analysedAt: new Date().toISOString(),
+    elapsedMs: Math.round(performance.now() - startedAt),
+  };
+}
+
+/**
+ * Every detector scores the whole batch. If a batched run fails, the images are retried one by
+ * one so a single pathological image costs only its own score; failures become warnings on
+ * the affected records rather than failing the file (ELA and metadata are still valid).
+ */
+async function scoreWithAllDetectors(detectors: Detector[], batch: PreparedFile[]) {
+  const perImage: ModelScore[][] = batch.map(() => []);
+  const warnings: string[][] = batch.map(() => []);
+  for (const detector of detectors) {
+    const id = detector.model.manifest.id;
+    try {
+      const scores = await detector.score(batch.map((b) => b.image));
+      scores.forEach((s, i) => perImage[i].push(s));
+    } catch {
+      for (let i = 0; i < batch.length; i++) {
+        try {
+          perImage[i].push((await detector.score([batch[i].image]))[0]);
+        } catch (err) {
+          warnings[i].push(`Model ${id} could not score this image: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      }
+    }
+  }
+  return { perImage, warnings };
+}
