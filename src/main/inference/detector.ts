@@ -1,0 +1,209 @@
+// One loaded model, ready to score decoded images: preprocessing per the manifest, crops of
+// many images stacked into batches, scores split back per image and aggregated.
+import { Tensor, type InferenceSession } from 'onnxruntime-node';
+import type { ExecutionProviderName, ModelScore } from '../../contract/evidence';
+import { EvidenceError } from '../errors';
+import type { DecodedImage } from '../ingest/decoded';
+import type { ModelManifest } from './manifest';
+import { preprocess } from './preprocess';
+import { providerOrder, resolveProviderRequest, type ProviderRequest } from './providers';
+import type { RegisteredModel } from './registry';
+import { createSession, type ProviderAttempt } from './session';
+
+export const DEFAULT_MAX_BATCH = 16;
+
+export interface DetectorOptions {
+  /** Execution provider; default: PROVENANCE_EP, else 'auto'. */
+  provider?: ProviderRequest;
+  /** Fail instead of falling back when a named provider cannot run the model.
+   *  Default: true for a named provider, irrelevant for 'auto'. */
+  strict?: boolean;
+  /** onnxruntime intra-op threads (CPU); its own default when absent. */
+  threads?: number;
+  /** Most crops per session run. Default 16. */
+  maxBatch?: number;
+}
+
+const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
+
+/** A crop waiting for a batch, remembering which image it came from. */
+interface PendingCrop {
+  image: number;
+  tensor: Float32Array;
+}
+
+export class Detector {
+  /** The registry entry this detector was opened from. */
+  readonly model: RegisteredModel & { status: 'ok' };
+  readonly manifest: ModelManifest;
+  readonly provider: ExecutionProviderName;
+  /** Every provider tried, in order, with the reason each failed one was skipped. */
+  readonly attempts: ProviderAttempt[];
+  readonly maxBatch: number;
+  private readonly session: InferenceSession;
+  /** A model whose batch dimension is fixed (exported with batch 1, say) gets exactly that many inputs per run. */
+  private readonly fixedBatch?: number;
+  /** onnxruntime sessions must not run concurrently from JS; runs are chained here. */
+  private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
+
+  private constructor(model: RegisteredModel & { status: 'ok' }, opened: Awaited<ReturnType<typeof createSession>>, maxBatch: number, fixedBatch?: number) {
+    this.model = model;
+    this.manifest = model.manifest;
+    this.session = opened.session;
+    this.provider = opened.provider;
+    this.attempts = opened.attempts;
+    this.fixedBatch = fixedBatch;
+    this.maxBatch = fixedBatch ?? maxBatch;
+  }
+
+  static async open(model: RegisteredModel, options: DetectorOptions = {}): Promise<Detector> {
+    if (model.status !== 'ok') throw new Error(`Model ${model.id} is not usable: ${model.problem}`);
+    const maxBatch = options.maxBatch ?? DEFAULT_MAX_BATCH;
+    if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new Error(`maxBatch must be a whole number >= 1, got ${maxBatch}`);
+    const requested = resolveProviderRequest(options.provider);
+    const order = providerOrder(requested, { strict: options.strict });
+    const opened = await createSession(model.modelPath, order, { intraOpNumThreads: options.threads });
+    try {
+      const fixedBatch = checkSessionMatchesManifest(opened.session, model.manifest);
+      return new Detector(model, opened, maxBatch, fixedBatch);
+    } catch (err) {
+      await opened.session.release();
+      throw err;
+    }
+  }
+
+  /** Scores each image (same order as given); fixture models are marked `fixture: true`. */
+  async score(images: DecodedImage[]): Promise<ModelScore[]> {
+    const m = this.manifest;
+    const perImage = await this.runAll(images, m.outputs.score);
+    return perImage.map((crops) => {
+      const cropScores = crops.map((values) => {
+        if (values.length !== 1) throw this.failure(`score output "${m.outputs.score}" has ${values.length} values per input, expected 1`);
+        const raw = values[0];
+        if (!Number.isFinite(raw)) throw this.failure(`the model produced a non-finite score (${raw})`);
+        return m.scoreMeaning === 'logit_fake' ? sigmoid(raw) : raw;
+      });
+      const score = m.preprocessing.aggregate === 'max' ? Math.max(...cropScores) : cropScores.reduce((a, b) => a + b, 0) / cropScores.length;
+      return {
+        modelId: m.id,
+        modelVersion: m.version,
+        modelSha256: m.sha256,
+        task: m.task,
+        score,
+        cropScores,
+        threshold: m.defaultThreshold,
+        flagged: score >= m.defaultThreshold,
+        provider: this.provider,
+        fixture: m.fixture,
+      };
+    });
+  }
+
+  /** The embedding output per image; several crops are averaged into one vector. */
+  async features(images: DecodedImage[]): Promise<Float32Array[]> {
+    const name = this.manifest.outputs.features;
+    if (!name) throw new Error(`Model ${this.manifest.id} declares no features output`);
+    const perImage = await this.runAll(images, name);
+    return perImage.map((crops) => {
+      const mean = new Float32Array(crops[0].length);
+      for (const c of crops) for (let i = 0; i < mean.length; i++) mean[i] += c[i] / crops.length;
+      return mean;
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.queue.catch(() => undefined);
+    await this.session.release();
+  }
+
+  private failure(reason: string, cause?: unknown): EvidenceError {
+    return new EvidenceError('MODEL_FAILED', `Model ${this.manifest.id} failed: ${reason}`, { cause });
+  }
+
+  /** Preprocesses image by image and runs full batches as they fill, so memory stays at
+   *  about one batch however many images are passed. Returns output rows per image, per crop. */
+  private async runAll(images: DecodedImage[], output: string): Promise<Float32Array[][]> {
+    if (this.closed) throw new Error(`Detector for ${this.manifest.id} is closed`);
+    const results: Float32Array[][] = images.map(() => []);
+    let pending: PendingCrop[] = [];
+    const flush = async (count: number) => {
+      const batch = pending.slice(0, count);
+      pending = pending.slice(count);
+      const rows = await this.runBatch(batch.map((p) => p.tensor), output);
+      batch.forEach((p, i) => results[p.image].push(rows[i]));
+    };
+    for (let i = 0; i < images.length; i++) {
+      let crops: Float32Array[];
+      try {
+        crops = await preprocess(images[i], this.manifest);
+      } catch (err) {
+        if (err instanceof EvidenceError) throw err;
+        throw this.failure(`preprocessing image ${i + 1} of ${images.length}: ${(err as Error).message}`, err);
+      }
+      for (const tensor of crops) pending.push({ image: i, tensor });
+      while (pending.length >= this.maxBatch) await flush(this.maxBatch);
+    }
+    if (pending.length > 0) await flush(pending.length);
+    return results;
+  }
+
+  /** One session run over a stack of crops; returns one output row per crop. */
+  private runBatch(tensors: Float32Array[], output: string): Promise<Float32Array[]> {
+    const { input } = this.manifest;
+    const size = 3 * input.height * input.width;
+    const batch = this.fixedBatch ?? tensors.length;
+    const stacked = new Float32Array(batch * size);
+    tensors.forEach((t, i) => stacked.set(t, i * size));
+    const feeds = { [input.name]: new Tensor('float32', stacked, [batch, 3, input.height, input.width]) };
+
+    const run = this.queue.then(async () => {
+      // close() may have released the session while this batch waited its turn.
+      if (this.closed) throw new Error(`Detector for ${this.manifest.id} is closed`);
+      let result;
+      try {
+        result = await this.session.run(feeds, [output]);
+      } catch (err) {
+        throw this.failure(`inference on ${this.provider}: ${(err as Error).message}`, err);
+      }
+      const data = result[output].data;
+      if (!(data instanceof Float32Array) || data.length % batch !== 0) {
+        throw this.failure(`output "${output}" is not float32 with one row per input (${data.length} values for ${batch} inputs)`);
+      }
+      const width = data.length / batch;
+      return tensors.map((_, i) => data.slice(i * width, (i + 1) * width));
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+}
+
+/**
+ * The ONNX file must have the input and outputs the manifest names, with compatible fixed
+ * dimensions; catching this at open time gives one clear message instead of a failure per
+ * image. Returns the batch size when the model fixes it.
+ */
+function checkSessionMatchesManifest(session: InferenceSession, manifest: ModelManifest): number | undefined {
+  const { input, outputs, id } = manifest;
+  if (!session.inputNames.includes(input.name)) {
+    throw new Error(`Model ${id}: manifest input "${input.name}" is not in the ONNX file (inputs: ${session.inputNames.join(', ')})`);
+  }
+  for (const name of [outputs.score, outputs.features]) {
+    if (name && !session.outputNames.includes(name)) {
+      throw new Error(`Model ${id}: manifest output "${name}" is not in the ONNX file (outputs: ${session.outputNames.join(', ')})`);
+    }
+  }
+  const meta = session.inputMetadata[session.inputNames.indexOf(input.name)];
+  if (!meta?.isTensor) return undefined;
+  const expected = [undefined, 3, input.height, input.width];
+  meta.shape.forEach((dim, axis) => {
+    if (axis > 0 && typeof dim === 'number' && dim !== expected[axis]) {
+      throw new Error(`Model ${id}: ONNX input shape [${meta.shape.join(', ')}] does not match the manifest's [N, 3, ${input.height}, ${input.width}]`);
+    }
+  });
+  if (meta.shape.length !== 4) throw new Error(`Model ${id}: ONNX input has ${meta.shape.length} dimensions, expected 4 (NCHW)`);
+  const batch = meta.shape[0];
+  return typeof batch === 'number' && batch > 0 ? batch : undefined;
+}

@@ -1,0 +1,29 @@
+// Public API of the inference layer: model registry, execution providers, detectors.
+export { Detector, DEFAULT_MAX_BATCH, type DetectorOptions } from './detector';
+export {
+  checkManifest,
+  isSupportedCropCount,
+  type ModelManifest,
+  type ManifestCheck,
+  type ModelTask,
+  type Preprocessing,
+  type PreprocessingMode,
+  type ScoreMeaning,
+  type InputTransform,
+  type Aggregate,
+  type ResizeFit,
+  type ResizeKernel,
+} from './manifest';
+export { loadModelRegistry, defaultModelsDir, MODEL_FILE, MANIFEST_FILE, type RegisteredModel } from './registry';
+export {
+  availableProviders,
+  providerOrder,
+  resolveProviderRequest,
+  isProviderRequest,
+  PROVIDER_NAMES,
+  type ProviderRequest,
+} from './providers';
+export { createSession, SessionOpenError, type OpenedSession, type ProviderAttempt, type SessionOptions } from './session';
+export { preprocess, cropWindows, paddedCanvas, type CropWindow } from './preprocess';
+export { encodeModel, GraphBuilder, DataType, IR_VERSION, OPSET_VERSION, PRODUCER_NAME } from './onnxWriter';
+export type { OnnxModel, OnnxGraph, OnnxNode, OnnxTensor, OnnxValueInfo, AttributeValue, Dim } from './onnxWriter';

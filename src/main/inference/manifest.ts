@@ -1,0 +1,199 @@
+// The manifest.json that sits next to every model.onnx: what the network expects as input,
+// how to turn a decoded image into that input, and what the output means. Validated at
+// load time so a broken model is reported once, by name, instead of failing per file.
+
+export type ModelTask = 'generated' | 'manipulated';
+export type ScoreMeaning = 'probability_fake' | 'logit_fake';
+export type PreprocessingMode = 'center-crop' | 'resize' | 'multi-crop';
+export type ResizeFit = 'fill' | 'cover';
+export type ResizeKernel = 'nearest' | 'linear' | 'cubic' | 'lanczos3';
+export type InputTransform = 'none' | 'ela';
+export type Aggregate = 'mean' | 'max';
+
+export interface Preprocessing {
+  /**
+   * center-crop: one crop of input width×height from the image centre, no resize (Wang et al.
+   *   2020 test protocol); images smaller than the crop are padded with black, as
+   *   torchvision's CenterCrop does.
+   * resize: the whole image resized to width×height (see resizeFit).
+   * multi-crop: several crops without resize (see cropCount), scores aggregated.
+   */
+  mode: PreprocessingMode;
+  /** multi-crop only: 5 = four corners + centre, 10 = those five and their mirror images,
+   *  a square k² (4, 9, 16, ...) = a k×k grid spanning the image. */
+  cropCount?: number;
+  /** How per-crop scores become the image score. */
+  aggregate: Aggregate;
+  /** resize only: 'fill' stretches to the exact size (aspect ratio not kept), 'cover' scales
+   *  the short side to fit and centre-crops the rest. Default 'fill'. */
+  resizeFit?: ResizeFit;
+  /** resize only: interpolation kernel. Default 'linear' (torchvision Resize's bilinear). */
+  resizeKernel?: ResizeKernel;
+  /** 'ela': the network sees the error-level-analysis difference image, not the pixels. */
+  inputTransform: InputTransform;
+  /** ela only: JPEG quality of the re-compression (1..100). */
+  elaQuality?: number;
+  /** ela only: multiplier applied to the absolute difference. */
+  elaScale?: number;
+  /** Applied to pixels scaled to 0..1: (x - mean) / std, per RGB channel. */
+  normalization: { mean: [number, number, number]; std: [number, number, number] };
+}
+
+export interface ModelManifest {
+  /** Equals the model's directory name. */
+  id: string;
+  name: string;
+  version: string;
+  task: ModelTask;
+  /** True for test fixtures: their scores mean nothing forensically. */
+  fixture: boolean;
+  description: string;
+  input: { name: string; width: number; height: number; channels: 3; layout: 'NCHW' };
+  outputs: { score: string; features?: string };
+  scoreMeaning: ScoreMeaning;
+  preprocessing: Preprocessing;
+  /** Score at or above which an image is flagged, in 0..1. */
+  defaultThreshold: number;
+  provenance: { source: string; licence: string; trainedOn?: string; reference?: string };
+  /** SHA-256 (hex) of model.onnx. */
+  sha256: string;
+}
+
+export type ManifestCheck = { ok: true; manifest: ModelManifest } | { ok: false; problems: string[] };
+
+type Obj = Record<string, unknown>;
+
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Collects every problem in one pass so a model author can fix them all at once. */
+class Checker {
+  readonly problems: string[] = [];
+
+  private report(path: string, expected: string, value: unknown): void {
+    const got = value === undefined ? 'it is missing' : `got ${JSON.stringify(value)}`;
+    this.problems.push(`"${path}" must be ${expected}, ${got}`);
+  }
+
+  object(parent: Obj, key: string, path: string): Obj | undefined {
+    const v = parent[key];
+    if (isObj(v)) return v;
+    this.report(path, 'an object', v);
+    return undefined;
+  }
+
+  string(parent: Obj, key: string, path: string, optional = false): void {
+    const v = parent[key];
+    if (optional && v === undefined) return;
+    if (typeof v !== 'string' || v.trim() === '') this.report(path, 'a non-empty string', v);
+  }
+
+  oneOf(parent: Obj, key: string, path: string, allowed: readonly unknown[], optional = false): void {
+    const v = parent[key];
+    if (optional && v === undefined) return;
+    if (!allowed.includes(v)) this.report(path, `one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`, v);
+  }
+
+  number(parent: Obj, key: string, path: string, rule: { min?: number; max?: number; integer?: boolean; positive?: boolean }, optional = false): void {
+    const v = parent[key];
+    if (optional && v === undefined) return;
+    const ok =
+      typeof v === 'number' &&
+      Number.isFinite(v) &&
+      (!rule.integer || Number.isInteger(v)) &&
+      (rule.min === undefined || v >= rule.min) &&
+      (rule.max === undefined || v <= rule.max) &&
+      (!rule.positive || v > 0);
+    if (ok) return;
+    const parts = [rule.integer ? 'an integer' : 'a number'];
+    if (rule.positive) parts.push('> 0');
+    if (rule.min !== undefined && rule.max !== undefined) parts.push(`in ${rule.min}..${rule.max}`);
+    else if (rule.min !== undefined) parts.push(`>= ${rule.min}`);
+    this.report(path, parts.join(' '), v);
+  }
+
+  triple(parent: Obj, key: string, path: string, positive: boolean): void {
+    const v = parent[key];
+    const ok = Array.isArray(v) && v.length === 3 && v.every((x) => typeof x === 'number' && Number.isFinite(x) && (!positive || x > 0));
+    if (!ok) this.report(path, `an array of 3 ${positive ? 'positive ' : ''}numbers (R, G, B)`, v);
+  }
+
+  require(condition: boolean, message: string): void {
+    if (!condition) this.problems.push(message);
+  }
+}
+
+/** Multi-crop layouts the preprocessor knows: FiveCrop, TenCrop, or a k×k grid. */
+export function isSupportedCropCount(n: number): boolean {
+  if (!Number.isInteger(n) || n < 1) return false;
+  if (n === 1 || n === 5 || n === 10) return true;
+  const k = Math.round(Math.sqrt(n));
+  return k * k === n;
+}
+
+/** Validates parsed manifest JSON; every problem names the field and what was wrong. */
+export function checkManifest(json: unknown): ManifestCheck {
+  const c = new Checker();
+  if (!isObj(json)) return { ok: false, problems: ['the manifest must be a JSON object'] };
+
+  c.string(json, 'id', 'id');
+  if (typeof json.id === 'string') c.require(/^[a-z0-9][a-z0-9._-]*$/.test(json.id), `"id" must use only a-z, 0-9, '.', '_' and '-', got ${JSON.stringify(json.id)}`);
+  c.string(json, 'name', 'name');
+  c.string(json, 'version', 'version');
+  c.oneOf(json, 'task', 'task', ['generated', 'manipulated']);
+  c.oneOf(json, 'fixture', 'fixture', [true, false]);
+  c.string(json, 'description', 'description');
+  c.oneOf(json, 'scoreMeaning', 'scoreMeaning', ['probability_fake', 'logit_fake']);
+  c.number(json, 'defaultThreshold', 'defaultThreshold', { min: 0, max: 1 });
+  c.string(json, 'sha256', 'sha256');
+  if (typeof json.sha256 === 'string') c.require(/^[0-9a-f]{64}$/.test(json.sha256), `"sha256" must be 64 lowercase hex digits, got ${JSON.stringify(json.sha256)}`);
+
+  const input = c.object(json, 'input', 'input');
+  if (input) {
+    c.string(input, 'name', 'input.name');
+    c.number(input, 'width', 'input.width', { integer: true, positive: true });
+    c.number(input, 'height', 'input.height', { integer: true, positive: true });
+    c.oneOf(input, 'channels', 'input.channels', [3]);
+    c.oneOf(input, 'layout', 'input.layout', ['NCHW']);
+  }
+
+  const outputs = c.object(json, 'outputs', 'outputs');
+  if (outputs) {
+    c.string(outputs, 'score', 'outputs.score');
+    c.string(outputs, 'features', 'outputs.features', true);
+  }
+
+  const pre = c.object(json, 'preprocessing', 'preprocessing');
+  if (pre) {
+    c.oneOf(pre, 'mode', 'preprocessing.mode', ['center-crop', 'resize', 'multi-crop']);
+    c.oneOf(pre, 'aggregate', 'preprocessing.aggregate', ['mean', 'max']);
+    c.oneOf(pre, 'resizeFit', 'preprocessing.resizeFit', ['fill', 'cover'], true);
+    c.oneOf(pre, 'resizeKernel', 'preprocessing.resizeKernel', ['nearest', 'linear', 'cubic', 'lanczos3'], true);
+    c.oneOf(pre, 'inputTransform', 'preprocessing.inputTransform', ['none', 'ela']);
+    if (pre.mode === 'multi-crop') {
+      c.require(
+        typeof pre.cropCount === 'number' && isSupportedCropCount(pre.cropCount),
+        `"preprocessing.cropCount" must be 1, 5, 10 or a square (4, 9, 16, ...) when mode is "multi-crop", got ${JSON.stringify(pre.cropCount)}`,
+      );
+    }
+    if (pre.inputTransform === 'ela') {
+      c.number(pre, 'elaQuality', 'preprocessing.elaQuality', { integer: true, min: 1, max: 100 });
+      c.number(pre, 'elaScale', 'preprocessing.elaScale', { positive: true });
+    }
+    const norm = c.object(pre, 'normalization', 'preprocessing.normalization');
+    if (norm) {
+      c.triple(norm, 'mean', 'preprocessing.normalization.mean', false);
+      c.triple(norm, 'std', 'preprocessing.normalization.std', true);
+    }
+  }
+
+  const prov = c.object(json, 'provenance', 'provenance');
+  if (prov) {
+    c.string(prov, 'source', 'provenance.source');
+    c.string(prov, 'licence', 'provenance.licence');
+    c.string(prov, 'trainedOn', 'provenance.trainedOn', true);
+    c.string(prov, 'reference', 'provenance.reference', true);
+  }
+
+  if (c.problems.length > 0) return { ok: false, problems: c.problems };
+  return { ok: true, manifest: json as unknown as ModelManifest };
+}

@@ -1,0 +1,74 @@
+// Opens an onnxruntime session on the first execution provider that works. Each provider is
+// tried ALONE (executionProviders: [ep]) rather than as one list, because onnxruntime would
+// otherwise quietly assign nodes to the CPU and we could not say which provider ran.
+import { InferenceSession } from 'onnxruntime-node';
+import type { ExecutionProviderName } from '../../contract/evidence';
+
+export interface ProviderAttempt {
+  provider: ExecutionProviderName;
+  /** Why this provider could not open the model; absent for the one that did. */
+  error?: string;
+}
+
+export interface OpenedSession {
+  session: InferenceSession;
+  provider: ExecutionProviderName;
+  attempts: ProviderAttempt[];
+}
+
+export interface SessionOptions {
+  /** Threads inside one operator (CPU provider); onnxruntime's default when absent. */
+  intraOpNumThreads?: number;
+}
+
+/** No provider in the order could open the model; `attempts` says why for each. */
+export class SessionOpenError extends Error {
+  readonly attempts: ProviderAttempt[];
+  constructor(modelPath: string, attempts: ProviderAttempt[]) {
+    const reasons = attempts.map((a) => `${a.provider}: ${a.error}`).join('; ');
+    super(`Could not open ${modelPath} on ${attempts.map((a) => a.provider).join(' or ')} (${reasons})`);
+    this.name = 'SessionOpenError';
+    this.attempts = attempts;
+  }
+}
+
+/**
+ * The part of an onnxruntime error that says what went wrong: its first line, and for
+ * ORT_ENFORCE failures ("<source file>:<line> <function> <condition> was false. <message>")
+ * only the message.
+ */
+function reason(err: unknown): string {
+  const line = (err instanceof Error ? err.message : String(err)).split('\n')[0].trim();
+  const enforced = / was false\. (.+)$/.exec(line);
+  return (enforced ? enforced[1] : line) || 'unknown error';
+}
+
+export async function createSession(
+  modelPath: string,
+  order: readonly ExecutionProviderName[],
+  options: SessionOptions = {},
+): Promise<OpenedSession> {
+  if (order.length === 0) throw new Error('createSession needs at least one execution provider to try');
+  if (options.intraOpNumThreads !== undefined && !(Number.isInteger(options.intraOpNumThreads) && options.intraOpNumThreads >= 0)) {
+    throw new Error(`intraOpNumThreads must be a whole number >= 0 (0 = onnxruntime default), got ${options.intraOpNumThreads}`);
+  }
+  const attempts: ProviderAttempt[] = [];
+  for (const provider of order) {
+    try {
+      const session = await InferenceSession.create(modelPath, {
+        executionProviders: [provider],
+        // onnxruntime-node rejects an explicit undefined, so the key is only set when given.
+        ...(options.intraOpNumThreads !== undefined ? { intraOpNumThreads: options.intraOpNumThreads } : {}),
+        graphOptimizationLevel: 'all',
+        // Failures are reported through `attempts`; onnxruntime's own warnings would only
+        // repeat them on stderr.
+        logSeverityLevel: 3,
+      });
+      attempts.push({ provider });
+      return { session, provider, attempts };
+    } catch (err) {
+      attempts.push({ provider, error: reason(err) });
+    }
+  }
+  throw new SessionOpenError(modelPath, attempts);
+}

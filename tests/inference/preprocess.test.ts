@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { after, test } from 'node:test';
+import sharp from 'sharp';
+import { elaDifferenceImage } from '../../src/main/analysis/ela';
+import type { DecodedImage } from '../../src/main/ingest/decoded';
+import type { ModelManifest } from '../../src/main/inference/manifest';
+import { cropWindows, paddedCanvas, preprocess } from '../../src/main/inference/preprocess';
+import { testPictures } from './images';
+
+const MODELS_DIR = resolve(import.meta.dirname, '..', '..', 'resources', 'models');
+const texture: ModelManifest = JSON.parse(readFileSync(join(MODELS_DIR, 'fixture-texture-cnn', 'manifest.json'), 'utf8'));
+const ela: ModelManifest = JSON.parse(readFileSync(join(MODELS_DIR, 'fixture-ela-cnn', 'manifest.json'), 'utf8'));
+const pictures = testPictures();
+after(() => pictures.cleanup());
+
+function withPre(base: ModelManifest, pre: Partial<ModelManifest['preprocessing']>): ModelManifest {
+  return { ...base, preprocessing: { ...base.preprocessing, ...pre } };
+}
+
+/** Expected CHW tensor, computed pixel by pixel: crop origin (left, top) in image coordinates, black outside. */
+function expectedCrop(img: DecodedImage, left: number, top: number, size: number, m: ModelManifest, mirror = false): Float32Array {
+  const { mean, std } = m.preprocessing.normalization;
+  const out = new Float32Array(3 * size * size);
+  for (let c = 0; c < 3; c++) {
+    for (let y = 0; y < size; y++) {
+      for (let x = 0; x < size; x++) {
+        const sx = mirror ? left + size - 1 - x : left + x;
+        const sy = top + y;
+        const inside = sx >= 0 && sx < img.width && sy >= 0 && sy < img.height;
+        const v = inside ? img.data[(sy * img.width + sx) * 3 + c] : 0;
+        out[(c * size + y) * size + x] = (v / 255 - mean[c]) / std[c];
+      }
+    }
+  }
+  return out;
+}
+
+test('center-crop takes the 64×64 centre without resizing, offsets rounded like torchvision (half to even)', async () => {
+  // 67 wide: (67-64)/2 = 1.5 → 2; 70 high: (70-64)/2 = 3.
+  const img = await pictures.make('odd', 67, 70, 1, 30, 'png');
+  const [tensor, ...rest] = await preprocess(img, texture);
+  assert.equal(rest.length, 0);
+  assert.deepEqual(tensor, expectedCrop(img, 2, 3, 64, texture));
+  // 65 wide: 0.5 → 0 (Python rounds halves to even).
+  const img65 = await pictures.make('odd65', 65, 64, 2, 30, 'png');
+  assert.deepEqual((await preprocess(img65, texture))[0], expectedCrop(img65, 0, 0, 64, texture));
+});
+
+test('an image smaller than the crop is padded with black, split floor-left like torchvision', async () => {
+  const img = await pictures.make('small', 50, 40, 3, 30, 'jpeg');
+  const canvas = paddedCanvas(50, 40, 64, 64);
+  assert.deepEqual(canvas, { width: 64, height: 64, padLeft: 7, padTop: 12 });
+  const [tensor] = await preprocess(img, texture);
+  assert.deepEqual(tensor, expectedCrop(img, -7, -12, 64, texture));
+  // Padding is black in pixel space, i.e. (0 - mean) / std after normalization.
+  assert.equal(tensor[0], Math.fround((0 - 0.485) / 0.229));
+  // Mixed: wider than the crop but shorter.
+  const wide = await pictures.make('wide', 101, 20, 4, 30, 'png');
+  assert.deepEqual((await preprocess(wide, texture))[0], expectedCrop(wide, 18, -22, 64, texture));
+});
+
+test('resize mode feeds the whole image resized by sharp (fill = stretched)', async () => {
+  const img = await pictures.make('resize', 300, 120, 5, 20, 'jpeg');
+  const m = withPre(texture, { mode: 'resize', resizeFit: 'fill', resizeKernel: 'linear' });
+  const [tensor] = await preprocess(img, m);
+  const { data } = await sharp(img.data, { raw: { width: 300, height: 120, channels: 3 } })
+    .resize(64, 64, { fit: 'fill', kernel: 'linear' })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  assert.deepEqual(tensor, expectedCrop({ data, width: 64, height: 64, channels: 3 }, 0, 0, 64, m));
+  // cover keeps the aspect ratio, so it must differ from a stretched image.
+  const [cover] = await preprocess(img, withPre(m, { resizeFit: 'cover' }));
+  assert.notDeepEqual(cover, tensor);
+});
+
+test('multi-crop windows: five (corners + centre), ten (plus mirrored), k×k grid', () => {
+  const five = cropWindows({ ...texture.preprocessing, mode: 'multi-crop', cropCount: 5 }, 100, 80, 64, 64);
+  assert.deepEqual(five.map((w) => [w.x, w.y]), [[0, 0], [36, 0], [0, 16], [36, 16], [18, 8]]);
+  const ten = cropWindows({ ...texture.preprocessing, mode: 'multi-crop', cropCount: 10 }, 100, 80, 64, 64);
+  assert.equal(ten.length, 10);
+  assert.deepEqual(ten.map((w) => w.mirror), [false, false, false, false, false, true, true, true, true, true]);
+  const grid = cropWindows({ ...texture.preprocessing, mode: 'multi-crop', cropCount: 9 }, 100, 80, 64, 64);
+  assert.deepEqual(grid.map((w) => [w.x, w.y]), [[0, 0], [18, 0], [36, 0], [0, 8], [18, 8], [36, 8], [0, 16], [18, 16], [36, 16]]);
+  assert.deepEqual(cropWindows(texture.preprocessing, 100, 80, 64, 64), [{ x: 18, y: 8, mirror: false }]);
+});
+
+test('ten-crop: the mirrored top-left crop is the top-right crop flipped, like TenCrop', async () => {
+  const img = await pictures.make('ten', 90, 75, 6, 40, 'png');
+  const crops = await preprocess(img, withPre(texture, { mode: 'multi-crop', cropCount: 10 }));
+  assert.equal(crops.length, 10);
+  assert.deepEqual(crops[0], expectedCrop(img, 0, 0, 64, texture));
+  assert.deepEqual(crops[1], expectedCrop(img, 26, 0, 64, texture));
+  assert.deepEqual(crops[5], expectedCrop(img, 26, 0, 64, texture, true));
+});
+
+test('the ela input transform feeds the ELA difference image (from analysis/ela) through the same geometry', async () => {
+  const img = await pictures.make('ela', 200, 150, 7, 15, 'jpeg', 75);
+  const [tensor] = await preprocess(img, ela);
+  const pre = ela.preprocessing;
+  const diff = await elaDifferenceImage(img, pre.elaQuality!, pre.elaScale!);
+  const [same] = await preprocess(diff, withPre(ela, { inputTransform: 'none' }));
+  assert.deepEqual(tensor, same);
+  // And it is really the ELA image, not the pixels.
+  const [plain] = await preprocess(img, withPre(ela, { inputTransform: 'none' }));
+  assert.notDeepEqual(tensor, plain);
+});
+
+test('pixels that do not match the stated size are refused', async () => {
+  await assert.rejects(preprocess({ data: Buffer.alloc(10), width: 4, height: 4, channels: 3 }, texture), /Expected 8-bit RGB pixels for 4x4 \(48 bytes\), got 10 bytes/);
+});
