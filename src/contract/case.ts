@@ -1,0 +1,210 @@
+// Case-level data shapes: what the case database returns, what IPC carries to the renderer and
+// what reports print. Plain JSON only (ISO-8601 strings for times, no Dates or Buffers).
+
+import type {
+  AnalysisRecord,
+  ElaParameters,
+  ElaResult,
+  EvidenceMetadata,
+  ExecutionProviderName,
+  FileError,
+  ImageFormat,
+  ModelScore,
+} from './evidence';
+
+/** One investigation. A case folder holds exactly one case. */
+export interface Case {
+  /** Random UUID, stable for the life of the case (quoted in reports). */
+  id: string;
+  name: string;
+  /** Case or file number used by the investigating organisation. */
+  number: string;
+  examiner: string;
+  organisation: string;
+  description: string;
+  createdAt: string;
+}
+
+export type CaseInput = Omit<Case, 'id' | 'createdAt'>;
+export type CasePatch = Partial<CaseInput>;
+
+/** The examiner's conclusion about one evidence item. */
+export type Verdict = 'authentic' | 'manipulated' | 'generated' | 'inconclusive';
+export const VERDICTS: readonly Verdict[] = ['authentic', 'manipulated', 'generated', 'inconclusive'];
+
+/** One review row. Reviews are appended, never edited: the current review is the latest. */
+export interface Review {
+  id: number;
+  evidenceId: number;
+  /** Null until the reviewer picks one (a review may only add notes or a flag). */
+  verdict: Verdict | null;
+  notes: string;
+  reviewer: string;
+  flagged: boolean;
+  updatedAt: string;
+}
+
+/** What a reviewer changes; fields left out keep their current value. */
+export interface ReviewInput {
+  verdict?: Verdict | null;
+  notes?: string;
+  flagged?: boolean;
+  reviewer: string;
+}
+
+/** A model as it was used by a run: enough to reproduce or challenge its scores. */
+export interface RunModel {
+  id: string;
+  version: string;
+  /** SHA-256 of the ONNX file. */
+  onnxSha256: string;
+}
+
+export interface RunParameters {
+  ela: ElaParameters;
+  models: RunModel[];
+  /** Execution provider requested ('auto' lets the engine pick); each score records the actual one. */
+  provider: ExecutionProviderName | 'auto';
+}
+
+export type RunStatus = 'running' | 'completed' | 'cancelled' | 'failed';
+
+export interface AnalysisRun {
+  id: number;
+  caseId: string;
+  startedAt: string;
+  finishedAt: string | null;
+  /** 'running' on a run that is not in progress means the app stopped mid-run (crash, kill). */
+  status: RunStatus;
+  parameters: RunParameters;
+  softwareVersion: string;
+}
+
+/** What one run learned about one evidence item (one row per run and item). */
+export interface StoredResult {
+  id: number;
+  runId: number;
+  evidenceId: number;
+  status: AnalysisRecord['status'];
+  error: FileError | null;
+  ela: ElaResult | null;
+  scores: ModelScore[];
+  warnings: string[];
+  /** Highest model score in `scores`, null when there are none. */
+  maxScore: number | null;
+  analysedAt: string;
+  elapsedMs: number;
+}
+
+/** One imported file with its latest analysis result and current review. */
+export interface EvidenceItem {
+  id: number;
+  caseId: string;
+  path: string;
+  fileName: string;
+  sha256: string;
+  sizeBytes: number;
+  format: ImageFormat;
+  width: number;
+  height: number;
+  metadata: EvidenceMetadata;
+  ingestedAt: string;
+  /** Result with the newest analysedAt across all runs; null when never analysed. */
+  latestResult: StoredResult | null;
+  review: Review | null;
+  /**
+   * The score the list was filtered and sorted by: the score of `modelId` when the filter named
+   * one, otherwise the highest model score of the latest result. Null when there is none.
+   */
+  score: number | null;
+}
+
+export type EvidenceSort = 'name' | 'score' | 'time';
+
+export interface EvidenceFilter {
+  /** 'unreviewed' matches items with no review or a review without a verdict. */
+  verdict?: Verdict | 'unreviewed';
+  flagged?: boolean;
+  /** true: latest result is an error; false: latest result is not an error (or there is none). */
+  hasError?: boolean;
+  /** true: has at least one result; false: never analysed. */
+  analysed?: boolean;
+  /** Inclusive bounds on `score` (see EvidenceItem.score). Items without a score never match. */
+  scoreMin?: number;
+  scoreMax?: number;
+  /** Only items whose latest result has a score from this model; `score` becomes that model's. */
+  modelId?: string;
+  /** Case-insensitive substring of the file name. */
+  text?: string;
+  /** name: A→Z; score: highest first, unscored last; time: import order. Ties break on id. */
+  sort?: EvidenceSort;
+  /** Reverses the default direction of `sort`. */
+  descending?: boolean;
+  limit?: number;
+  offset?: number;
+}
+
+/** One entry of the append-only, hash-chained audit log. */
+export interface AuditEntry {
+  seq: number;
+  at: string;
+  actor: string;
+  /** Dotted verb: case.create, evidence.add, result.record, review.set, report.export, ... */
+  action: string;
+  /** Kind of thing touched: case, evidence, run, result, review, schema, report, ... */
+  entity: string;
+  entityId: string | null;
+  details: unknown;
+  prevHash: string;
+  hash: string;
+}
+
+export interface AuditInput {
+  action: string;
+  entity: string;
+  entityId?: string | number | null;
+  details?: unknown;
+  /** Defaults to the actor the store was opened with. */
+  actor?: string;
+}
+
+export interface ChainProblem {
+  seq: number;
+  kind: 'hash-mismatch' | 'prev-hash-mismatch' | 'seq-gap' | 'head-mismatch';
+  message: string;
+}
+
+/** A database row that disagrees with the audit log entry that recorded it. */
+export interface RecordProblem {
+  entity: string;
+  entityId: string;
+  kind: 'digest-mismatch' | 'unaudited' | 'row-missing';
+  message: string;
+}
+
+export type EvidenceCheckStatus = 'ok' | 'modified' | 'missing' | 'unreadable';
+
+export interface EvidenceCheck {
+  id: number;
+  path: string;
+  expected: string;
+  actual?: string;
+  status: EvidenceCheckStatus;
+  /** Why a file could not be read (unreadable only). */
+  message?: string;
+}
+
+export interface VerifyReport {
+  /** True when the chain recomputes end to end and matches the expected head, if one was given. */
+  chainIntact: boolean;
+  chainProblems: ChainProblem[];
+  /** Rows whose content no longer matches what the audit log recorded. */
+  recordProblems: RecordProblem[];
+  evidence: EvidenceCheck[];
+  /** Number of audit entries and the last one: quote these in a report to detect truncation. */
+  auditEntries: number;
+  head: { seq: number; hash: string } | null;
+  /** chainIntact, no record problems and every evidence file ok. */
+  ok: boolean;
+  checkedAt: string;
+}
