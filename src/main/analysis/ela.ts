@@ -55,9 +55,27 @@ function assertDecodedImage(image: DecodedImage): void {
 /**
  * Per-channel absolute difference between the pixels and their JPEG re-compression at
  * `quality`, same layout as the input (RGB interleaved, one byte per sample, unscaled).
- * Deterministic for a given sharp/libvips build.
+ * Deterministic for a given sharp/libvips build. The buffer is shared between callers of the
+ * same image and quality: read it, never modify it.
  */
-export async function elaDifference(image: DecodedImage, quality: number): Promise<Buffer> {
+export function elaDifference(image: DecodedImage, quality: number): Promise<Buffer> {
+  // The same decoded image is often ELA'd twice at the same quality (the ELA view and a
+  // detector with the "ela" input transform): the JPEG round trip is done once per image.
+  let perQuality = differenceCache.get(image);
+  if (!perQuality) differenceCache.set(image, (perQuality = new Map()));
+  let diff = perQuality.get(quality);
+  if (!diff) {
+    diff = computeElaDifference(image, quality);
+    perQuality.set(quality, diff);
+    diff.catch(() => perQuality.delete(quality));
+  }
+  return diff;
+}
+
+/** Differences per decoded image and quality; entries go when the image is garbage-collected. */
+const differenceCache = new WeakMap<DecodedImage, Map<number, Promise<Buffer>>>();
+
+async function computeElaDifference(image: DecodedImage, quality: number): Promise<Buffer> {
   assertElaQuality(quality);
   assertDecodedImage(image);
   const { width, height, data: original } = image;
@@ -90,9 +108,10 @@ export async function elaDifference(image: DecodedImage, quality: number): Promi
  */
 export async function elaDifferenceImage(image: DecodedImage, quality: number, scale: number): Promise<DecodedImage> {
   assertElaScale(scale);
-  const data = await elaDifference(image, quality);
+  const diff = await elaDifference(image, quality);
   const amplify = amplificationLut(scale);
-  for (let i = 0; i < data.length; i++) data[i] = amplify[data[i]!]!;
+  const data = Buffer.allocUnsafe(diff.length);
+  for (let i = 0; i < diff.length; i++) data[i] = amplify[diff[i]!]!;
   return { data, width: image.width, height: image.height, channels: 3 };
 }
 
