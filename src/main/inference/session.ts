@@ -43,6 +43,14 @@ function reason(err: unknown): string {
   return (enforced ? enforced[1] : line) || 'unknown error';
 }
 
+/**
+ * Providers that failed for a reason of the machine rather than the model (no GPU adapter),
+ * remembered for the life of the process: probing WebGPU costs up to a second and prints
+ * driver noise, and the answer cannot change until the process restarts.
+ */
+const machineUnavailable = new Map<ExecutionProviderName, string>();
+const MACHINE_WIDE_FAILURE = /adapter/i;
+
 export async function createSession(
   modelPath: string,
   order: readonly ExecutionProviderName[],
@@ -54,6 +62,11 @@ export async function createSession(
   }
   const attempts: ProviderAttempt[] = [];
   for (const provider of order) {
+    const known = machineUnavailable.get(provider);
+    if (known) {
+      attempts.push({ provider, error: `${known} (found earlier in this process)` });
+      continue;
+    }
     try {
       const session = await InferenceSession.create(modelPath, {
         executionProviders: [provider],
@@ -67,7 +80,9 @@ export async function createSession(
       attempts.push({ provider });
       return { session, provider, attempts };
     } catch (err) {
-      attempts.push({ provider, error: reason(err) });
+      const why = reason(err);
+      if (MACHINE_WIDE_FAILURE.test(why)) machineUnavailable.set(provider, why);
+      attempts.push({ provider, error: why });
     }
   }
   throw new SessionOpenError(modelPath, attempts);
