@@ -1,4 +1,5 @@
 import { analyzeCommand } from './analyze';
+import { importCommand, verifyCommand } from './caseCommands';
 import { modelsCommand } from './models';
 import { UsageError } from './usage';
 
@@ -7,6 +8,8 @@ const USAGE = `provenance — Provenance Lab's headless forensic engine
 Usage:
   provenance analyze <file|folder>... --out results.jsonl [options]
   provenance models [--json]
+  provenance import <case-folder> <file|folder>... [--name NAME ...]
+  provenance verify <case-folder> [--json]
   provenance help [command]
 
 Run "provenance help analyze" for the analysis options.`;
@@ -16,6 +19,8 @@ export type Command = (args: string[]) => Promise<number>;
 const COMMANDS: Record<string, { run: Command; help: string }> = {
   analyze: analyzeCommand,
   models: modelsCommand,
+  import: importCommand,
+  verify: verifyCommand,
 };
 
 /** Entry point: returns the process exit code (0 ok, 1 failure, 2 usage error). */

@@ -1,19 +1,6 @@
-/** Progress of a long job, the same shape for analyse, evaluate, train and report jobs. */
-export interface JobProgress {
-  /** Items known so far; null while a folder walk is still discovering files. */
-  total: number | null;
-  done: number;
-  failed: number;
-  /** Items skipped because an earlier run already finished them (resume). */
-  skipped: number;
-  /** Items per second over the recent window. */
-  rate: number;
-  /** Seconds left at the current rate; null when unknown. */
-  etaSeconds: number | null;
-  /** The item being worked on most recently, for display. */
-  current?: string;
-  elapsedSeconds: number;
-}
+import type { JobProgress } from '../../contract/jobs';
+
+export type { JobProgress };
 
 /**
  * Counts finished items and derives rate and ETA. The rate is measured over a sliding window

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import type { AnalysisRecord, FileError, ModelScore } from '../../contract/evidence';
 import { toFileError } from '../errors';
-import { walkEvidence } from '../ingest';
+import { IngestRefusal, walkEvidence } from '../ingest';
 import type { Detector } from '../inference';
 import { BoundedQueue } from '../jobs/queue';
 import { ProgressTracker, type JobProgress } from '../jobs/progress';
@@ -101,7 +101,10 @@ export async function analyzeBatch(paths: string[], opts: AnalyzeBatchOptions): 
         await prepared.put(await prepareFile(path, opts));
       } catch (err) {
         const failure = err instanceof PrepareFailure ? err : undefined;
-        await emit(errorRecord(path, toFileError(failure ? failure.cause : err), t0, failure?.metadata));
+        const record = errorRecord(path, toFileError(failure ? failure.reason : err), t0, failure?.metadata);
+        // A file refused after it was read still gets the hash of the exact bytes examined.
+        if (err instanceof IngestRefusal) record.sha256 = err.sha256;
+        await emit(record);
       }
     }
   };

@@ -21,8 +21,8 @@ export async function openDetectors(sel: DetectorSelection): Promise<{ detectors
   const skipped: RegisteredModel[] = [];
   if (sel.ids && sel.ids.length > 0) {
     chosen = sel.ids.map((id) => {
-      const model = registry.find((m) => m.manifest.id === id);
-      if (!model) throw new Error(`No model "${id}". Available: ${registry.map((m) => m.manifest.id).join(', ') || 'none'} (see "provenance models").`);
+      const model = registry.find((m) => m.id === id);
+      if (!model) throw new Error(`No model "${id}". Available: ${registry.map((m) => m.id).join(', ') || 'none'} (see "provenance models").`);
       if (model.status !== 'ok') throw new Error(`Model "${id}" cannot be used: ${model.problem}`);
       return model;
     });

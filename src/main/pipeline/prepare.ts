@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import sharp from 'sharp';
 import type { ElaParameters, ElaResult, EvidenceMetadata } from '../../contract/evidence';
 import { runEla } from '../analysis';
 import { decodeImage, ingestFile, type IngestOptions } from '../ingest';
@@ -19,12 +20,28 @@ export interface PrepareOptions {
   ela: ElaParameters | null;
   /** Folder for heatmap PNGs, named by the evidence SHA-256; omitted → statistics only. */
   heatmapDir?: string;
+  /** Folder for gallery thumbnails (JPEG, named by SHA-256), made from the pixels already decoded. */
+  thumbnailDir?: string;
+}
+
+export const THUMBNAIL_SIDE = 256;
+
+export function thumbnailPath(dir: string, sha256: string): string {
+  return join(dir, `${sha256}.jpg`);
+}
+
+/** A small JPEG for galleries, from decoded pixels so the evidence is not decoded twice. */
+export async function writeThumbnail(image: DecodedImage, path: string): Promise<void> {
+  await sharp(image.data, { raw: { width: image.width, height: image.height, channels: image.channels } })
+    .resize(THUMBNAIL_SIDE, THUMBNAIL_SIDE, { fit: 'inside', withoutEnlargement: true })
+    .jpeg({ quality: 80 })
+    .toFile(path);
 }
 
 /** Partial knowledge about a file whose preparation failed, so the error record keeps it. */
 export class PrepareFailure extends Error {
-  constructor(readonly cause: unknown, readonly metadata?: EvidenceMetadata) {
-    super(cause instanceof Error ? cause.message : String(cause));
+  constructor(readonly reason: unknown, readonly metadata?: EvidenceMetadata) {
+    super(reason instanceof Error ? reason.message : String(reason));
   }
 }
 
@@ -38,7 +55,10 @@ export async function prepareFile(path: string, opts: PrepareOptions): Promise<P
   const { metadata, bytes } = await ingestFile(path, opts.ingest);
   try {
     const image = await decodeImage(bytes, { maxPixels: opts.ingest.maxPixels });
-    const ela = opts.ela ? await runEla(image, opts.ela, opts.heatmapDir ? heatmapPaths(opts.heatmapDir, metadata.sha256) : undefined) : undefined;
+    const [ela] = await Promise.all([
+      opts.ela ? runEla(image, opts.ela, opts.heatmapDir ? heatmapPaths(opts.heatmapDir, metadata.sha256) : undefined) : undefined,
+      opts.thumbnailDir ? writeThumbnail(image, thumbnailPath(opts.thumbnailDir, metadata.sha256)) : undefined,
+    ]);
     return { path, metadata, image, ela, startedAt };
   } catch (err) {
     throw new PrepareFailure(err, metadata);

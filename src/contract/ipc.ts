@@ -1,0 +1,168 @@
+// The one IPC contract between the renderer and the main process. Main validates every request
+// against these schemas (the renderer is untrusted input, like any network peer); the preload
+// exposes exactly these channels; the renderer's API client is typed from them. The test server
+// speaks the same contract over HTTP so the renderer runs unchanged in plain Chromium.
+import { z } from 'zod';
+import { EVENT_NAMES, MEDIA_SCHEME, type Channel, type EventName } from './channels';
+import type { AuditEntry, Case, EvidenceItem, Review, StoredResult, VerifyReport } from './case';
+import type { ElaResult, ExecutionProviderName } from './evidence';
+import type { JobInfo, JobKind, JobProgress, JobStatus } from './jobs';
+
+const verdict = z.enum(['authentic', 'manipulated', 'generated', 'inconclusive']);
+const id = z.number().int().positive();
+const shortText = z.string().max(500);
+const absPath = z.string().min(1).max(4096);
+
+export const requestSchemas = {
+  'app.info': z.object({}).strict(),
+  'cases.recent': z.object({}).strict(),
+  'cases.create': z
+    .object({
+      dir: absPath,
+      name: z.string().trim().min(1).max(200),
+      number: shortText.default(''),
+      examiner: shortText.default(''),
+      organisation: shortText.default(''),
+      description: z.string().max(10_000).default(''),
+    })
+    .strict(),
+  'cases.open': z.object({ dir: absPath }).strict(),
+  'cases.current': z.object({}).strict(),
+  'dialog.pickFolder': z.object({ purpose: z.enum(['case', 'import']), title: shortText.optional() }).strict(),
+  'evidence.import': z
+    .object({
+      paths: z.array(absPath).min(1).max(10_000),
+      models: z.array(z.string().max(200)).optional(),
+      elaQuality: z.number().int().min(1).max(100).optional(),
+    })
+    .strict(),
+  'evidence.list': z
+    .object({
+      verdict: z.union([verdict, z.literal('unreviewed')]).optional(),
+      flagged: z.boolean().optional(),
+      hasError: z.boolean().optional(),
+      analysed: z.boolean().optional(),
+      scoreMin: z.number().min(0).max(1).optional(),
+      scoreMax: z.number().min(0).max(1).optional(),
+      modelId: z.string().max(200).optional(),
+      text: z.string().max(200).optional(),
+      sort: z.enum(['name', 'score', 'time']).optional(),
+      descending: z.boolean().optional(),
+      limit: z.number().int().min(1).max(1000).optional(),
+      offset: z.number().int().min(0).optional(),
+    })
+    .strict(),
+  'evidence.get': z.object({ id }).strict(),
+  'evidence.rerunEla': z.object({ id, quality: z.number().int().min(1).max(100) }).strict(),
+  'review.set': z
+    .object({
+      evidenceId: id,
+      verdict: verdict.nullable().optional(),
+      notes: z.string().max(20_000).optional(),
+      flagged: z.boolean().optional(),
+    })
+    .strict()
+    .refine((r) => r.verdict !== undefined || r.notes !== undefined || r.flagged !== undefined, 'review.set needs a verdict, notes or flagged'),
+  'jobs.list': z.object({}).strict(),
+  'jobs.cancel': z.object({ jobId: z.string().min(1).max(100) }).strict(),
+  'audit.list': z.object({ limit: z.number().int().min(1).max(10_000).optional(), offset: z.number().int().min(0).optional() }).strict(),
+  'case.verify': z.object({}).strict(),
+  'models.list': z.object({}).strict(),
+} as const satisfies Record<Channel, z.ZodType>;
+
+export { EVENT_NAMES, MEDIA_SCHEME };
+export type { Channel, EventName };
+export type Request<C extends Channel> = z.input<(typeof requestSchemas)[C]>;
+export type ParsedRequest<C extends Channel> = z.output<(typeof requestSchemas)[C]>;
+
+export interface AppInfo {
+  name: string;
+  version: string;
+  /** Always true: the app refuses every network request. */
+  offline: true;
+  /** 'electron' in the app, 'test-server' when served to a plain browser. */
+  shell: 'electron' | 'test-server';
+  providers: ExecutionProviderName[];
+}
+
+export interface RecentCase {
+  dir: string;
+  name: string;
+  number: string;
+  openedAt: string;
+}
+
+export interface ModelInfo {
+  id: string;
+  name: string;
+  version: string;
+  task: 'generated' | 'manipulated';
+  fixture: boolean;
+  status: 'ok' | 'invalid';
+  problem?: string;
+  sha256?: string;
+  defaultThreshold?: number;
+}
+
+export interface EvidenceDetail {
+  item: EvidenceItem;
+  /** Every result for this item, newest first. */
+  results: StoredResult[];
+  /** Review history, newest first. */
+  reviews: Review[];
+}
+
+export interface Responses {
+  'app.info': AppInfo;
+  'cases.recent': RecentCase[];
+  'cases.create': Case;
+  'cases.open': Case;
+  'cases.current': { case: Case; dir: string } | null;
+  'dialog.pickFolder': { path: string | null };
+  'evidence.import': { jobId: string };
+  'evidence.list': { items: EvidenceItem[]; total: number };
+  'evidence.get': EvidenceDetail;
+  'evidence.rerunEla': ElaResult;
+  'review.set': Review;
+  'jobs.list': JobInfo[];
+  'jobs.cancel': { cancelled: boolean };
+  'audit.list': { entries: AuditEntry[]; total: number };
+  'case.verify': VerifyReport;
+  'models.list': ModelInfo[];
+}
+
+/** Events pushed from main to the renderer. */
+export interface Events extends Record<EventName, unknown> {
+  'job.progress': { jobId: string; kind: JobKind; progress: JobProgress };
+  'job.fileError': { jobId: string; path: string; code: string; message: string };
+  'job.finished': { jobId: string; kind: JobKind; status: JobStatus; result?: unknown; error?: string };
+  'evidence.changed': { ids: number[] };
+}
+
+/** Images the renderer shows, served by the shell (custom protocol) or the test server (HTTP). */
+export type MediaKind = 'original' | 'thumb' | 'ela' | 'ela-preview';
+
+/** Errors cross the boundary as values: a code the UI can branch on and a sentence to show. */
+export interface IpcError {
+  code: 'INVALID_REQUEST' | 'NO_CASE_OPEN' | 'NOT_FOUND' | 'UNKNOWN_CHANNEL' | 'FAILED';
+  message: string;
+}
+export type IpcResult<C extends Channel> = { ok: true; value: Responses[C] } | { ok: false; error: IpcError };
+
+/** What the preload exposes as `window.provenance`, and what the HTTP client implements. */
+export interface ProvenanceApi {
+  invoke<C extends Channel>(channel: C, request: Request<C>): Promise<IpcResult<C>>;
+  on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void;
+  mediaUrl(evidenceId: number, kind: MediaKind, version?: string | number): string;
+}
+
+/** Validates an incoming request; a failure becomes an INVALID_REQUEST error value. */
+export function parseRequest<C extends Channel>(channel: string, payload: unknown): { ok: true; channel: C; value: ParsedRequest<C> } | { ok: false; error: IpcError } {
+  if (!Object.hasOwn(requestSchemas, channel)) return { ok: false, error: { code: 'UNKNOWN_CHANNEL', message: `Unknown channel "${channel}"` } };
+  const parsed = requestSchemas[channel as C].safeParse(payload ?? {});
+  if (!parsed.success) {
+    const detail = parsed.error.issues.map((i) => `${i.path.join('.') || '(request)'}: ${i.message}`).join('; ');
+    return { ok: false, error: { code: 'INVALID_REQUEST', message: `Invalid ${channel} request: ${detail}` } };
+  }
+  return { ok: true, channel: channel as C, value: parsed.data as ParsedRequest<C> };
+}

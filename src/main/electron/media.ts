@@ -1,0 +1,24 @@
+import { protocol } from 'electron';
+import { MEDIA_SCHEME } from '../../contract/channels';
+import type { MediaKind } from '../../contract/ipc';
+import type { AppServices } from '../services';
+
+const KINDS = new Set<MediaKind>(['original', 'thumb', 'ela', 'ela-preview']);
+
+/** Must run before app 'ready': evidence: URLs behave like standard, secure, fetchable URLs. */
+export function registerMediaScheme(): void {
+  protocol.registerSchemesAsPrivileged([{ scheme: MEDIA_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+}
+
+/** evidence://<id>/<kind>?v=<version> → the same bytes the test server serves at /media/<id>/<kind>. */
+export function handleMediaProtocol(services: AppServices): void {
+  protocol.handle(MEDIA_SCHEME, async (request) => {
+    const url = new URL(request.url);
+    const id = Number(url.hostname);
+    const kind = url.pathname.replace(/^\//, '') as MediaKind;
+    if (!Number.isInteger(id) || !KINDS.has(kind)) return new Response('not found', { status: 404 });
+    const media = await services.media(id, kind, url.searchParams.get('v') ?? undefined);
+    if (!media) return new Response('not found', { status: 404 });
+    return new Response(new Uint8Array(media.body), { headers: { 'content-type': media.contentType } });
+  });
+}

@@ -1,0 +1,92 @@
+import { randomUUID } from 'node:crypto';
+import type { JobInfo, JobKind } from '../../contract/jobs';
+import type { EventBus } from './events';
+import type { JobProgress } from './progress';
+
+export interface JobContext {
+  readonly id: string;
+  readonly signal: AbortSignal;
+  progress(progress: JobProgress): void;
+  fileError(path: string, code: string, message: string): void;
+}
+
+const EMPTY_PROGRESS: JobProgress = { total: null, done: 0, failed: 0, skipped: 0, rate: 0, etaSeconds: null, elapsedSeconds: 0 };
+
+/**
+ * Every long job (import, evaluate, train, report) runs through here: one id, one AbortController,
+ * progress and per-file errors published as events, and a final status. Jobs run on the main
+ * process's event loop; their heavy work is in libuv's thread pool (sharp), onnxruntime's threads
+ * or child processes, so the UI thread (the renderer) is never blocked.
+ */
+export class JobRegistry {
+  private readonly jobs = new Map<string, { info: JobInfo; controller: AbortController; done: Promise<unknown> }>();
+  /** Progress events are throttled per job so a fast batch cannot flood the renderer. */
+  private readonly lastProgressAt = new Map<string, number>();
+
+  constructor(private readonly events: EventBus, private readonly progressIntervalMs = 100) {}
+
+  start<T>(kind: JobKind, label: string, work: (ctx: JobContext) => Promise<T>): JobInfo {
+    const id = randomUUID();
+    const controller = new AbortController();
+    const info: JobInfo = { id, kind, label, status: 'running', progress: { ...EMPTY_PROGRESS }, startedAt: new Date().toISOString() };
+    const ctx: JobContext = {
+      id,
+      signal: controller.signal,
+      progress: (p) => {
+        info.progress = p;
+        const now = performance.now();
+        const finished = p.total !== null && p.done + p.failed + p.skipped >= p.total;
+        if (finished || now - (this.lastProgressAt.get(id) ?? 0) >= this.progressIntervalMs) {
+          this.lastProgressAt.set(id, now);
+          this.events.publish('job.progress', { jobId: id, kind, progress: p });
+        }
+      },
+      fileError: (path, code, message) => this.events.publish('job.fileError', { jobId: id, path, code, message }),
+    };
+    const done = (async () => {
+      try {
+        info.result = await work(ctx);
+        info.status = controller.signal.aborted ? 'cancelled' : 'completed';
+      } catch (err) {
+        info.status = controller.signal.aborted ? 'cancelled' : 'failed';
+        info.error = err instanceof Error ? err.message : String(err);
+      } finally {
+        info.finishedAt = new Date().toISOString();
+        this.lastProgressAt.delete(id);
+        this.events.publish('job.progress', { jobId: id, kind, progress: info.progress });
+        this.events.publish('job.finished', { jobId: id, kind, status: info.status, result: info.result, error: info.error });
+      }
+    })();
+    this.jobs.set(id, { info, controller, done });
+    return info;
+  }
+
+  list(): JobInfo[] {
+    return [...this.jobs.values()].map((j) => j.info);
+  }
+
+  get(id: string): JobInfo | undefined {
+    return this.jobs.get(id)?.info;
+  }
+
+  /** Requests cancellation; the job stops taking new work and finishes what is in flight. */
+  cancel(id: string): boolean {
+    const job = this.jobs.get(id);
+    if (!job || job.info.status !== 'running') return false;
+    job.controller.abort();
+    return true;
+  }
+
+  /** Resolves when the job has finished (whatever its status). */
+  async wait(id: string): Promise<JobInfo | undefined> {
+    const job = this.jobs.get(id);
+    if (!job) return undefined;
+    await job.done;
+    return job.info;
+  }
+
+  async cancelAll(): Promise<void> {
+    for (const job of this.jobs.values()) if (job.info.status === 'running') job.controller.abort();
+    await Promise.all([...this.jobs.values()].map((j) => j.done));
+  }
+}

@@ -1,0 +1,38 @@
+import type { ExecutionProviderName } from '../../contract/evidence';
+import type { ParsedRequest, Responses } from '../../contract/ipc';
+import { availableProviders, loadModelRegistry } from '../inference';
+import { SOFTWARE_VERSION } from '../version';
+import type { AppContext } from './context';
+
+export const appHandlers = {
+  'app.info': async (ctx: AppContext): Promise<Responses['app.info']> => ({
+    name: 'Provenance Lab',
+    version: SOFTWARE_VERSION,
+    offline: true,
+    shell: ctx.options.shell,
+    providers: availableProviders() as ExecutionProviderName[],
+  }),
+
+  'models.list': async (ctx: AppContext): Promise<Responses['models.list']> =>
+    (await loadModelRegistry(ctx.options.modelsDir)).map((m) =>
+      m.status === 'ok'
+        ? {
+            id: m.manifest.id,
+            name: m.manifest.name,
+            version: m.manifest.version,
+            task: m.manifest.task,
+            fixture: m.manifest.fixture,
+            status: 'ok' as const,
+            sha256: m.manifest.sha256,
+            defaultThreshold: m.manifest.defaultThreshold,
+          }
+        : { id: m.id, name: m.id, version: '', task: 'generated' as const, fixture: false, status: 'invalid' as const, problem: m.problem },
+    ),
+
+  'dialog.pickFolder': async (ctx: AppContext, req: ParsedRequest<'dialog.pickFolder'>): Promise<Responses['dialog.pickFolder']> => ({
+    path: await ctx.options.pickFolder(req.purpose, req.title),
+  }),
+
+  'jobs.list': async (ctx: AppContext): Promise<Responses['jobs.list']> => ctx.jobs.list(),
+  'jobs.cancel': async (ctx: AppContext, req: ParsedRequest<'jobs.cancel'>): Promise<Responses['jobs.cancel']> => ({ cancelled: ctx.jobs.cancel(req.jobId) }),
+};

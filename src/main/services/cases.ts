@@ -1,0 +1,76 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Case } from '../../contract/case';
+import type { ParsedRequest, RecentCase, Responses } from '../../contract/ipc';
+import { DATABASE_FILE, openCaseDatabase } from '../store';
+import { AppContext, ServiceError } from './context';
+
+const RECENT_FILE = 'recent-cases.json';
+const MAX_RECENT = 20;
+
+function readRecent(ctx: AppContext): RecentCase[] {
+  try {
+    return JSON.parse(readFileSync(join(ctx.options.stateDir, RECENT_FILE), 'utf8')) as RecentCase[];
+  } catch {
+    return [];
+  }
+}
+
+function rememberRecent(ctx: AppContext, dir: string, c: Case): void {
+  const entry: RecentCase = { dir, name: c.name, number: c.number, openedAt: new Date().toISOString() };
+  const list = [entry, ...readRecent(ctx).filter((r) => r.dir !== dir)].slice(0, MAX_RECENT);
+  mkdirSync(ctx.options.stateDir, { recursive: true });
+  writeFileSync(join(ctx.options.stateDir, RECENT_FILE), JSON.stringify(list, null, 2));
+}
+
+async function switchTo(ctx: AppContext, dir: string, open: () => Case, store: ReturnType<typeof openCaseDatabase>): Promise<Case> {
+  let c: Case;
+  try {
+    c = open();
+  } catch (err) {
+    store.close();
+    throw err;
+  }
+  await closeCurrentCase(ctx);
+  ctx.current = { dir, store, case: c };
+  rememberRecent(ctx, dir, c);
+  return c;
+}
+
+/** Stops the open case's jobs and closes its database. */
+export async function closeCurrentCase(ctx: AppContext): Promise<void> {
+  if (!ctx.current) return;
+  await ctx.jobs.cancelAll();
+  ctx.current.store.close();
+  ctx.current = null;
+}
+
+export const caseHandlers = {
+  'cases.recent': async (ctx: AppContext): Promise<Responses['cases.recent']> => readRecent(ctx).filter((r) => existsSync(join(r.dir, DATABASE_FILE))),
+
+  'cases.create': async (ctx: AppContext, req: ParsedRequest<'cases.create'>): Promise<Responses['cases.create']> => {
+    const dir = resolve(req.dir);
+    if (existsSync(join(dir, DATABASE_FILE))) throw new ServiceError('FAILED', `${dir} already holds a case. Open it instead, or choose an empty folder.`);
+    mkdirSync(dir, { recursive: true });
+    const store = openCaseDatabase(dir, { actor: req.examiner || undefined });
+    return switchTo(ctx, dir, () => store.createCase({ name: req.name, number: req.number, examiner: req.examiner, organisation: req.organisation, description: req.description }), store);
+  },
+
+  'cases.open': async (ctx: AppContext, req: ParsedRequest<'cases.open'>): Promise<Responses['cases.open']> => {
+    const dir = resolve(req.dir);
+    if (!existsSync(join(dir, DATABASE_FILE))) throw new ServiceError('NOT_FOUND', `${dir} is not a case folder (it has no ${DATABASE_FILE}).`);
+    const store = openCaseDatabase(dir);
+    return switchTo(
+      ctx,
+      dir,
+      () => {
+        const c = store.getCase();
+        if (!c) throw new ServiceError('NOT_FOUND', `${dir} has a database but no case in it.`);
+        return c;
+      },
+      store,
+    );
+  },
+
+  'cases.current': async (ctx: AppContext): Promise<Responses['cases.current']> => (ctx.current ? { case: ctx.current.case, dir: ctx.current.dir } : null),
+};

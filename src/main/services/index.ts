@@ -1,0 +1,57 @@
+// AppServices: the main-process side of the IPC contract, shared by the Electron shell and the
+// test server so both run the very same code. Each area has its own handler file; this one
+// validates requests and turns thrown errors into error values.
+import type { Channel, IpcError, IpcResult, MediaKind, ParsedRequest, Responses } from '../../contract/ipc';
+import { parseRequest } from '../../contract/ipc';
+import { EvidenceError } from '../errors';
+import type { EventBus } from '../jobs/events';
+import { StoreError } from '../store';
+import { appHandlers } from './app';
+import { auditHandlers } from './audit';
+import { caseHandlers, closeCurrentCase } from './cases';
+import { AppContext, ServiceError, type AppServicesOptions } from './context';
+import { evidenceHandlers } from './evidence';
+import { loadMedia, type Media } from './media';
+
+export type { AppServicesOptions } from './context';
+
+type Handlers = { [C in Channel]: (ctx: AppContext, req: ParsedRequest<C>) => Promise<Responses[C]> };
+
+const handlers: Handlers = { ...appHandlers, ...caseHandlers, ...evidenceHandlers, ...auditHandlers };
+
+export interface AppServices {
+  /** Validates and runs one request; never throws: failures come back as `{ ok: false, error }`. */
+  dispatch(channel: string, payload: unknown): Promise<IpcResult<Channel>>;
+  media(evidenceId: number, kind: MediaKind, version?: string): Promise<Media | null>;
+  readonly events: EventBus;
+  /** The shared state, for the shell and tests (e.g. to wait for a job). */
+  readonly context: AppContext;
+  close(): Promise<void>;
+}
+
+export function createAppServices(options: AppServicesOptions): AppServices {
+  const ctx = new AppContext(options);
+  return {
+    events: ctx.events,
+    context: ctx,
+    async dispatch(channel, payload) {
+      const parsed = parseRequest(channel, payload);
+      if (!parsed.ok) return parsed;
+      try {
+        const handler = handlers[parsed.channel] as (ctx: AppContext, req: unknown) => Promise<Responses[Channel]>;
+        return { ok: true, value: await handler(ctx, parsed.value) };
+      } catch (err) {
+        return { ok: false, error: toIpcError(err) };
+      }
+    },
+    media: (id, kind, version) => loadMedia(ctx, id, kind, version),
+    close: () => closeCurrentCase(ctx),
+  };
+}
+
+function toIpcError(err: unknown): IpcError {
+  if (err instanceof ServiceError) return { code: err.code, message: err.message };
+  if (err instanceof StoreError) return { code: err.code === 'NOT_FOUND' ? 'NOT_FOUND' : 'FAILED', message: err.message };
+  if (err instanceof EvidenceError) return { code: 'FAILED', message: err.message };
+  return { code: 'FAILED', message: err instanceof Error ? err.message : String(err) };
+}

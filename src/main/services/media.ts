@@ -1,0 +1,78 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import sharp from 'sharp';
+import type { EvidenceItem } from '../../contract/case';
+import type { MediaKind } from '../../contract/ipc';
+import { decodeImage, DEFAULT_INGEST_OPTIONS } from '../ingest';
+import { heatmapPaths, thumbnailPath, writeThumbnail } from '../pipeline/prepare';
+import type { AppContext } from './context';
+import { elaRerunDir } from './evidence';
+import { derivedFolders } from './importer';
+
+export interface Media {
+  contentType: string;
+  body: Buffer;
+}
+
+/** Formats every browser (and Electron) shows as they are; anything else is converted for display. */
+const BROWSER_FORMATS = new Set(['jpeg', 'png', 'webp', 'gif', 'bmp']);
+
+/**
+ * Bytes for the renderer's <img> elements. Originals the browser cannot show faithfully (TIFF,
+ * HEIF, CMYK or 16-bit files) are rendered to PNG from the same decode the analysis used; the
+ * evidence file itself is only read.
+ */
+export async function loadMedia(ctx: AppContext, evidenceId: number, kind: MediaKind, version?: string): Promise<Media | null> {
+  const open = ctx.current;
+  if (!open) return null;
+  const item = open.store.getEvidence(evidenceId);
+  if (!item) return null;
+  switch (kind) {
+    case 'original':
+      return original(item);
+    case 'thumb':
+      return thumbnail(open.store, item);
+    case 'ela':
+    case 'ela-preview': {
+      const quality = version && /^\d{1,3}$/.test(version) ? Number(version) : undefined;
+      const fromResult = item.latestResult?.ela;
+      const paths =
+        quality !== undefined && quality !== fromResult?.parameters.quality
+          ? heatmapPaths(elaRerunDir(open.store.derivedDir, quality), item.sha256)
+          : { heatmapPath: fromResult?.heatmapPath, previewPath: fromResult?.previewPath };
+      const path = kind === 'ela' ? paths.heatmapPath : paths.previewPath;
+      if (!path || !existsSync(path)) return null;
+      return { contentType: 'image/png', body: await readFile(path) };
+    }
+  }
+}
+
+async function original(item: EvidenceItem): Promise<Media | null> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(item.path);
+  } catch {
+    return null;
+  }
+  const m = item.metadata;
+  if (BROWSER_FORMATS.has(m.format) && m.bitDepth === 8 && m.colourSpace !== 'cmyk' && m.orientation === 1) {
+    return { contentType: `image/${m.format}`, body: bytes };
+  }
+  const image = await decodeImage(bytes, { maxPixels: DEFAULT_INGEST_OPTIONS.maxPixels });
+  const body = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: image.channels } }).png({ compressionLevel: 3 }).toBuffer();
+  return { contentType: 'image/png', body };
+}
+
+async function thumbnail(store: Parameters<typeof derivedFolders>[0], item: EvidenceItem): Promise<Media | null> {
+  const path = thumbnailPath(derivedFolders(store).thumbnailDir, item.sha256);
+  if (!existsSync(path)) {
+    // Imported before thumbnails existed, or the derived folder was cleaned: make it now.
+    try {
+      const image = await decodeImage(await readFile(item.path), { maxPixels: DEFAULT_INGEST_OPTIONS.maxPixels });
+      await writeThumbnail(image, path);
+    } catch {
+      return null;
+    }
+  }
+  return { contentType: 'image/jpeg', body: await readFile(path) };
+}

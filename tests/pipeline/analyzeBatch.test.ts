@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { AnalysisRecord } from '../../src/contract/evidence';
+import { DEFAULT_ELA_PARAMETERS } from '../../src/main/analysis';
+import type { Detector } from '../../src/main/inference';
+import { DEFAULT_INGEST_OPTIONS } from '../../src/main/ingest';
+import { analyzeBatch } from '../../src/main/pipeline/analyzeBatch';
+import { openDetectors } from '../../src/main/pipeline/detectors';
+import { makeJpeg } from '../fixtures/images';
+
+describe('analyzeBatch', () => {
+  let dir: string;
+  let detectors: Detector[];
+  const n = 24;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'pipeline-'));
+    mkdirSync(join(dir, 'img'));
+    for (let i = 0; i < n; i++) await makeJpeg(join(dir, 'img', `p${String(i).padStart(2, '0')}.jpg`), { width: 64 + (i % 5) * 40, height: 80, seed: i });
+    ({ detectors } = await openDetectors({ provider: 'cpu', ids: ['fixture-texture-cnn'] }));
+  });
+  after(async () => Promise.all(detectors.map((d) => d.close())));
+
+  const base = () => ({ detectors, ingest: DEFAULT_INGEST_OPTIONS, ela: DEFAULT_ELA_PARAMETERS });
+
+  test('batched scores equal the scores of files analysed one at a time', async () => {
+    const batched = new Map<string, number>();
+    await analyzeBatch([join(dir, 'img')], { ...base(), batchSize: 8, concurrency: 3, onRecord: (r) => void batched.set(r.path, r.scores![0].score) });
+    const single = new Map<string, number>();
+    await analyzeBatch([join(dir, 'img')], { ...base(), batchSize: 1, concurrency: 1, onRecord: (r) => void single.set(r.path, r.scores![0].score) });
+    assert.equal(batched.size, n);
+    for (const [p, s] of single) assert.ok(Math.abs(s - batched.get(p)!) < 1e-5, p);
+  });
+
+  test('cancellation stops taking files, keeps delivered records, and a resume finishes the rest', async () => {
+    const controller = new AbortController();
+    const first: AnalysisRecord[] = [];
+    const progress: number[] = [];
+    const summary = await analyzeBatch([join(dir, 'img')], {
+      ...base(),
+      concurrency: 1,
+      batchSize: 1,
+      signal: controller.signal,
+      onRecord: (r) => {
+        first.push(r);
+        if (first.length === 5) controller.abort();
+      },
+      onProgress: (p) => progress.push(p.done),
+    });
+    assert.equal(summary.cancelled, true);
+    assert.ok(first.length >= 5 && first.length < n, `stopped early (${first.length})`);
+    assert.equal(summary.ok, first.length);
+    assert.ok(progress.at(-1)! === first.length, 'progress reported every delivered record');
+
+    const done = new Set(first.map((r) => r.path));
+    const rest: AnalysisRecord[] = [];
+    const resumed = await analyzeBatch([join(dir, 'img')], { ...base(), alreadyDone: (p) => done.has(p), onRecord: (r) => void rest.push(r) });
+    assert.equal(resumed.cancelled, false);
+    assert.equal(resumed.skipped, first.length);
+    assert.equal(rest.length, n - first.length);
+    assert.equal(new Set([...done, ...rest.map((r) => r.path)]).size, n);
+  });
+
+  test('progress carries total, rate and an ETA', async () => {
+    const snapshots: { total: number | null; eta: number | null; rate: number }[] = [];
+    await analyzeBatch([join(dir, 'img')], { ...base(), ela: null, onRecord: () => undefined, onProgress: (p) => snapshots.push({ total: p.total, eta: p.etaSeconds, rate: p.rate }) });
+    assert.ok(snapshots.every((s) => s.total === n));
+    assert.ok(snapshots.slice(2).some((s) => s.rate > 0 && s.eta !== null));
+    assert.equal(snapshots.at(-1)!.eta, 0);
+  });
+});

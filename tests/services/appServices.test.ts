@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import sharp from 'sharp';
+import type { Channel, IpcResult, Request, Responses } from '../../src/contract/ipc';
+import { createAppServices, type AppServices } from '../../src/main/services';
+import { makeBadFiles, makeJpeg } from '../fixtures/images';
+
+describe('AppServices (the IPC contract behind Electron and the test server)', () => {
+  let services: AppServices;
+  let root: string;
+  let imported: string;
+
+  async function call<C extends Channel>(channel: C, req: Request<C>): Promise<Responses[C]> {
+    const r = (await services.dispatch(channel, req)) as IpcResult<C>;
+    if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
+    return r.value;
+  }
+
+  before(async () => {
+    root = mkdtempSync(join(tmpdir(), 'services-'));
+    imported = join(root, 'import');
+    mkdirSync(imported);
+    for (let i = 0; i < 6; i++) await makeJpeg(join(imported, `img-${i}.jpg`), { width: 160, height: 120, seed: i });
+    const bad = await makeBadFiles(join(root, 'bad-src'));
+    for (const name of ['empty.jpg', 'truncated.jpg', 'text.jpg'] as const) {
+      const { copyFileSync } = await import('node:fs');
+      copyFileSync(bad[name].path, join(imported, name));
+    }
+    services = createAppServices({ stateDir: join(root, 'state'), shell: 'test-server', pickFolder: async () => null });
+  });
+  after(() => services.close());
+
+  test('requests are validated before anything runs', async () => {
+    const unknown = await services.dispatch('fs.delete', {});
+    assert.deepEqual(unknown.ok ? null : unknown.error.code, 'UNKNOWN_CHANNEL');
+    const invalid = await services.dispatch('review.set', { evidenceId: -1, verdict: 'fake' });
+    assert.equal(invalid.ok, false);
+    assert.equal(!invalid.ok && invalid.error.code, 'INVALID_REQUEST');
+    assert.match(!invalid.ok ? invalid.error.message : '', /evidenceId/);
+    const extra = await services.dispatch('cases.open', { dir: '/x', evil: true });
+    assert.equal(!extra.ok && extra.error.code, 'INVALID_REQUEST');
+    const noCase = await services.dispatch('evidence.list', {});
+    assert.equal(!noCase.ok && noCase.error.code, 'NO_CASE_OPEN');
+  });
+
+  test('create a case, import with progress and per-file errors, review, audit, verify', async () => {
+    const caseDir = join(root, 'case-1');
+    const c = await call('cases.create', { dir: caseDir, name: 'Harbour fire', number: 'C-17', examiner: 'R. Okafor' });
+    assert.equal(c.name, 'Harbour fire');
+    assert.deepEqual((await call('cases.recent', {})).map((r) => r.dir), [caseDir]);
+
+    const events: string[] = [];
+    const fileErrors: string[] = [];
+    const unsubscribe = services.events.subscribe((event, payload) => {
+      events.push(event);
+      if (event === 'job.fileError') fileErrors.push((payload as { path: string }).path);
+    });
+    const { jobId } = await call('evidence.import', { paths: [imported] });
+    const job = await services.context.jobs.wait(jobId);
+    unsubscribe();
+    assert.equal(job?.status, 'completed', job?.error);
+    assert.ok(events.includes('job.progress') && events.includes('job.finished'));
+    assert.deepEqual(fileErrors.map((p) => p.split('/').pop()).sort(), ['empty.jpg', 'text.jpg', 'truncated.jpg']);
+
+    // Non-images cannot be evidence items; the truncated JPEG is one, with its error result.
+    const all = await call('evidence.list', {});
+    assert.equal(all.total, 7);
+    const errors = await call('evidence.list', { hasError: true });
+    assert.deepEqual(errors.items.map((i) => i.fileName), ['truncated.jpg']);
+    const byScore = await call('evidence.list', { sort: 'score', hasError: false });
+    const scores = byScore.items.map((i) => i.score!);
+    assert.deepEqual(scores, [...scores].sort((a, b) => b - a));
+
+    const target = byScore.items[0];
+    const review = await call('review.set', { evidenceId: target.id, verdict: 'generated', notes: 'GAN grid artefacts' });
+    assert.equal(review.verdict, 'generated');
+    assert.equal(review.reviewer, 'R. Okafor');
+    const detail = await call('evidence.get', { id: target.id });
+    assert.equal(detail.item.review?.verdict, 'generated');
+    assert.equal(detail.results.length, 1);
+
+    const audit = await call('audit.list', {});
+    const actions = audit.entries.map((e) => e.action);
+    assert.ok(actions.includes('review.set'));
+    assert.equal(actions.filter((a) => a === 'import.rejected').length, 2, 'empty and text files are recorded in the audit log');
+
+    const verify = await call('case.verify', {});
+    assert.equal(verify.ok, true, JSON.stringify(verify.chainProblems));
+  });
+
+  test('media: thumbnails, originals and ELA heatmaps are served; ELA re-runs at another quality', async () => {
+    const { items } = await call('evidence.list', { hasError: false, limit: 1 });
+    const id = items[0].id;
+    const thumb = await services.media(id, 'thumb');
+    assert.equal(thumb?.contentType, 'image/jpeg');
+    const meta = await sharp(thumb!.body).metadata();
+    assert.ok(Math.max(meta.width!, meta.height!) <= 256);
+    const original = await services.media(id, 'original');
+    assert.equal((await sharp(original!.body).metadata()).width, 160);
+    assert.equal((await services.media(id, 'ela'))?.contentType, 'image/png');
+
+    const rerun = await call('evidence.rerunEla', { id, quality: 75 });
+    assert.equal(rerun.parameters.quality, 75);
+    const q75 = await services.media(id, 'ela-preview', '75');
+    assert.ok(q75 && q75.body.length > 0);
+    assert.notDeepEqual(q75.body, (await services.media(id, 'ela-preview'))!.body);
+    assert.equal(await services.media(99_999, 'thumb'), null);
+  });
+});
