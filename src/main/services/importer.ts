@@ -8,6 +8,7 @@ import type { JobProgress } from '../jobs/progress';
 import { analyzeBatch, type BatchSummary } from '../pipeline/analyzeBatch';
 import { openDetectors } from '../pipeline/detectors';
 import type { CaseStore } from '../store';
+import { canonicalJson } from '../store/canonicalJson';
 import { SOFTWARE_VERSION } from '../version';
 
 export interface ImportOptions {
@@ -51,7 +52,7 @@ export async function importIntoCase(store: CaseStore, opts: ImportOptions): Pro
       provider: 'auto',
     };
     const previous = store.resumableRun();
-    const resumed = previous !== null && JSON.stringify(previous.parameters) === JSON.stringify(parameters);
+    const resumed = previous !== null && canonicalJson(previous.parameters) === canonicalJson(parameters);
     const run = resumed ? store.resumeRun(previous.id) : store.startRun({ parameters, softwareVersion: SOFTWARE_VERSION });
     const donePaths = new Set(store.finishedEvidenceIds(run.id).map((id) => store.getEvidence(id)?.path));
     if (resumed) {
