@@ -1,0 +1,90 @@
+// Display formatting shared by every view. Pure functions, no Svelte.
+import type { EvidenceItem } from '../../contract/case';
+import type { ModelScore } from '../../contract/evidence';
+
+export function formatBytes(bytes: number): string {
+  if (!Number.isFinite(bytes)) return '—';
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(value < 10 ? 2 : 1)} ${units[unit]}`;
+}
+
+/** 0..1 score as a fixed three-decimal number (scores are compared against thresholds). */
+export function formatScore(score: number | null | undefined): string {
+  return score === null || score === undefined ? '—' : score.toFixed(3);
+}
+
+export function formatPercent(share: number, digits = 1): string {
+  return `${(share * 100).toFixed(digits)} %`;
+}
+
+export function formatDuration(seconds: number | null | undefined): string {
+  if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return '—';
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min ${String(s % 60).padStart(2, '0')} s`;
+  return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min`;
+}
+
+export function formatRate(perSecond: number): string {
+  if (!Number.isFinite(perSecond) || perSecond <= 0) return '— /s';
+  return `${perSecond < 10 ? perSecond.toFixed(1) : Math.round(perSecond)} /s`;
+}
+
+/** ISO-8601 time in the examiner's locale, seconds included (audit entries are seconds apart). */
+export function formatTime(iso: string | null | undefined): string {
+  if (!iso) return '—';
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return date.toLocaleString(undefined, { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+}
+
+/** Last path segment, for long paths in narrow places. */
+export function baseName(path: string | undefined): string {
+  if (!path) return '';
+  const parts = path.split(/[\\/]/);
+  return parts[parts.length - 1] || path;
+}
+
+/** The model score that produced an item's headline score (the highest, unless filtered by model). */
+export function headlineScore(item: EvidenceItem): ModelScore | null {
+  const scores = item.latestResult?.scores ?? [];
+  if (scores.length === 0) return null;
+  if (item.score !== null) {
+    const exact = scores.find((s) => s.score === item.score);
+    if (exact) return exact;
+  }
+  return scores.reduce((best, s) => (s.score > best.score ? s : best));
+}
+
+export type ScoreLevel = 'high' | 'elevated' | 'low' | 'none';
+
+/**
+ * How alarming a score is relative to its model's threshold: at or above it is "high"; within
+ * the upper half below it "elevated", so reviewers see near misses; the rest "low".
+ */
+export function scoreLevel(score: number | null | undefined, threshold: number | undefined): ScoreLevel {
+  if (score === null || score === undefined) return 'none';
+  const t = threshold ?? 0.5;
+  if (score >= t) return 'high';
+  if (score >= t * 0.5) return 'elevated';
+  return 'low';
+}
+
+export const VERDICT_LABELS = {
+  authentic: 'Authentic',
+  manipulated: 'Manipulated',
+  generated: 'Generated',
+  inconclusive: 'Inconclusive',
+} as const;
+
+export function shortHash(hash: string | undefined, length = 12): string {
+  return hash ? hash.slice(0, length) : '—';
+}

@@ -1,0 +1,7 @@
+// Small pieces of UI state shared across views.
+class Ui {
+  /** The keyboard help overlay; while open, view shortcuts are paused. */
+  helpOpen = $state(false);
+}
+
+export const ui = new Ui();

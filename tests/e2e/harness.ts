@@ -1,0 +1,208 @@
+/**
+ * What every Chromium end-to-end test needs: a built renderer, the test server (the real engine
+ * behind the IPC contract spoken over HTTP), Debian's Chromium driven by playwright-core, and a
+ * place for screenshots. Builds the renderer only when out/renderer is missing or older than its
+ * sources, so `npm test` works on a clean clone.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { startTestServer } from '../../src/main/testServer';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const RENDERER_DIR = path.join(ROOT, 'out/renderer');
+export const ARTIFACTS_DIR = path.join(ROOT, 'tests/artifacts');
+export const CHROMIUM_PATH = process.env.PROVENANCE_CHROMIUM ?? '/usr/bin/chromium';
+
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const RENDERER_SOURCES = ['src/renderer', 'src/contract', 'electron.config.ts'];
+const LOCK_DIR = path.join(ROOT, 'out/.renderer-build-lock');
+
+/** Why the e2e tests cannot run here, or undefined when they can (pass to node:test's `skip`). */
+export function e2eSkipReason(): string | undefined {
+  if (!fs.existsSync(CHROMIUM_PATH)) return `Chromium not found at ${CHROMIUM_PATH}: install Debian's "chromium" package (or set PROVENANCE_CHROMIUM) to run the e2e tests`;
+  return undefined;
+}
+
+function newestMtime(p: string): number {
+  const stat = fs.statSync(p);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  let newest = stat.mtimeMs;
+  for (const name of fs.readdirSync(p)) newest = Math.max(newest, newestMtime(path.join(p, name)));
+  return newest;
+}
+
+function rendererIsFresh(): boolean {
+  const index = path.join(RENDERER_DIR, 'index.html');
+  if (!fs.existsSync(index)) return false;
+  const built = fs.statSync(index).mtimeMs;
+  return RENDERER_SOURCES.every((s) => newestMtime(path.join(ROOT, s)) <= built);
+}
+
+async function buildRenderer(): Promise<void> {
+  const [{ build }, { default: config }] = await Promise.all([import('vite'), import('../../electron.config')]);
+  const renderer = config.renderer;
+  if (!renderer) throw new Error('electron.config.ts has no renderer section');
+  // The same renderer section `electron-vite build` uses, with the defaults electron-vite adds
+  // for a production renderer (relative base so file:// works in Electron too).
+  await build({
+    ...(renderer as Record<string, unknown>),
+    configFile: false,
+    base: './',
+    mode: 'production',
+    logLevel: 'warn',
+    build: { ...renderer.build, emptyOutDir: true, target: 'chrome120', modulePreload: { polyfill: false } },
+  });
+}
+
+/**
+ * Builds out/renderer when it is stale. Test files run in parallel processes: a lock directory
+ * makes the first one build while the others wait and then reuse its output.
+ */
+export async function ensureRendererBuilt(): Promise<string> {
+  const deadline = Date.now() + 180_000;
+  while (!rendererIsFresh()) {
+    fs.mkdirSync(path.dirname(LOCK_DIR), { recursive: true });
+    try {
+      fs.mkdirSync(LOCK_DIR);
+    } catch {
+      // Someone else is building; a lock older than the deadline is from a killed process.
+      const age = Date.now() - fs.statSync(LOCK_DIR, { throwIfNoEntry: false })!.mtimeMs;
+      if (age > 180_000) fs.rmSync(LOCK_DIR, { recursive: true, force: true });
+      if (Date.now() > deadline) throw new Error(`Timed out waiting for another process to build the renderer (${LOCK_DIR})`);
+      await new Promise((r) => setTimeout(r, 250));
+      continue;
+    }
+    try {
+      if (!rendererIsFresh()) await buildRenderer();
+    } finally {
+      fs.rmSync(LOCK_DIR, { recursive: true, force: true });
+    }
+  }
+  return RENDERER_DIR;
+}
+
+export interface AppUnderTest {
+  url: string;
+  browser: Browser;
+  context: BrowserContext;
+  page: Page;
+  /** Scratch folder for this test: state, cases, evidence. */
+  tmp: string;
+  /** What the stand-in folder dialog answers; change between steps as needed. */
+  picks: { case: string | null; import: string | null };
+  /** Uncaught exceptions in the page: a test should end with none. */
+  pageErrors: string[];
+  /** Console errors (failed loads, Content-Security-Policy violations, ...). */
+  consoleErrors: string[];
+  close(): Promise<void>;
+}
+
+/** Starts the test server on a fresh state dir and opens the app in a fresh Chromium page. */
+export async function startApp(opts: { viewport?: { width: number; height: number }; modelsDir?: string } = {}): Promise<AppUnderTest> {
+  const rendererDir = await ensureRendererBuilt();
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'provenance-e2e-'));
+  const stateDir = path.join(tmp, 'state');
+  fs.mkdirSync(stateDir);
+  const picks: AppUnderTest['picks'] = { case: null, import: null };
+  const server = await startTestServer({ rendererDir, stateDir, modelsDir: opts.modelsDir, pickFolder: (purpose) => picks[purpose] });
+  let browser: Browser | undefined;
+  try {
+    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+    const context = await browser.newContext({ viewport: opts.viewport ?? { width: 1440, height: 900 } });
+    const page = await context.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (err) => pageErrors.push(err.stack ?? err.message));
+    const consoleErrors: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error') consoleErrors.push(`${message.text()} (${message.location().url})`);
+    });
+    await page.goto(server.url);
+    const opened = browser;
+    return {
+      url: server.url,
+      browser: opened,
+      context,
+      page,
+      tmp,
+      picks,
+      pageErrors,
+      consoleErrors,
+      async close() {
+        await opened.close().catch(() => {});
+        await server.close();
+        fs.rmSync(tmp, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    await browser?.close().catch(() => {});
+    await server.close();
+    fs.rmSync(tmp, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/** Saves a screenshot under tests/artifacts (git-ignored) and returns its path. */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  fs.mkdirSync(ARTIFACTS_DIR, { recursive: true });
+  const file = path.join(ARTIFACTS_DIR, name);
+  await page.screenshot({ path: file });
+  return file;
+}
+
+/** Creates a case through the Cases view, choosing its folder with the (stand-in) dialog. */
+export async function createCaseThroughUi(app: AppUnderTest, caseDir: string, fields: { name: string; number?: string; examiner?: string }): Promise<void> {
+  const { page } = app;
+  await page.getByTestId('nav-cases').click();
+  app.picks.case = caseDir;
+  await page.getByTestId('new-case-dir-browse').click();
+  await waitForInputValue(page.getByTestId('new-case-dir-path'), caseDir);
+  await page.getByTestId('new-case-name').fill(fields.name);
+  if (fields.number) await page.getByTestId('new-case-number').fill(fields.number);
+  if (fields.examiner) await page.getByTestId('new-case-examiner').fill(fields.examiner);
+  await page.getByTestId('new-case-create').click();
+  await page.getByTestId('gallery').waitFor();
+}
+
+/** Starts an import with the "Import folder…" button and waits until the job has ended. */
+export async function importThroughUi(app: AppUnderTest, folder: string, timeoutMs = 120_000): Promise<void> {
+  const { page } = app;
+  app.picks.import = folder;
+  await page.getByTestId('import-pick').click();
+  await page.getByTestId('import-progress').getByTestId('job-status').waitFor({ timeout: timeoutMs });
+}
+
+/** Ids of every tile the gallery shows, scrolling through its virtual list. */
+export async function collectTileIds(page: Page): Promise<number[]> {
+  const ids = new Set<number>();
+  const gallery = page.getByTestId('gallery');
+  await gallery.evaluate((el) => (el.scrollTop = 0));
+  for (;;) {
+    // Rows just scrolled into view show placeholders until their page of the list arrives.
+    await gallery.getByTestId('tile-placeholder').first().waitFor({ state: 'detached' });
+    for (const id of await gallery.getByTestId('tile').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-id'))))) ids.add(id);
+    const atEnd = await gallery.evaluate((el) => {
+      if (el.scrollTop + el.clientHeight >= el.scrollHeight - 1) return true;
+      el.scrollTop += el.clientHeight;
+      return false;
+    });
+    if (atEnd) break;
+    // The grid re-renders on the scroll event; give it a frame before reading the DOM again.
+    await nextFrames(page);
+  }
+  return [...ids];
+}
+
+/** Resolves after the page has painted twice (the DOM reflects the last state change). */
+export function nextFrames(page: Page): Promise<unknown> {
+  // A string: this file is type-checked without the DOM library.
+  return page.evaluate('new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)))');
+}
+
+/** Waits until an input's current value (the property, not the attribute) is `value`. */
+export async function waitForInputValue(input: Locator, value: string): Promise<void> {
+  const handle = await input.elementHandle();
+  await input.page().waitForFunction(({ el, expected }) => el?.value === expected, { el: handle, expected: value });
+}
