@@ -153,6 +153,11 @@ export type IpcResult<C extends Channel> = { ok: true; value: Responses[C] } | {
 export interface ProvenanceApi {
   invoke<C extends Channel>(channel: C, request: Request<C>): Promise<IpcResult<C>>;
   on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void;
+  /**
+   * URL of an image of an evidence item. For 'ela' and 'ela-preview', `version` is the ELA JPEG
+   * quality: the import's heatmap when it equals the quality the import used, otherwise the one
+   * made by evidence.rerunEla at that quality (404 until then). Ignored for other kinds.
+   */
   mediaUrl(evidenceId: number, kind: MediaKind, version?: string | number): string;
 }
 

@@ -30,4 +30,16 @@ export interface JobInfo {
   result?: unknown;
   /** Why the job failed, as a sentence. */
   error?: string;
+  /** Files the job could not process (the first MAX_JOB_FILE_ERRORS), so a reloaded UI still lists them. */
+  fileErrors: JobFileError[];
+  /** How many files failed in all (may exceed fileErrors.length). */
+  fileErrorCount: number;
 }
+
+export interface JobFileError {
+  path: string;
+  code: string;
+  message: string;
+}
+
+export const MAX_JOB_FILE_ERRORS = 1000;

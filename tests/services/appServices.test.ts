@@ -64,6 +64,9 @@ describe('AppServices (the IPC contract behind Electron and the test server)', (
     assert.equal(job?.status, 'completed', job?.error);
     assert.ok(events.includes('job.progress') && events.includes('job.finished'));
     assert.deepEqual(fileErrors.map((p) => p.split('/').pop()).sort(), ['empty.jpg', 'text.jpg', 'truncated.jpg']);
+    const listed = (await call('jobs.list', {})).find((j) => j.id === jobId)!;
+    assert.deepEqual(listed.fileErrors.map((e) => e.code).sort(), ['EMPTY_FILE', 'NOT_AN_IMAGE', 'TRUNCATED'], 'kept for a reloaded window');
+    assert.equal(listed.fileErrorCount, 3);
 
     // Non-images cannot be evidence items; the truncated JPEG is one, with its error result.
     const all = await call('evidence.list', {});

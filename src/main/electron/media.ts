@@ -2,6 +2,7 @@ import { protocol } from 'electron';
 import { MEDIA_SCHEME } from '../../contract/channels';
 import type { MediaKind } from '../../contract/ipc';
 import type { AppServices } from '../services';
+import { MEDIA_CACHE_CONTROL } from '../services/media';
 
 const KINDS = new Set<MediaKind>(['original', 'thumb', 'ela', 'ela-preview']);
 
@@ -19,6 +20,6 @@ export function handleMediaProtocol(services: AppServices): void {
     if (!Number.isInteger(id) || !KINDS.has(kind)) return new Response('not found', { status: 404 });
     const media = await services.media(id, kind, url.searchParams.get('v') ?? undefined);
     if (!media) return new Response('not found', { status: 404 });
-    return new Response(new Uint8Array(media.body), { headers: { 'content-type': media.contentType } });
+    return new Response(new Uint8Array(media.body), { headers: { 'content-type': media.contentType, 'cache-control': MEDIA_CACHE_CONTROL } });
   });
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { JobInfo, JobKind } from '../../contract/jobs';
+import { MAX_JOB_FILE_ERRORS, type JobInfo, type JobKind } from '../../contract/jobs';
 import type { EventBus } from './events';
 import type { JobProgress } from './progress';
 
@@ -28,7 +28,7 @@ export class JobRegistry {
   start<T>(kind: JobKind, label: string, work: (ctx: JobContext) => Promise<T>): JobInfo {
     const id = randomUUID();
     const controller = new AbortController();
-    const info: JobInfo = { id, kind, label, status: 'running', progress: { ...EMPTY_PROGRESS }, startedAt: new Date().toISOString() };
+    const info: JobInfo = { id, kind, label, status: 'running', progress: { ...EMPTY_PROGRESS }, startedAt: new Date().toISOString(), fileErrors: [], fileErrorCount: 0 };
     const ctx: JobContext = {
       id,
       signal: controller.signal,
@@ -41,7 +41,11 @@ export class JobRegistry {
           this.events.publish('job.progress', { jobId: id, kind, progress: p });
         }
       },
-      fileError: (path, code, message) => this.events.publish('job.fileError', { jobId: id, path, code, message }),
+      fileError: (path, code, message) => {
+        info.fileErrorCount += 1;
+        if (info.fileErrors.length < MAX_JOB_FILE_ERRORS) info.fileErrors.push({ path, code, message });
+        this.events.publish('job.fileError', { jobId: id, path, code, message });
+      },
     };
     const done = (async () => {
       try {

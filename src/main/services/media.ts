@@ -14,6 +14,13 @@ export interface Media {
   body: Buffer;
 }
 
+/**
+ * Media URLs name an evidence item (fixed by its SHA-256 at import), a kind and an ELA quality,
+ * and what they return is derived deterministically from those, so the renderer may cache them:
+ * prefetching the next image while reviewing only helps if the browser keeps it.
+ */
+export const MEDIA_CACHE_CONTROL = 'private, max-age=3600';
+
 /** Formats every browser (and Electron) shows as they are; anything else is converted for display. */
 const BROWSER_FORMATS = new Set(['jpeg', 'png', 'webp', 'gif', 'bmp']);
 

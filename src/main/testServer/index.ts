@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve } from 'node:path';
 import type { MediaKind } from '../../contract/ipc';
 import { createAppServices, type AppServices } from '../services';
+import { MEDIA_CACHE_CONTROL } from '../services/media';
 
 export interface TestServerOptions {
   /** The built renderer (out/renderer). */
@@ -81,7 +82,7 @@ export async function startTestServer(opts: TestServerOptions): Promise<{ url: s
       if (!MEDIA_KINDS.has(kind)) return notFound(res);
       const found = await services.media(Number(media[1]), kind, url.searchParams.get('v') ?? undefined);
       if (!found) return notFound(res);
-      res.writeHead(200, { 'content-type': found.contentType, 'cache-control': 'no-store' });
+      res.writeHead(200, { 'content-type': found.contentType, 'cache-control': MEDIA_CACHE_CONTROL });
       res.end(found.body);
       return;
     }

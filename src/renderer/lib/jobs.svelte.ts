@@ -64,7 +64,9 @@ class Jobs {
         job.progress = info.progress;
         job.result = info.result;
         job.error = info.error;
-        if (info.kind === 'import' && info.status === 'running') this.lastImportId = info.id;
+        // The server keeps each job's per-file errors, so a reloaded window lists them again.
+        if (info.fileErrors.length > job.fileErrors.length) job.fileErrors = [...info.fileErrors];
+        if (info.kind === 'import' && (info.status === 'running' || !this.lastImportId)) this.lastImportId = info.id;
       }
     } catch (err) {
       console.error('jobs.list failed', err);
