@@ -46,6 +46,7 @@ describe('openCaseDatabase', () => {
         [
           ['1', 0, 1],
           ['2', 1, 2],
+          ['3', 2, 3],
         ],
       );
       assert.ok(migrations.every((e) => e.actor === 'tester'));
@@ -177,6 +178,7 @@ describe('migrations', () => {
         [
           ['schema.migrate', 'old-app'],
           ['case.create', 'old-app'],
+          ['schema.migrate', 'new-app'],
           ['schema.migrate', 'new-app'],
         ],
       );

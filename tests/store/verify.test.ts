@@ -1,3 +1,4 @@
+import { SCHEMA_VERSION } from '../../src/main/store/migrations';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -72,8 +73,8 @@ describe('verifyCase', () => {
     assert.ok(report.evidence.every((e) => e.actual === e.expected));
     assert.equal(report.ok, true);
     assert.deepEqual(progress, [1, 2, 3]);
-    // schema x2, case, run start/finish, and per file: evidence, result, review.
-    assert.equal(report.auditEntries, 2 + 1 + 2 + 3 * 3);
+    // one entry per schema migration, case, run start/finish, and per file: evidence, result, review.
+    assert.equal(report.auditEntries, SCHEMA_VERSION + 1 + 2 + 3 * 3);
     assert.equal(report.head?.seq, report.auditEntries);
     assert.match(report.head!.hash, /^[0-9a-f]{64}$/);
     assert.ok(!Number.isNaN(Date.parse(report.checkedAt)));

@@ -1,6 +1,8 @@
 import { analyzeCommand } from './analyze';
 import { importCommand, verifyCommand } from './caseCommands';
+import { evaluateCommand } from './evaluate';
 import { modelsCommand } from './models';
+import { reportCommand } from './report';
 import { UsageError } from './usage';
 
 const USAGE = `provenance — Provenance Lab's headless forensic engine
@@ -10,6 +12,8 @@ Usage:
   provenance models [--json]
   provenance import <case-folder> <file|folder>... [--name NAME ...]
   provenance verify <case-folder> [--json]
+  provenance evaluate <dataset-folder|manifest.csv> [--models a,b] [--out eval.json] [--markdown eval.md] ...
+  provenance report <case-folder> --out report.pdf [--items all|flagged|reviewed] [--ids 1,2,3]
   provenance help [command]
 
 Run "provenance help analyze" for the analysis options.`;
@@ -21,6 +25,8 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   models: modelsCommand,
   import: importCommand,
   verify: verifyCommand,
+  evaluate: evaluateCommand,
+  report: reportCommand,
 };
 
 /** Entry point: returns the process exit code (0 ok, 1 failure, 2 usage error). */

@@ -1,0 +1,24 @@
+// Public API of the evaluation workspace: labelled sets, splits, metrics, per-generator tables,
+// robustness and the evaluation itself. Everything it returns is plain JSON (contract/evaluation).
+export { detectLayout, loadLabelledSet, scanDataset, DatasetError, EXPECTED_LAYOUTS, type DatasetErrorCode, type LabelledSet } from './dataset';
+export { groupAwareSplit, applySplit, type GroupSplit, type SplitOptions } from './split';
+export {
+  averagePrecision,
+  rocAuc,
+  rocCurve,
+  prCurve,
+  rankCurve,
+  confusionAt,
+  thresholdMetrics,
+  thresholdForFpr,
+  downsampleCurve,
+  MetricsError,
+} from './metrics';
+export { bootstrapIntervals, percentile } from './bootstrap';
+export { metricsSummary, evaluateModel, mistakes } from './modelEvaluation';
+export { generatorTable, formatGeneratorTableMarkdown, formatGeneratorTableText } from './table';
+export { perturb, DEFAULT_ROBUSTNESS_LEVELS } from './perturb';
+export { evaluate, robustnessSweep, DEFAULT_THRESHOLD, DEFAULT_TARGET_FPR, DEFAULT_BOOTSTRAP, type EvaluateOptions } from './evaluate';
+export { EvaluationCancelledError } from './scoring';
+export { formatEvaluationMarkdown, formatModelText, formatRobustnessText } from './report';
+export { seededSample } from './random';
