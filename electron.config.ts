@@ -28,7 +28,7 @@ export default defineConfig({
     plugins: [svelte()],
     build: {
       outDir: resolve(root, 'out/renderer'),
-      rollupOptions: { input: { index: resolve(root, 'src/renderer/index.html') } },
+      rollupOptions: { input: { index: resolve(root, 'src/renderer/index.html'), report: resolve(root, 'src/renderer/report.html') } },
     },
   },
 });

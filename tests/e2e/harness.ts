@@ -34,10 +34,13 @@ function newestMtime(p: string): number {
   return newest;
 }
 
+/** Every page the renderer build emits (electron.config.ts renderer inputs): all must be newer than the sources. */
+const BUILT_PAGES = ['index.html', 'report.html'];
+
 function rendererIsFresh(): boolean {
-  const index = path.join(RENDERER_DIR, 'index.html');
-  if (!fs.existsSync(index)) return false;
-  const built = fs.statSync(index).mtimeMs;
+  const pages = BUILT_PAGES.map((p) => path.join(RENDERER_DIR, p));
+  if (!pages.every((p) => fs.existsSync(p))) return false;
+  const built = Math.min(...pages.map((p) => fs.statSync(p).mtimeMs));
   return RENDERER_SOURCES.every((s) => newestMtime(path.join(ROOT, s)) <= built);
 }
 

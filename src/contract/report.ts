@@ -1,0 +1,171 @@
+// What a case report prints: built by the engine (src/main/reports) from a case, embedded as JSON
+// into the report page (src/renderer/report) and printed to PDF by Chromium or Electron. One
+// object holds everything, images included (as data URLs), so the printed page needs nothing else.
+
+import type { AuditEntry, Case, Review, Verdict, VerifyReport } from './case';
+import type { DatasetSummary, EvaluatedModel, EvaluationSelection, GeneratorTable, MetricsSummary, RocPoint } from './evaluation';
+import type { ElaParameters, ElaStats, EvidenceMetadata, ExecutionProviderName, FileError, ModelScore } from './evidence';
+
+/** Which items get a section of their own (every item is always in the evidence table). */
+export type ReportItemsMode = 'all' | 'flagged' | 'reviewed' | 'selected';
+
+export interface ReportModel {
+  id: string;
+  /** Manifest name when the model is installed with the same ONNX hash, else the id. */
+  name: string;
+  version: string;
+  /** Null when no score of this model was stored and the model is not installed. */
+  task: 'generated' | 'manipulated' | null;
+  /** SHA-256 of the ONNX file the runs recorded. */
+  onnxSha256: string;
+  /** Execution providers that actually ran it, from the stored scores. */
+  providers: ExecutionProviderName[];
+  /** Thresholds its scores were compared with (normally one). */
+  thresholds: number[];
+  /** A test fixture, not a detector: its scores mean nothing forensically. */
+  fixture: boolean;
+  /** Runs that used this model. */
+  runIds: number[];
+}
+
+export interface ReportRun {
+  id: number;
+  startedAt: string;
+  finishedAt: string | null;
+  status: string;
+  softwareVersion: string;
+  provider: string;
+  ela: ElaParameters;
+}
+
+export interface DetectorTally {
+  modelId: string;
+  modelVersion: string;
+  fixture: boolean;
+  thresholds: number[];
+  /** Items whose latest result has a score from this model at or above its threshold. */
+  flagged: number;
+  notFlagged: number;
+  /** Items with no score from this model (not analysed, error, model failed). */
+  unscored: number;
+}
+
+export interface ReportSummary {
+  items: number;
+  /** Items per current verdict; 'unreviewed' counts items without one. */
+  verdicts: Record<Verdict | 'unreviewed', number>;
+  detectors: DetectorTally[];
+  /** Items the reviewer flagged. */
+  reviewerFlagged: number;
+  /** Items whose latest analysis failed. */
+  analysisErrors: number;
+  /** True when any score in the report comes from a fixture model. */
+  fixtureModelsUsed: boolean;
+}
+
+export interface ReportScore {
+  modelId: string;
+  score: number;
+  threshold: number;
+  flagged: boolean;
+  fixture: boolean;
+}
+
+/** One row of the evidence table. */
+export interface ReportEvidenceRow {
+  id: number;
+  fileName: string;
+  sha256: string;
+  sizeBytes: number;
+  format: string;
+  width: number;
+  height: number;
+  verdict: Verdict | null;
+  scores: ReportScore[];
+  /** Short labels: "reviewer flag", "detector", "analysis error", "metadata", "MODIFIED", ... */
+  flags: string[];
+  /** True when this item has a section in the report. */
+  hasSection: boolean;
+}
+
+export interface ReportImage {
+  /** data:image/jpeg;base64,... */
+  dataUrl: string;
+  width: number;
+  height: number;
+  /** What the picture is, when it is not simply the evidence (e.g. the import-time thumbnail). */
+  caveat?: string;
+}
+
+/** One item's own section: pictures, scores, metadata, review. */
+export interface ReportItemSection {
+  id: number;
+  fileName: string;
+  path: string;
+  sha256: string;
+  sizeBytes: number;
+  ingestedAt: string;
+  metadata: EvidenceMetadata;
+  /** Null with `photoProblem` when the evidence could not be shown. */
+  photo: ReportImage | null;
+  photoProblem?: string;
+  heatmap: ReportImage | null;
+  heatmapProblem?: string;
+  ela: { parameters: ElaParameters; stats: ElaStats } | null;
+  scores: ModelScore[];
+  analysedAt: string | null;
+  runId: number | null;
+  error: FileError | null;
+  /** Non-fatal analysis problems (a model failed while others ran, ...). */
+  analysisWarnings: string[];
+  review: Review | null;
+  /** Every review, oldest first. */
+  reviewHistory: Review[];
+  /** Status of this file at report time (from the re-verification). */
+  integrity: 'ok' | 'modified' | 'missing' | 'unreadable' | 'not-checked';
+}
+
+/**
+ * One model of an evaluation saved in the case (contract/evaluation.ts), reduced to what the
+ * report prints: the per-generator table, the confusion matrix and the ROC curve.
+ */
+export interface ReportEvaluation {
+  evaluationId: string;
+  createdAt: string;
+  softwareVersion: string;
+  dataset: Pick<DatasetSummary, 'root' | 'layoutName' | 'total' | 'real' | 'fake'>;
+  selection: EvaluationSelection;
+  threshold: number;
+  model: EvaluatedModel;
+  /** Null when the model could score no image at all. */
+  metrics: MetricsSummary | null;
+  table: GeneratorTable | null;
+  roc: RocPoint[];
+  /** Images this model failed on (left out of its metrics). */
+  unscored: number;
+  /** Caveats of the evaluation and of this model's metrics, as sentences. */
+  notes: string[];
+}
+
+export interface ReportData {
+  /** Random UUID printed on every page. */
+  reportId: string;
+  generatedAt: string;
+  /** Who exported it (the examiner or the OS user). */
+  generatedBy: string;
+  software: { name: string; version: string };
+  case: Case;
+  dates: { created: string; firstAnalysed: string | null; lastAnalysed: string | null; reported: string };
+  models: ReportModel[];
+  runs: ReportRun[];
+  /** Distinct ELA settings across the runs (normally one). */
+  elaParameters: ElaParameters[];
+  summary: ReportSummary;
+  evidence: ReportEvidenceRow[];
+  itemsMode: ReportItemsMode;
+  items: ReportItemSection[];
+  /** One entry per model of each evaluation saved in the case. */
+  evaluations: ReportEvaluation[];
+  audit: AuditEntry[];
+  verification: VerifyReport;
+}

@@ -1,0 +1,150 @@
+import { randomUUID } from 'node:crypto';
+import type { EvidenceCheckStatus, EvidenceItem, StoredResult } from '../../contract/case';
+import type { ElaParameters } from '../../contract/evidence';
+import type { ReportData, ReportItemSection } from '../../contract/report';
+import { loadModelRegistry } from '../inference/registry';
+import { ProgressTracker, type JobProgress } from '../jobs/progress';
+import { verifyCase, type CaseStore } from '../store';
+import { SOFTWARE_VERSION } from '../version';
+import { ReportError } from './errors';
+import { caseEvaluations } from './evaluations';
+import { embedHeatmap, embedPhoto, thumbnailDirOf } from './images';
+import { collectModels } from './models';
+import { selectSections, type ItemSelection } from './select';
+import { evidenceRow, summarise } from './summary';
+
+export interface BuildReportOptions extends ItemSelection {
+  /** Saved evaluations to print (default: every evaluation saved in the case). */
+  evaluationIds?: string[];
+  /** Who exports the report; defaults to the case's examiner. */
+  generatedBy?: string;
+  /** Where installed models are looked up for their names (default: the app's models folder). */
+  modelsDir?: string;
+  now?: () => Date;
+  signal?: AbortSignal;
+  /** Called after verification and after each item section is prepared. */
+  onProgress?: (progress: JobProgress) => void;
+  /** Steps the caller adds after the data is built (printing), counted in the progress total. */
+  extraSteps?: number;
+}
+
+/** Item sections prepared at once: decoding and JPEG encoding are CPU-bound (sharp's threads). */
+const CONCURRENCY = 2;
+
+/**
+ * Everything the report prints, from one case: re-verifies the case first (so the report states
+ * what holds at report time), then prepares each selected item's section with its pictures.
+ * Reads only; nothing is written to the case.
+ */
+export async function buildReportData(store: CaseStore, options: BuildReportOptions = {}): Promise<ReportData> {
+  const c = store.getCase();
+  if (!c) throw new ReportError('NO_CASE', `${store.caseDir} holds no case yet: create it and import evidence first.`);
+  const now = options.now ?? (() => new Date());
+  const generatedAt = now().toISOString();
+
+  const items = store.listEvidence({ sort: 'time' });
+  const { mode, sections } = selectSections(items, options);
+  const progress = new ProgressTracker();
+  progress.setTotal(sections.length + 1 + (options.extraSteps ?? 0));
+  const report = () => options.onProgress?.(progress.snapshot());
+  report();
+
+  const verification = await verifyCase(store, { now });
+  progress.finish('verified evidence hashes', true);
+  report();
+  const integrity = new Map<number, EvidenceCheckStatus>(verification.evidence.map((e) => [e.id, e.status]));
+
+  const runs = store.listRuns();
+  const allResults: StoredResult[] = items.flatMap((i) => store.resultsFor(i.id));
+  const models = collectModels(runs, allResults, await loadModelRegistry(options.modelsDir));
+  const sectionIds = new Set(sections.map((s) => s.id));
+  const thumbnailDir = thumbnailDirOf(store.derivedDir);
+
+  const prepared: ReportItemSection[] = new Array(sections.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < sections.length) {
+      if (options.signal?.aborted) throw new ReportError('CANCELLED', 'The report was cancelled.');
+      const i = next++;
+      prepared[i] = await itemSection(store, sections[i], integrity.get(sections[i].id), thumbnailDir);
+      progress.finish(sections[i].fileName, true);
+      report();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, sections.length) }, worker));
+
+  return {
+    reportId: randomUUID(),
+    generatedAt,
+    generatedBy: options.generatedBy?.trim() || c.examiner || 'unknown',
+    software: { name: 'Provenance Lab', version: SOFTWARE_VERSION },
+    case: c,
+    dates: {
+      created: c.createdAt,
+      firstAnalysed: runs.length ? runs.map((r) => r.startedAt).sort()[0] : null,
+      lastAnalysed: lastAnalysed(runs.map((r) => r.finishedAt), allResults),
+      reported: generatedAt,
+    },
+    models,
+    runs: runs.map((r) => ({
+      id: r.id,
+      startedAt: r.startedAt,
+      finishedAt: r.finishedAt,
+      status: r.status,
+      softwareVersion: r.softwareVersion,
+      provider: r.parameters.provider,
+      ela: r.parameters.ela,
+    })),
+    elaParameters: distinct(runs.map((r) => r.parameters.ela)),
+    summary: summarise(items, models),
+    evidence: items.map((item) => evidenceRow(item, sectionIds.has(item.id), integrity.get(item.id))),
+    itemsMode: mode,
+    items: prepared,
+    evaluations: caseEvaluations(store, options.evaluationIds),
+    audit: store.auditLog(),
+    verification,
+  };
+}
+
+async function itemSection(
+  store: CaseStore,
+  item: EvidenceItem,
+  integrity: EvidenceCheckStatus | undefined,
+  thumbnailDir: string,
+): Promise<ReportItemSection> {
+  const [photo, heatmap] = await Promise.all([embedPhoto(item, thumbnailDir), embedHeatmap(item)]);
+  const result = item.latestResult;
+  return {
+    id: item.id,
+    fileName: item.fileName,
+    path: item.path,
+    sha256: item.sha256,
+    sizeBytes: item.sizeBytes,
+    ingestedAt: item.ingestedAt,
+    metadata: item.metadata,
+    photo: photo.image,
+    photoProblem: photo.problem,
+    heatmap: heatmap.image,
+    heatmapProblem: heatmap.problem,
+    ela: result?.ela ? { parameters: result.ela.parameters, stats: result.ela.stats } : null,
+    scores: result?.scores ?? [],
+    analysedAt: result?.analysedAt ?? null,
+    runId: result?.runId ?? null,
+    error: result?.error ?? null,
+    analysisWarnings: result?.warnings ?? [],
+    review: item.review,
+    reviewHistory: store.reviewHistory(item.id),
+    integrity: integrity ?? 'not-checked',
+  };
+}
+
+function lastAnalysed(runEnds: (string | null)[], results: StoredResult[]): string | null {
+  const times = [...runEnds.filter((t): t is string => t !== null), ...results.map((r) => r.analysedAt)].sort();
+  return times.length ? times[times.length - 1] : null;
+}
+
+function distinct(list: ElaParameters[]): ElaParameters[] {
+  const seen = new Map<string, ElaParameters>();
+  for (const p of list) seen.set(JSON.stringify([p.quality, p.scale, p.threshold, p.previewMaxSide]), p);
+  return [...seen.values()];
+}

@@ -1,0 +1,78 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, extname, join, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ReportData } from '../../contract/report';
+import { ReportError } from './errors';
+
+/** The report page as the renderer build writes it (second entry of electron.config.ts). */
+export const REPORT_PAGE = 'report.html';
+/** The element the page reads its data from (see src/renderer/report.html). */
+const DATA_ELEMENT = /<script id="report-data" type="application\/json">[\s\S]*?<\/script>/;
+
+/**
+ * A report ready to print: the page's HTML with the data embedded, and the built renderer folder
+ * its relative asset URLs (script, stylesheet) resolve against. Printers serve both under one
+ * origin, so nothing is written to disk and nothing outside this folder can be loaded.
+ */
+export interface ReportDocument {
+  html: string;
+  assetsDir: string;
+}
+
+/**
+ * out/renderer of the package this module belongs to: found by walking up from here, so it is the
+ * same from src/main/reports under tsx, from the bundled out/main, and inside the app's asar.
+ */
+export function defaultReportPageDir(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = join(dir, 'out', 'renderer');
+    if (existsSync(join(dir, 'package.json'))) return candidate;
+    const parent = dirname(dir);
+    if (parent === dir) return resolve('out', 'renderer');
+    dir = parent;
+  }
+}
+
+/** The built page with `data` embedded. JSON inside <script> must not be able to close the tag. */
+export function reportDocument(data: ReportData, pageDir: string = defaultReportPageDir()): ReportDocument {
+  const file = join(pageDir, REPORT_PAGE);
+  let page: string;
+  try {
+    page = readFileSync(file, 'utf8');
+  } catch {
+    throw new ReportError('TEMPLATE_MISSING', `The report page is not built (${file} is missing): run "npm run build" first.`);
+  }
+  if (!DATA_ELEMENT.test(page)) {
+    throw new ReportError('TEMPLATE_MISSING', `${file} has no report-data element: it is not the report page, rebuild with "npm run build".`);
+  }
+  const json = JSON.stringify(data).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  // A replacer function: the JSON may contain "$&" and other replacement patterns.
+  const html = page.replace(DATA_ELEMENT, () => `<script id="report-data" type="application/json">${json}</script>`);
+  return { html, assetsDir: pageDir };
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.woff2': 'font/woff2',
+};
+
+/**
+ * What a printer answers for a request path under its report origin: the page for /report.html,
+ * a file of the built renderer otherwise, null for anything else (outside the folder included).
+ */
+export function serveReportRequest(doc: ReportDocument, pathname: string): { body: Buffer; contentType: string } | null {
+  if (pathname === `/${REPORT_PAGE}`) return { body: Buffer.from(doc.html, 'utf8'), contentType: 'text/html; charset=utf-8' };
+  const root = resolve(doc.assetsDir);
+  const file = resolve(root, `.${decodeURIComponent(pathname)}`);
+  const type = CONTENT_TYPES[extname(file)];
+  if (!type || !file.startsWith(root + sep)) return null;
+  try {
+    return { body: readFileSync(file), contentType: type };
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,76 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import type { EvidenceItem } from '../../contract/case';
+import type { ReportImage } from '../../contract/report';
+import { DEFAULT_INGEST_OPTIONS, sha256Buffer } from '../ingest';
+import { thumbnailPath } from '../pipeline/prepare';
+
+/**
+ * Pictures are embedded as JPEG data URLs downscaled to this long side: sharp enough to see
+ * what the heatmap points at on an A4 page (about 90 mm wide, ~250 dpi), small enough that a
+ * 100-item report stays a file one can e-mail.
+ */
+export const EMBED_MAX_SIDE = 900;
+export const EMBED_JPEG_QUALITY = 80;
+
+async function toJpegDataUrl(input: Buffer | string, caveat?: string): Promise<ReportImage> {
+  const { data, info } = await sharp(input, { limitInputPixels: DEFAULT_INGEST_OPTIONS.maxPixels, pages: 1, page: 0 })
+    .autoOrient()
+    .resize(EMBED_MAX_SIDE, EMBED_MAX_SIDE, { fit: 'inside', withoutEnlargement: true })
+    .flatten({ background: '#ffffff' })
+    .toColourspace('srgb')
+    .jpeg({ quality: EMBED_JPEG_QUALITY })
+    .toBuffer({ resolveWithObject: true });
+  return { dataUrl: `data:image/jpeg;base64,${data.toString('base64')}`, width: info.width, height: info.height, caveat };
+}
+
+export type Embedded = { image: ReportImage; problem?: undefined } | { image: null; problem: string };
+
+/**
+ * The evidence picture, from the original file (read only). When the file no longer has its
+ * imported SHA-256 the report must not show the changed picture as the evidence: it shows the
+ * thumbnail made from the original bytes at import instead, and says so.
+ */
+export async function embedPhoto(item: EvidenceItem, thumbnailDir: string): Promise<Embedded> {
+  let bytes: Buffer | null = null;
+  let problem: string;
+  try {
+    bytes = await readFile(item.path);
+    problem = sha256Buffer(bytes) === item.sha256 ? '' : 'The file on disk no longer has its imported SHA-256.';
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    problem = code === 'ENOENT' ? 'The file is no longer at its imported path.' : `The file could not be read (${(err as Error).message}).`;
+  }
+  if (bytes && !problem) {
+    try {
+      return { image: await toJpegDataUrl(bytes) };
+    } catch (err) {
+      return { image: null, problem: `The image could not be decoded for display (${(err as Error).message}).` };
+    }
+  }
+  const thumb = thumbnailPath(thumbnailDir, item.sha256);
+  if (existsSync(thumb)) {
+    return { image: await toJpegDataUrl(thumb, `${problem} Shown: the thumbnail made from the original bytes at import.`) };
+  }
+  return { image: null, problem: `${problem} No import-time thumbnail is available.` };
+}
+
+/** The ELA heatmap preview the analysis wrote (derived data, PNG) as an embedded JPEG. */
+export async function embedHeatmap(item: EvidenceItem): Promise<Embedded> {
+  const ela = item.latestResult?.ela;
+  if (!ela) return { image: null, problem: item.latestResult ? 'ELA did not run for this item.' : 'This item has not been analysed.' };
+  const path = [ela.previewPath, ela.heatmapPath].find((p): p is string => p !== undefined && existsSync(p));
+  if (!path) return { image: null, problem: 'The heatmap file is missing from the case folder (derived/ was cleaned); re-run the analysis to restore it.' };
+  try {
+    return { image: await toJpegDataUrl(path) };
+  } catch (err) {
+    return { image: null, problem: `The heatmap could not be read (${(err as Error).message}).` };
+  }
+}
+
+/** Where the import put the thumbnails (see derivedFolders in services/importer.ts). */
+export function thumbnailDirOf(derivedDir: string): string {
+  return join(derivedDir, 'thumbs');
+}

@@ -1,0 +1,11 @@
+// PDF case reports: the data (collect.ts), the page it is printed from (src/renderer/report,
+// embedded by document.ts), the printers (printer.ts, chromium.ts) and the export (export.ts).
+export { buildReportData, type BuildReportOptions } from './collect';
+export { exportCaseReport, type ExportReportOptions, type ExportedReport } from './export';
+export { reportDocument, serveReportRequest, defaultReportPageDir, REPORT_PAGE, type ReportDocument } from './document';
+export { pdfOptionsFor, type PdfOptions, type PdfPrinter } from './printer';
+export { ChromiumPrinter, chromiumUnavailable, DEFAULT_CHROMIUM } from './chromium';
+export { selectSections, isFlagged, isReviewed, type ItemSelection } from './select';
+export { ReportError, type ReportErrorCode } from './errors';
+export { reportEvaluations, caseEvaluations } from './evaluations';
+export { EMBED_MAX_SIDE, EMBED_JPEG_QUALITY } from './images';

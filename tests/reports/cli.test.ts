@@ -1,0 +1,113 @@
+// `provenance report` on a 30-item case, plus the layout rule every printed hash relies on:
+// it fits whole on one line of its table cell.
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { chromium } from 'playwright-core';
+import { main } from '../../src/main/cli';
+import { buildReportData, DEFAULT_CHROMIUM, reportDocument, serveReportRequest } from '../../src/main/reports';
+import { openCaseDatabase } from '../../src/main/store';
+import { runCli } from '../cli/run';
+import { ensureReportPageBuilt, makeAnalysedCase, pdfPages, reportSkipReason, tempDir } from './helpers';
+
+const skip = reportSkipReason();
+
+describe('provenance report', { skip }, () => {
+  let root: string;
+  let caseDir: string;
+  let hashes: string[];
+
+  before(async () => {
+    await ensureReportPageBuilt();
+    root = tempDir('pl-report-cli-');
+    const kase = await makeAnalysedCase(root, 30, { 0: [{ verdict: 'manipulated', flagged: true, notes: 'Cloned window.' }], 5: [{ verdict: 'authentic' }] }, { width: 96, height: 72 });
+    caseDir = kase.dir;
+    hashes = kase.store.listEvidence({ sort: 'time' }).map((i) => i.sha256);
+    kase.store.close();
+  });
+
+  after(() => {
+    if (root) fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  test('writes the PDF and its .sha256, records the export, and the long evidence table repeats its header', () => {
+    const out = path.join(root, 'reports', 'case.pdf');
+    const r = runCli(['report', caseDir, '--out', out, '--items', 'reviewed', '--examiner', 'B. Second', '--quiet']);
+    assert.equal(r.status, 0, r.stderr);
+    const sha = createHash('sha256').update(fs.readFileSync(out)).digest('hex');
+    assert.ok(r.stdout.includes(sha), r.stdout);
+    assert.equal(fs.readFileSync(`${out}.sha256`, 'utf8'), `${sha}  case.pdf\n`);
+
+    const pages = pdfPages(out);
+    const tablePages = pages.filter((p) => p.includes('File name / SHA-256'));
+    assert.ok(tablePages.length >= 2, `the 30-row table spans ${tablePages.length} pages`);
+    for (const p of tablePages) assert.match(p, /#\s+File name \/ SHA-256\s+Size\s+Pixels\s+Verdict\s+Scores\s+Flags/, 'each page of the table starts with its header');
+    const table = tablePages.join('\n');
+    for (const h of hashes) assert.ok(table.includes(h), `evidence hash ${h.slice(0, 12)}… is printed whole`);
+    assert.ok(pages[0].includes('B. Second'), 'the cover names who exported it');
+
+    const store = openCaseDatabase(caseDir, { readonly: true });
+    try {
+      const entry = store.auditLog({ entity: 'report' }).at(-1)!;
+      assert.equal(entry.action, 'report.export');
+      assert.equal(entry.actor, 'B. Second');
+      assert.equal((entry.details as { sha256: string }).sha256, sha);
+      assert.equal((entry.details as { itemIds: number[] }).itemIds.length, 2, 'two reviewed items got sections');
+    } finally {
+      store.close();
+    }
+  });
+
+  test('wrong arguments exit 2 with the command help', async () => {
+    const r = runCli(['report', caseDir, '--out', path.join(root, 'x.pdf'), '--items', 'some']);
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /--items must be one of all, flagged, reviewed/);
+    assert.match(r.stderr, /provenance report <case-folder> --out report\.pdf/);
+    // The same entry point in process (no second CLI start-up) for the other mistakes.
+    const quiet = console.error;
+    console.error = () => {};
+    try {
+      assert.equal(await main(['report', caseDir]), 2, 'no --out');
+      assert.equal(await main(['report', caseDir, '--out', path.join(root, 'x.pdf'), '--ids', '1,b']), 2, 'bad --ids');
+      assert.equal(await main(['report', caseDir, '--out', path.join(root, 'x.pdf'), '--ids', '1', '--items', 'all']), 2, 'both --ids and --items');
+    } finally {
+      console.error = quiet;
+    }
+    assert.equal(fs.existsSync(path.join(root, 'x.pdf')), false);
+  });
+
+  test('every printed hash fits whole on one line of its cell', async () => {
+    const store = openCaseDatabase(caseDir, { readonly: true });
+    let data;
+    try {
+      data = await buildReportData(store, { items: 'flagged' });
+    } finally {
+      store.close();
+    }
+    const doc = reportDocument(data);
+    const browser = await chromium.launch({ executablePath: DEFAULT_CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
+    try {
+      // The printable width of A4 with the printer's 14 mm side margins: 182 mm at 96 px per inch.
+      const page = await browser.newPage({ viewport: { width: Math.round((182 / 25.4) * 96), height: 1000 } });
+      await page.route('**/*', async (route) => {
+        const answer = serveReportRequest(doc, new URL(route.request().url()).pathname);
+        if (answer) await route.fulfill({ body: answer.body, contentType: answer.contentType });
+        else await route.abort();
+      });
+      await page.emulateMedia({ media: 'print' });
+      await page.goto('http://report.provenance.invalid/report.html');
+      await page.waitForSelector('html[data-report-ready]', { state: 'attached' });
+      // A string: this file is type-checked without the DOM library.
+      const overflowing = (await page.evaluate(
+        `[...document.querySelectorAll('.hash, .entry-hash')].filter((e) => e.scrollWidth > e.clientWidth + 1 || e.parentElement.scrollWidth > e.parentElement.clientWidth + 1).map((e) => e.textContent)`,
+      )) as string[];
+      const checked = (await page.evaluate(`document.querySelectorAll('.hash, .entry-hash').length`)) as number;
+      assert.ok(checked > 60, `${checked} hashes checked`);
+      assert.deepEqual(overflowing, []);
+    } finally {
+      await browser.close();
+    }
+  });
+});
