@@ -17,6 +17,14 @@ export const CHANNELS = [
   'audit.list',
   'case.verify',
   'models.list',
+  'dialog.saveFile',
+  'datasets.detect',
+  'evaluation.start',
+  'evaluation.list',
+  'evaluation.get',
+  'evaluation.flag',
+  'evaluation.flags',
+  'report.export',
 ] as const;
 export type Channel = (typeof CHANNELS)[number];
 

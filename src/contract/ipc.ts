@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { EVENT_NAMES, MEDIA_SCHEME, type Channel, type EventName } from './channels';
 import type { AuditEntry, Case, EvidenceItem, Review, StoredResult, VerifyReport } from './case';
+import type { DatasetSummary, EvaluationListEntry, EvaluationResult, RetrainingFlag } from './evaluation';
 import type { ElaResult, ExecutionProviderName } from './evidence';
 import type { JobInfo, JobKind, JobProgress, JobStatus } from './jobs';
 
@@ -68,6 +69,34 @@ export const requestSchemas = {
   'audit.list': z.object({ limit: z.number().int().min(1).max(10_000).optional(), offset: z.number().int().min(0).optional() }).strict(),
   'case.verify': z.object({}).strict(),
   'models.list': z.object({}).strict(),
+  'dialog.saveFile': z.object({ purpose: z.enum(['report']), defaultName: z.string().max(255).optional() }).strict(),
+  'datasets.detect': z.object({ path: absPath }).strict(),
+  'evaluation.start': z
+    .object({
+      path: absPath,
+      models: z.array(z.string().max(200)).min(1).max(10).optional(),
+      threshold: z.number().min(0).max(1).optional(),
+      targetFpr: z.number().min(0).max(1).optional(),
+      robustness: z.boolean().optional(),
+      bootstrap: z.number().int().min(0).max(10_000).optional(),
+      valRatio: z.number().gt(0).lt(1).optional(),
+      seed: z.number().int().min(0).optional(),
+      limit: z.number().int().min(1).optional(),
+    })
+    .strict(),
+  'evaluation.list': z.object({}).strict(),
+  'evaluation.get': z.object({ id: z.string().uuid() }).strict(),
+  'evaluation.flag': z
+    .object({ evaluationId: z.string().uuid(), item: z.number().int().min(0), flagged: z.boolean(), note: z.string().max(5000).optional() })
+    .strict(),
+  'evaluation.flags': z.object({}).strict(),
+  'report.export': z
+    .object({
+      out: absPath,
+      items: z.enum(['all', 'flagged', 'reviewed']).optional(),
+      ids: z.array(id).max(100_000).optional(),
+    })
+    .strict(),
 } as const satisfies Record<Channel, z.ZodType>;
 
 export { EVENT_NAMES, MEDIA_SCHEME };
@@ -129,6 +158,14 @@ export interface Responses {
   'audit.list': { entries: AuditEntry[]; total: number };
   'case.verify': VerifyReport;
   'models.list': ModelInfo[];
+  'dialog.saveFile': { path: string | null };
+  'datasets.detect': DatasetSummary;
+  'evaluation.start': { jobId: string };
+  'evaluation.list': EvaluationListEntry[];
+  'evaluation.get': EvaluationResult;
+  'evaluation.flag': RetrainingFlag;
+  'evaluation.flags': RetrainingFlag[];
+  'report.export': { jobId: string };
 }
 
 /** Events pushed from main to the renderer. */
@@ -159,7 +196,11 @@ export interface ProvenanceApi {
    * made by evidence.rerunEla at that quality (404 until then). Ignored for other kinds.
    */
   mediaUrl(evidenceId: number, kind: MediaKind, version?: string | number): string;
+  /** Image of item `item` (index into EvaluationResult.items) of a saved evaluation. */
+  evaluationMediaUrl(evaluationId: string, item: number, kind: EvaluationMediaKind): string;
 }
+
+export type EvaluationMediaKind = 'thumb' | 'original';
 
 /** Validates an incoming request; a failure becomes an INVALID_REQUEST error value. */
 export function parseRequest<C extends Channel>(channel: string, payload: unknown): { ok: true; channel: C; value: ParsedRequest<C> } | { ok: false; error: IpcError } {

@@ -23,6 +23,9 @@ const api: ProvenanceApi = {
   mediaUrl(evidenceId, kind, version) {
     return `${MEDIA_SCHEME}://${evidenceId}/${kind}${version !== undefined ? `?v=${encodeURIComponent(String(version))}` : ''}`;
   },
+  evaluationMediaUrl(evaluationId, item, kind) {
+    return `${MEDIA_SCHEME}://eval/${encodeURIComponent(evaluationId)}/${item}/${kind}`;
+  },
 };
 
 contextBridge.exposeInMainWorld('provenance', api);

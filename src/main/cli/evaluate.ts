@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import type { DatasetSummary, EvaluationResult, LabelledItem } from '../../contract/evaluation';
+import type { DatasetSummary, EvaluationResult } from '../../contract/evaluation';
 import type { ExecutionProviderName } from '../../contract/evidence';
 import {
   DEFAULT_BOOTSTRAP,
@@ -11,11 +11,8 @@ import {
   formatEvaluationMarkdown,
   formatModelText,
   formatRobustnessText,
-  groupAwareSplit,
   scanDataset,
-  seededSample,
-  type GroupSplit,
-  type LabelledSet,
+  selectEvaluationSet,
 } from '../evaluation';
 import { openDetectors } from '../pipeline/detectors';
 import { DATABASE_FILE, DERIVED_DIR, openCaseDatabase } from '../store';
@@ -145,33 +142,27 @@ async function run(args: string[]): Promise<number> {
     throw new UsageError(`--case ${caseDir} holds no case: create it first (provenance import ${values.case} <files> --name NAME).`);
   }
 
-  const scanned = await scanDataset(positionals[0]);
-  console.log(formatDatasetSummary(scanned.summary));
-  if (scanned.failure) {
-    console.error(`\nprovenance evaluate: cannot evaluate this dataset: ${scanned.failure.message}`);
+  if (values['dry-run']) {
+    const scanned = await scanDataset(positionals[0]);
+    console.log(formatDatasetSummary(scanned.summary));
+    if (scanned.failure) console.error(`\nprovenance evaluate: cannot evaluate this dataset: ${scanned.failure.message}`);
+    return scanned.failure ? 1 : 0;
+  }
+  const selected = await selectEvaluationSet(positionals[0], { valRatio, limit, seed });
+  console.log(formatDatasetSummary(selected.summary));
+  if (!selected.ok) {
+    console.error(`\nprovenance evaluate: cannot evaluate this dataset: ${selected.error.message}`);
     return 1;
   }
-  if (values['dry-run']) return 0;
-
-  let set: LabelledSet = { root: scanned.summary.root, layout: scanned.summary.layout!, summary: scanned.summary, items: scanned.items };
-  let split: GroupSplit<LabelledItem> | undefined;
-  if (valRatio !== undefined) {
-    split = groupAwareSplit(set.items, { valRatio, seed, datasetRoot: set.root });
+  const { set, split } = selected;
+  if (split) {
     const s = split.summary;
     console.log(
       `\nsplit    group-aware, seed ${seed}: train ${s.train.items} (${s.train.real} real, ${s.train.fake} fake, ${s.train.groups} groups), ` +
-        `validation ${s.val.items} (${s.val.real} real, ${s.val.fake} fake, ${s.val.groups} groups) = ${(s.achievedValRatio * 100).toFixed(1)}% (asked ${valRatio * 100}%); evaluating validation only`,
+        `validation ${s.val.items} (${s.val.real} real, ${s.val.fake} fake, ${s.val.groups} groups) = ${(s.achievedValRatio * 100).toFixed(1)}% (asked ${valRatio! * 100}%); evaluating validation only`,
     );
-    if (split.val.length === 0) {
-      console.error(`provenance evaluate: the split left no image for validation (${s.train.groups} group(s) in all); use a larger --split-val or a dataset with more groups`);
-      return 1;
-    }
-    set = { ...set, items: split.val };
   }
-  if (limit !== undefined && limit < set.items.length) {
-    set = { ...set, items: seededSample(set.items, limit, seed) };
-    console.log(`sample   ${set.items.length} images chosen at random (seed ${seed})`);
-  }
+  if (selected.sampled) console.log(`sample   ${set.items.length} images chosen at random (seed ${seed})`);
 
   const { detectors, skipped } = await openDetectors({
     ids: values.models?.split(',').map((s) => s.trim()).filter(Boolean),

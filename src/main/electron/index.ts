@@ -6,10 +6,12 @@ import { app, BrowserWindow, dialog } from 'electron';
 import { createAppServices } from '../services';
 import { registerIpc } from './ipc';
 import { handleMediaProtocol, registerMediaScheme } from './media';
+import { ElectronPrinter, registerReportScheme } from './printer';
 import { denyNavigation, lockDownSession } from './security';
 
 const log = (message: string) => console.log(`[provenance] ${message}`);
 registerMediaScheme();
+registerReportScheme();
 
 async function main(): Promise<void> {
   await app.whenReady();
@@ -29,6 +31,13 @@ async function main(): Promise<void> {
       const result = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
       return result.canceled ? null : (result.filePaths[0] ?? null);
     },
+    pickSaveFile: async (_purpose, defaultName) => {
+      const options: Electron.SaveDialogOptions = { title: 'Save the case report', defaultPath: defaultName ?? 'report.pdf', filters: [{ name: 'PDF', extensions: ['pdf'] }] };
+      const win = BrowserWindow.getFocusedWindow();
+      const result = win ? await dialog.showSaveDialog(win, options) : await dialog.showSaveDialog(options);
+      return result.canceled ? null : (result.filePath ?? null);
+    },
+    printer: new ElectronPrinter(),
   });
   handleMediaProtocol(services);
   registerIpc(services, () => BrowserWindow.getAllWindows());

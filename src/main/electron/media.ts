@@ -15,6 +15,12 @@ export function registerMediaScheme(): void {
 export function handleMediaProtocol(services: AppServices): void {
   protocol.handle(MEDIA_SCHEME, async (request) => {
     const url = new URL(request.url);
+    if (url.hostname === 'eval') {
+      const [evaluationId, item, kind] = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+      const media = kind === 'thumb' || kind === 'original' ? await services.evaluationMedia(evaluationId, Number(item), kind) : null;
+      if (!media) return new Response('not found', { status: 404 });
+      return new Response(new Uint8Array(media.body), { headers: { 'content-type': media.contentType, 'cache-control': MEDIA_CACHE_CONTROL } });
+    }
     const id = Number(url.hostname);
     const kind = url.pathname.replace(/^\//, '') as MediaKind;
     if (!Number.isInteger(id) || !KINDS.has(kind)) return new Response('not found', { status: 404 });

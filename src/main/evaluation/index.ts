@@ -22,3 +22,4 @@ export { evaluate, robustnessSweep, DEFAULT_THRESHOLD, DEFAULT_TARGET_FPR, DEFAU
 export { EvaluationCancelledError } from './scoring';
 export { formatEvaluationMarkdown, formatModelText, formatRobustnessText } from './report';
 export { seededSample } from './random';
+export { selectEvaluationSet, type SelectedSet, type SelectionOptions } from './selection';

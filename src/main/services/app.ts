@@ -33,6 +33,10 @@ export const appHandlers = {
     path: await ctx.options.pickFolder(req.purpose, req.title),
   }),
 
+  'dialog.saveFile': async (ctx: AppContext, req: ParsedRequest<'dialog.saveFile'>): Promise<Responses['dialog.saveFile']> => ({
+    path: ctx.options.pickSaveFile ? await ctx.options.pickSaveFile(req.purpose, req.defaultName) : null,
+  }),
+
   'jobs.list': async (ctx: AppContext): Promise<Responses['jobs.list']> => ctx.jobs.list(),
   'jobs.cancel': async (ctx: AppContext, req: ParsedRequest<'jobs.cancel'>): Promise<Responses['jobs.cancel']> => ({ cancelled: ctx.jobs.cancel(req.jobId) }),
 };

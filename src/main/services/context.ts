@@ -2,6 +2,7 @@ import type { Case } from '../../contract/case';
 import type { IpcError } from '../../contract/ipc';
 import { EventBus } from '../jobs/events';
 import { JobRegistry } from '../jobs/registry';
+import type { PdfPrinter } from '../reports';
 import type { CaseStore } from '../store';
 
 export interface AppServicesOptions {
@@ -10,6 +11,10 @@ export interface AppServicesOptions {
   shell: 'electron' | 'test-server';
   /** The native folder dialog, or its stand-in. */
   pickFolder: (purpose: 'case' | 'import', title?: string) => Promise<string | null>;
+  /** The native save dialog, or its stand-in; absent → the renderer must type a path. */
+  pickSaveFile?: (purpose: 'report', defaultName?: string) => Promise<string | null>;
+  /** Prints report pages: Electron's printToPDF in the app, headless Chromium by default. */
+  printer?: PdfPrinter;
   modelsDir?: string;
 }
 

@@ -1,7 +1,7 @@
 // AppServices: the main-process side of the IPC contract, shared by the Electron shell and the
 // test server so both run the very same code. Each area has its own handler file; this one
 // validates requests and turns thrown errors into error values.
-import type { Channel, IpcError, IpcResult, MediaKind, ParsedRequest, Responses } from '../../contract/ipc';
+import type { Channel, EvaluationMediaKind, IpcError, IpcResult, MediaKind, ParsedRequest, Responses } from '../../contract/ipc';
 import { parseRequest } from '../../contract/ipc';
 import { EvidenceError } from '../errors';
 import type { EventBus } from '../jobs/events';
@@ -10,19 +10,22 @@ import { appHandlers } from './app';
 import { auditHandlers } from './audit';
 import { caseHandlers, closeCurrentCase } from './cases';
 import { AppContext, ServiceError, type AppServicesOptions } from './context';
+import { evaluationHandlers } from './evaluation';
 import { evidenceHandlers } from './evidence';
-import { loadMedia, type Media } from './media';
+import { loadEvaluationMedia, loadMedia, type Media } from './media';
+import { reportHandlers } from './report';
 
 export type { AppServicesOptions } from './context';
 
 type Handlers = { [C in Channel]: (ctx: AppContext, req: ParsedRequest<C>) => Promise<Responses[C]> };
 
-const handlers: Handlers = { ...appHandlers, ...caseHandlers, ...evidenceHandlers, ...auditHandlers };
+const handlers: Handlers = { ...appHandlers, ...caseHandlers, ...evidenceHandlers, ...auditHandlers, ...evaluationHandlers, ...reportHandlers };
 
 export interface AppServices {
   /** Validates and runs one request; never throws: failures come back as `{ ok: false, error }`. */
   dispatch(channel: string, payload: unknown): Promise<IpcResult<Channel>>;
   media(evidenceId: number, kind: MediaKind, version?: string): Promise<Media | null>;
+  evaluationMedia(evaluationId: string, item: number, kind: EvaluationMediaKind): Promise<Media | null>;
   readonly events: EventBus;
   /** The shared state, for the shell and tests (e.g. to wait for a job). */
   readonly context: AppContext;
@@ -45,6 +48,7 @@ export function createAppServices(options: AppServicesOptions): AppServices {
       }
     },
     media: (id, kind, version) => loadMedia(ctx, id, kind, version),
+    evaluationMedia: (id, item, kind) => loadEvaluationMedia(ctx, id, item, kind),
     close: () => closeCurrentCase(ctx),
   };
 }

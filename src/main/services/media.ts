@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import type { EvidenceItem } from '../../contract/case';
-import type { MediaKind } from '../../contract/ipc';
+import type { EvaluationMediaKind, MediaKind } from '../../contract/ipc';
+import { getEvaluation } from '../store/evaluations';
 import { decodeImage, DEFAULT_INGEST_OPTIONS } from '../ingest';
 import { heatmapPaths, thumbnailPath, writeThumbnail } from '../pipeline/prepare';
 import type { AppContext } from './context';
@@ -82,4 +83,28 @@ async function thumbnail(store: Parameters<typeof derivedFolders>[0], item: Evid
     }
   }
   return { contentType: 'image/jpeg', body: await readFile(path) };
+}
+
+/**
+ * Images of a saved evaluation's items (FP/FN galleries): the thumbnail made while evaluating,
+ * or the dataset image itself for display. Dataset images are only read.
+ */
+export async function loadEvaluationMedia(ctx: AppContext, evaluationId: string, index: number, kind: EvaluationMediaKind): Promise<Media | null> {
+  const open = ctx.current;
+  if (!open) return null;
+  const item = getEvaluation(open.store, evaluationId)?.items[index];
+  if (!item) return null;
+  const path = thumbnailPath(derivedFolders(open.store).thumbnailDir, item.sha256);
+  if (kind === 'thumb' && existsSync(path)) return { contentType: 'image/jpeg', body: await readFile(path) };
+  try {
+    const image = await decodeImage(await readFile(item.path), { maxPixels: DEFAULT_INGEST_OPTIONS.maxPixels });
+    if (kind === 'thumb') {
+      await writeThumbnail(image, path);
+      return { contentType: 'image/jpeg', body: await readFile(path) };
+    }
+    const body = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: image.channels } }).png({ compressionLevel: 3 }).toBuffer();
+    return { contentType: 'image/png', body };
+  } catch {
+    return null;
+  }
 }

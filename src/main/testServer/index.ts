@@ -13,6 +13,8 @@ export interface TestServerOptions {
   stateDir: string;
   /** Stands in for the native folder dialog. */
   pickFolder?: (purpose: 'case' | 'import') => string | null;
+  /** Stands in for the native save dialog. */
+  pickSaveFile?: (purpose: 'report', defaultName?: string) => string | null;
   modelsDir?: string;
   /** 0 picks a free port. */
   port?: number;
@@ -42,6 +44,7 @@ export async function startTestServer(opts: TestServerOptions): Promise<{ url: s
     shell: 'test-server',
     modelsDir: opts.modelsDir,
     pickFolder: async (purpose) => opts.pickFolder?.(purpose) ?? null,
+    pickSaveFile: async (purpose, name) => opts.pickSaveFile?.(purpose, name) ?? null,
   });
   const rendererDir = resolve(opts.rendererDir);
   const sseClients = new Set<ServerResponse>();
@@ -81,6 +84,14 @@ export async function startTestServer(opts: TestServerOptions): Promise<{ url: s
       const kind = media[2] as MediaKind;
       if (!MEDIA_KINDS.has(kind)) return notFound(res);
       const found = await services.media(Number(media[1]), kind, url.searchParams.get('v') ?? undefined);
+      if (!found) return notFound(res);
+      res.writeHead(200, { 'content-type': found.contentType, 'cache-control': MEDIA_CACHE_CONTROL });
+      res.end(found.body);
+      return;
+    }
+    const evalMedia = /^\/media\/eval\/([0-9a-f-]{36})\/(\d+)\/(thumb|original)$/.exec(url.pathname);
+    if (req.method === 'GET' && evalMedia) {
+      const found = await services.evaluationMedia(evalMedia[1], Number(evalMedia[2]), evalMedia[3] as 'thumb' | 'original');
       if (!found) return notFound(res);
       res.writeHead(200, { 'content-type': found.contentType, 'cache-control': MEDIA_CACHE_CONTROL });
       res.end(found.body);

@@ -3,6 +3,7 @@
 // over HTTP, so one built renderer runs in both.
 import type {
   Channel,
+  EvaluationMediaKind,
   EventName,
   Events,
   IpcError,
@@ -88,6 +89,10 @@ export function createHttpApi(base = ''): ProvenanceApi {
       const url = `${base}/media/${evidenceId}/${kind}`;
       return version === undefined ? url : `${url}?v=${encodeURIComponent(String(version))}`;
     },
+
+    evaluationMediaUrl(evaluationId: string, item: number, kind: EvaluationMediaKind): string {
+      return `${base}/media/eval/${encodeURIComponent(evaluationId)}/${item}/${kind}`;
+    },
   };
 }
 
@@ -102,6 +107,10 @@ export async function call<C extends Channel>(channel: C, request: Request<C>): 
 
 export function mediaUrl(evidenceId: number, kind: MediaKind, version?: string | number): string {
   return api.mediaUrl(evidenceId, kind, version);
+}
+
+export function evaluationMediaUrl(evaluationId: string, item: number, kind: EvaluationMediaKind): string {
+  return api.evaluationMediaUrl(evaluationId, item, kind);
 }
 
 export function onEvent<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void {

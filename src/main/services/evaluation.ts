@@ -1,0 +1,73 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ParsedRequest, Responses } from '../../contract/ipc';
+import { DEFAULT_BOOTSTRAP, DEFAULT_TARGET_FPR, DEFAULT_THRESHOLD, detectLayout, evaluate, selectEvaluationSet } from '../evaluation';
+import { openDetectors } from '../pipeline/detectors';
+import { getEvaluation, listEvaluations, listRetrainingFlags, saveEvaluation, saveSplit, setRetrainingFlag } from '../store/evaluations';
+import { AppContext, ServiceError } from './context';
+
+export function requireEvaluation(ctx: AppContext, id: string) {
+  const result = getEvaluation(ctx.requireCase().store, id);
+  if (!result) throw new ServiceError('NOT_FOUND', `No evaluation ${id} in this case.`);
+  return result;
+}
+
+export const evaluationHandlers = {
+  'datasets.detect': async (_ctx: AppContext, req: ParsedRequest<'datasets.detect'>): Promise<Responses['datasets.detect']> => detectLayout(req.path),
+
+  /** Runs as a job; the result is saved in the open case (with its split) and its id returned. */
+  'evaluation.start': async (ctx: AppContext, req: ParsedRequest<'evaluation.start'>): Promise<Responses['evaluation.start']> => {
+    const { store } = ctx.requireCase();
+    const seed = req.seed ?? 1;
+    const selected = await selectEvaluationSet(req.path, { valRatio: req.valRatio, limit: req.limit, seed });
+    if (!selected.ok) throw new ServiceError('FAILED', `Cannot evaluate ${req.path}: ${selected.error.message}`);
+    const thumbnailDir = join(store.derivedDir, 'thumbs');
+    mkdirSync(thumbnailDir, { recursive: true });
+    const job = ctx.jobs.start('evaluate', `Evaluate ${selected.summary.root}`, async (job) => {
+      const { detectors } = await openDetectors({ ids: req.models, modelsDir: ctx.options.modelsDir });
+      if (detectors.length === 0) throw new Error('No usable model to evaluate (see the Models list).');
+      try {
+        const result = await evaluate(selected.set, detectors, {
+          threshold: req.threshold ?? DEFAULT_THRESHOLD,
+          targetFpr: req.targetFpr ?? DEFAULT_TARGET_FPR,
+          bootstrap: req.bootstrap ?? DEFAULT_BOOTSTRAP,
+          seed,
+          robustness: req.robustness ?? false,
+          thumbnailDir,
+          selection: { split: selected.split?.summary ?? null, limit: req.limit ?? null, seed },
+          signal: job.signal,
+          onProgress: job.progress,
+          onItemError: (path, error) => job.fileError(path, error.code, error.message),
+        });
+        const splitId = selected.split ? saveSplit(store, selected.split.record).id : undefined;
+        saveEvaluation(store, result, { splitId });
+        return { evaluationId: result.id, items: result.items.length, unreadable: result.unreadable.length };
+      } finally {
+        await Promise.all(detectors.map((d) => d.close()));
+      }
+    });
+    return { jobId: job.id };
+  },
+
+  'evaluation.list': async (ctx: AppContext): Promise<Responses['evaluation.list']> => listEvaluations(ctx.requireCase().store),
+
+  'evaluation.get': async (ctx: AppContext, req: ParsedRequest<'evaluation.get'>): Promise<Responses['evaluation.get']> => requireEvaluation(ctx, req.id),
+
+  'evaluation.flag': async (ctx: AppContext, req: ParsedRequest<'evaluation.flag'>): Promise<Responses['evaluation.flag']> => {
+    const open = ctx.requireCase();
+    const result = requireEvaluation(ctx, req.evaluationId);
+    const item = result.items[req.item];
+    if (!item) throw new ServiceError('NOT_FOUND', `Evaluation ${req.evaluationId} has no item ${req.item}.`);
+    return setRetrainingFlag(open.store, {
+      path: item.path,
+      sha256: item.sha256,
+      label: item.label,
+      evaluationId: result.id,
+      flagged: req.flagged,
+      note: req.note,
+      actor: open.case.examiner || 'examiner',
+    });
+  },
+
+  'evaluation.flags': async (ctx: AppContext): Promise<Responses['evaluation.flags']> => listRetrainingFlags(ctx.requireCase().store),
+};
