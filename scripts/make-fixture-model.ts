@@ -10,6 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ModelManifest } from '../src/main/inference/manifest';
 import { DataType, GraphBuilder, encodeModel } from '../src/main/inference/onnxWriter';
+import { seededRandom } from '../src/main/random';
 
 export const INPUT_SIZE = 64;
 export const CONV1_OUT = 8;
@@ -43,17 +44,6 @@ interface FixtureSpec {
   manifest: Omit<ModelManifest, 'sha256'>;
 }
 
-/** mulberry32: a small seeded PRNG; only integer arithmetic, so identical on every platform. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Roughly normal (Irwin–Hall of 4 uniforms, unit variance) without transcendental functions. */
 function gaussian(next: () => number): number {
@@ -67,7 +57,7 @@ const SECOND_DIFF_Y = [0, -1, 0, 0, 2, 0, 0, -1, 0];
 const BOX_MEAN = Array.from({ length: 9 }, () => 1 / 9);
 
 export function fixtureWeights(spec: Pick<FixtureSpec, 'seed' | 'fixedKernels' | 'headGain' | 'headBias'>): FixtureWeights {
-  const next = rng(spec.seed);
+  const next = seededRandom(spec.seed);
   const k = 9;
   const fixed = spec.fixedKernels.length;
 

@@ -3,18 +3,8 @@
 
 import sharp from 'sharp';
 import type { DecodedImage } from '../../src/main/ingest/decoded';
+import { seededRandom } from '../../src/main/random';
 
-/** mulberry32: tiny seeded PRNG, identical sequences on every platform. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const clampByte = (v: number): number => (v < 0 ? 0 : v > 255 ? 255 : Math.round(v));
 
@@ -26,7 +16,7 @@ export interface TextureOptions {
 
 /** Never-compressed RGB pixels: gradients + random rectangles/discs + approximately Gaussian noise. */
 export function texturedImage(width: number, height: number, seed: number, opts: TextureOptions = {}): DecodedImage {
-  const rand = prng(seed);
+  const rand = seededRandom(seed);
   const noise = opts.noise ?? 6;
   const base = [rand() * 255, rand() * 255, rand() * 255];
   const slope = [rand() * 160 - 80, rand() * 160 - 80, rand() * 160 - 80];

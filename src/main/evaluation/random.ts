@@ -1,18 +1,10 @@
+// No Node imports: the renderer imports this module to recompute results live.
 // Seeded randomness for splits, samples and bootstrap: the same seed gives the same numbers on
 // every platform and Node version (Math.random cannot be seeded), so a split or a confidence
 // interval quoted in a report can be reproduced exactly.
 
-/** mulberry32: a small, fast 32-bit PRNG returning floats in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from '../random';
+import { seededRandom } from '../random';
 
 /** Fisher–Yates shuffle of a copy. */
 export function shuffled<T>(values: readonly T[], random: () => number): T[] {
