@@ -381,3 +381,10 @@ export interface RetrainingFlag {
   actor: string;
   at: string;
 }
+
+/** The result of an evaluation job started through the app (the job's `result`). */
+export interface EvaluationJobResult {
+  evaluationId: string;
+  items: number;
+  unreadable: number;
+}

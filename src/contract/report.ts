@@ -2,7 +2,7 @@
 // into the report page (src/renderer/report) and printed to PDF by Chromium or Electron. One
 // object holds everything, images included (as data URLs), so the printed page needs nothing else.
 
-import type { AuditEntry, Case, Review, Verdict, VerifyReport } from './case';
+import type { AuditEntry, Case, EvidenceCheck, Review, Verdict, VerifyReport } from './case';
 import type { DatasetSummary, EvaluatedModel, EvaluationSelection, GeneratorTable, MetricsSummary, RocPoint } from './evaluation';
 import type { ElaParameters, ElaStats, EvidenceMetadata, ExecutionProviderName, FileError, ModelScore } from './evidence';
 
@@ -168,4 +168,21 @@ export interface ReportData {
   evaluations: ReportEvaluation[];
   audit: AuditEntry[];
   verification: VerifyReport;
+}
+
+/** The result of a report export (the report job's `result`). */
+export interface ExportedReport {
+  reportId: string;
+  pdfPath: string;
+  sha256Path: string;
+  /** SHA-256 of the PDF, as written to `sha256Path` and the audit log. */
+  sha256: string;
+  bytes: number;
+  itemsMode: ReportItemsMode;
+  /** Items in the evidence table / with a section of their own. */
+  evidenceItems: number;
+  itemSections: number;
+  /** Evidence files that did not match their imported SHA-256 at report time. */
+  integrityProblems: EvidenceCheck[];
+  verified: boolean;
 }

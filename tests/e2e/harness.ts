@@ -94,8 +94,8 @@ export interface AppUnderTest {
   page: Page;
   /** Scratch folder for this test: state, cases, evidence. */
   tmp: string;
-  /** What the stand-in folder dialog answers; change between steps as needed. */
-  picks: { case: string | null; import: string | null };
+  /** What the stand-in folder dialogs (and `save`, the save-file dialog) answer; change between steps as needed. */
+  picks: { case: string | null; import: string | null; save: string | null };
   /** Uncaught exceptions in the page: a test should end with none. */
   pageErrors: string[];
   /** Console errors (failed loads, Content-Security-Policy violations, ...). */
@@ -109,8 +109,8 @@ export async function startApp(opts: { viewport?: { width: number; height: numbe
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'provenance-e2e-'));
   const stateDir = path.join(tmp, 'state');
   fs.mkdirSync(stateDir);
-  const picks: AppUnderTest['picks'] = { case: null, import: null };
-  const server = await startTestServer({ rendererDir, stateDir, modelsDir: opts.modelsDir, pickFolder: (purpose) => picks[purpose] });
+  const picks: AppUnderTest['picks'] = { case: null, import: null, save: null };
+  const server = await startTestServer({ rendererDir, stateDir, modelsDir: opts.modelsDir, pickFolder: (purpose) => picks[purpose], pickSaveFile: () => picks.save });
   let browser: Browser | undefined;
   try {
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });

@@ -1,3 +1,4 @@
+// No Node imports: the renderer imports this module to recompute results live.
 // Bootstrap 95% confidence intervals for accuracy and average precision: resample the scored
 // images with replacement (seeded), recompute each metric per replicate, take the 2.5th and
 // 97.5th percentiles (the percentile method). A replicate that drew only one class has no AP

@@ -1,3 +1,4 @@
+// No Node imports: the renderer imports this module to recompute results live.
 // Everything the evaluation reports about one model, from its per-image scores: overall metrics
 // with confidence intervals, the per-generator table, ROC and PR curves for plotting, and the
 // false positives and false negatives ranked by how confident the mistake was.

@@ -1,3 +1,4 @@
+// No Node imports: the renderer imports this module to recompute results live.
 // The per-generator table as Wang et al. 2020 (and the reproductions that follow it) lay it out:
 // one row per generator or source with accuracy, real and fake accuracy and AP, then a mean row
 // in which every generator counts once (mean accuracy, mAP), whatever its number of images.

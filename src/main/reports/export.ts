@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
-import type { EvidenceCheck } from '../../contract/case';
-import type { ReportItemsMode } from '../../contract/report';
+import type { ExportedReport } from '../../contract/report';
 import type { JobProgress } from '../jobs/progress';
 import type { CaseStore } from '../store';
 import { ChromiumPrinter } from './chromium';
@@ -19,21 +18,7 @@ export interface ExportReportOptions extends Omit<BuildReportOptions, 'extraStep
   pageDir?: string;
 }
 
-export interface ExportedReport {
-  reportId: string;
-  pdfPath: string;
-  sha256Path: string;
-  /** SHA-256 of the PDF, as written to `sha256Path` and the audit log. */
-  sha256: string;
-  bytes: number;
-  itemsMode: ReportItemsMode;
-  /** Items in the evidence table / with a section of their own. */
-  evidenceItems: number;
-  itemSections: number;
-  /** Evidence files that did not match their imported SHA-256 at report time. */
-  integrityProblems: EvidenceCheck[];
-  verified: boolean;
-}
+export type { ExportedReport };
 
 /**
  * Builds the report data, prints it, writes `<out>` and `<out>.sha256` (sha256sum format, so

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { EvaluationJobResult } from '../../contract/evaluation';
 import type { ParsedRequest, Responses } from '../../contract/ipc';
 import { DEFAULT_BOOTSTRAP, DEFAULT_TARGET_FPR, DEFAULT_THRESHOLD, detectLayout, evaluate, selectEvaluationSet } from '../evaluation';
 import { openDetectors } from '../pipeline/detectors';
@@ -41,7 +42,8 @@ export const evaluationHandlers = {
         });
         const splitId = selected.split ? saveSplit(store, selected.split.record).id : undefined;
         saveEvaluation(store, result, { splitId });
-        return { evaluationId: result.id, items: result.items.length, unreadable: result.unreadable.length };
+        const outcome: EvaluationJobResult = { evaluationId: result.id, items: result.items.length, unreadable: result.unreadable.length };
+        return outcome;
       } finally {
         await Promise.all(detectors.map((d) => d.close()));
       }

@@ -1,7 +1,14 @@
 // Where the examiner is, kept in the URL hash so a reload (or the Back button) returns to the
 // same view and the same inspected item. Hash routing works for both file:// in Electron and
 // the test server.
-export type Route = { view: 'cases' } | { view: 'review'; inspect: number | null } | { view: 'audit' };
+export type Route =
+  | { view: 'cases' }
+  | { view: 'review'; inspect: number | null }
+  | { view: 'audit' }
+  /** `id` is the saved evaluation shown; null shows the form that starts a new one. */
+  | { view: 'evaluation'; id: string | null };
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function parse(hash: string): Route | null {
   const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean);
@@ -10,6 +17,8 @@ function parse(hash: string): Route | null {
       return { view: 'cases' };
     case 'audit':
       return { view: 'audit' };
+    case 'evaluation':
+      return { view: 'evaluation', id: parts[1] && UUID.test(parts[1]) ? parts[1] : null };
     case 'review': {
       const id = Number(parts[1]);
       return { view: 'review', inspect: Number.isInteger(id) && id > 0 ? id : null };
@@ -21,6 +30,7 @@ function parse(hash: string): Route | null {
 
 function format(route: Route): string {
   if (route.view === 'review') return route.inspect === null ? '#/review' : `#/review/${route.inspect}`;
+  if (route.view === 'evaluation') return route.id === null ? '#/evaluation' : `#/evaluation/${route.id}`;
   return `#/${route.view}`;
 }
 

@@ -1,0 +1,75 @@
+// "Export report…" in the real renderer (plain Chromium) against the real engine: a small case
+// imported through the UI, the PDF written where the (stand-in) save dialog says, and the dialog
+// showing the report's path, the SHA-256 that sits beside it, and that the case verified.
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { makeJpeg } from '../fixtures/images';
+import { createCaseThroughUi, e2eSkipReason, importThroughUi, screenshot, startApp, waitForInputValue, type AppUnderTest } from './harness';
+
+const skip = e2eSkipReason();
+const IMAGES = 4;
+
+let app: AppUnderTest;
+let evidenceDir: string;
+
+before(async () => {
+  if (skip) return;
+  app = await startApp();
+  evidenceDir = path.join(app.tmp, 'evidence');
+  fs.mkdirSync(evidenceDir);
+  for (let i = 1; i <= IMAGES; i++) await makeJpeg(path.join(evidenceDir, `photo-${i}.jpg`), { width: 160, height: 120, seed: i, quality: 85 });
+});
+
+after(async () => {
+  await app?.close();
+});
+
+test('export a case report from the app: PDF, .sha256 and the hash on screen', { skip, timeout: 150_000 }, async () => {
+  const { page } = app;
+  await createCaseThroughUi(app, path.join(app.tmp, 'case'), { name: 'Report me', number: 'R-7', examiner: 'E. Examiner' });
+  await importThroughUi(app, evidenceDir);
+  assert.equal(await page.getByTestId('import-progress').getByTestId('job-ok').innerText(), String(IMAGES));
+
+  await page.getByTestId('report-export-open').click();
+  const dialog = page.getByTestId('report-dialog');
+  await dialog.waitFor();
+  await dialog.getByTestId('report-items-all').check();
+
+  // No save dialog answer (cancelled, or none available): the path is typed instead, and a
+  // relative one is refused with a sentence saying what to type.
+  await dialog.getByTestId('report-choose').click();
+  assert.equal(await dialog.getByTestId('report-path').inputValue(), '');
+  await dialog.getByTestId('report-path').fill('report.pdf');
+  await dialog.getByTestId('report-export').click();
+  assert.match(await dialog.getByTestId('report-path-error').innerText(), /full path/);
+
+  // The save dialog answers: its path is used.
+  const out = path.join(app.tmp, 'out', 'case report.pdf');
+  app.picks.save = out;
+  await dialog.getByTestId('report-choose').click();
+  await waitForInputValue(dialog.getByTestId('report-path'), out);
+  await dialog.getByTestId('report-export').click();
+  const done = dialog.getByTestId('report-result');
+  await done.waitFor({ timeout: 120_000 });
+
+  const pdf = fs.readFileSync(out);
+  assert.equal(pdf.subarray(0, 5).toString('latin1'), '%PDF-', 'a PDF was written');
+  const sha256 = createHash('sha256').update(pdf).digest('hex');
+  assert.equal(fs.readFileSync(`${out}.sha256`, 'utf8'), `${sha256}  ${path.basename(out)}\n`);
+  assert.equal(await done.getByTestId('report-sha256').innerText(), sha256);
+  assert.equal(await done.getByTestId('report-pdf-path').innerText(), out);
+  assert.equal(await done.getAttribute('data-verified'), 'true');
+  assert.match(await done.getByTestId('report-verified').innerText(), /Case verified/);
+  assert.match(await done.innerText(), new RegExp(`${IMAGES} evidence items, ${IMAGES} item sections`));
+  await screenshot(page, 'report-export.png');
+
+  // Esc closes the dialog; the job ended, so the header button is ready for the next report.
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'detached' });
+  assert.equal(await page.getByTestId('report-export-open').innerText(), 'Export report…');
+  assert.deepEqual(app.pageErrors, []);
+  assert.deepEqual(app.consoleErrors, []);
+});
