@@ -60,6 +60,9 @@ export interface TrainingJobSpec {
     initWeights?: string | null;
     /** Backbone-only weights in torchvision layout, e.g. a local ImageNet checkpoint. */
     backboneWeights?: string | null;
+    /** Load weight files that also hold pickled Python objects (unpickling can run code:
+     *  only for files from a trusted source). Default false: tensors only. */
+    allowPickle?: boolean;
   };
   mode?: TrainingMode;
   /** Blocks unfrozen in mode last-n (ResNet: stem, layer1..layer4; small_cnn: 4 blocks). */
@@ -83,7 +86,7 @@ export interface TrainingJobSpec {
   /** float16 autocast on CUDA ('auto' = on for CUDA only). */
   mixedPrecision?: 'auto' | boolean;
   /** DataLoader worker processes (0 = load in the training process); 'auto' (default): 0 on
-   *  the CPU, up to 8 on a GPU. */
+   *  the CPU, up to 12 on a GPU. */
   numWorkers?: number | 'auto';
   /** Lineage: the version this job continues from (set by the app). */
   parent?: ModelRef | null;
@@ -282,3 +285,18 @@ export type HeadTrainingEvent =
   | { type: 'stage'; stage: 'hash' | 'embed' | 'fit' | 'write' | 'verify' | 'evaluate' | 'register'; message: string }
   | { type: 'fit'; iteration: number; loss: number }
   | { type: 'registered'; version: ModelVersion };
+
+/** Outcome of the in-process head training. */
+export interface HeadTrainingResult {
+  version: ModelVersion;
+  /** The starting model on the validation split (app inference path). */
+  before: ValidationMetrics;
+  /** The new model on the same split (app inference path, the written ONNX file). */
+  after: ValidationMetrics;
+  /** The new head on the training split (from the embeddings). */
+  trainAccuracy: number | null;
+  fit: { iterations: number; loss: number; converged: boolean };
+  /** The written file checked against the embeddings and the head computed here. */
+  verification: ParityReport;
+  seconds: number;
+}

@@ -3,6 +3,8 @@ import { importCommand, verifyCommand } from './caseCommands';
 import { evaluateCommand } from './evaluate';
 import { modelsCommand } from './models';
 import { reportCommand } from './report';
+import { trainCommand } from './train';
+import { versionsCommand } from './versions';
 import { UsageError } from './usage';
 
 const USAGE = `provenance — Provenance Lab's headless forensic engine
@@ -14,6 +16,8 @@ Usage:
   provenance verify <case-folder> [--json]
   provenance evaluate <dataset-folder|manifest.csv> [--models a,b] [--out eval.json] [--markdown eval.md] ...
   provenance report <case-folder> --out report.pdf [--items all|flagged|reviewed] [--ids 1,2,3]
+  provenance train --job job.json [--resume] | --head --model ID --data FOLDER | --env
+  provenance versions [ID] | activate ID VERSION | rollback ID | discard ID VERSION
   provenance help [command]
 
 Run "provenance help analyze" for the analysis options.`;
@@ -27,6 +31,8 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   verify: verifyCommand,
   evaluate: evaluateCommand,
   report: reportCommand,
+  train: trainCommand,
+  versions: versionsCommand,
 };
 
 /** Entry point: returns the process exit code (0 ok, 1 failure, 2 usage error). */

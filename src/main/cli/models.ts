@@ -1,20 +1,26 @@
-import { availableProviders, loadModelRegistry, providerOrder } from '../inference';
+import { availableProviders, providerOrder } from '../inference';
+import { defaultUserModelsDir, listModelVersions, loadRegistryWithActiveVersions } from '../training';
 import { formatTable } from './terminal';
+import { formatVersionLists } from './versions';
 import { parseCommandArgs } from './usage';
 
 const help = `provenance models [--json]
 
 Lists the detectors in the model registry (resources/models, or $PROVENANCE_MODELS_DIR) with
 their task, version, ONNX SHA-256 and whether they can be used, then the execution providers
-this build of onnxruntime offers and the order "auto" tries them in.`;
+this build of onnxruntime offers and the order "auto" tries them in, then the trained versions
+($PROVENANCE_USER_MODELS_DIR, see "provenance versions").`;
 
 async function run(args: string[]): Promise<number> {
   const { values } = parseCommandArgs(args, { json: { type: 'boolean' } });
-  const registry = await loadModelRegistry();
+  const userModelsDir = defaultUserModelsDir();
+  // What analyse and evaluate will run: bundled models, each replaced by its activated version.
+  const registry = await loadRegistryWithActiveVersions({ userModelsDir });
   const providers = availableProviders();
   const order = providerOrder('auto');
+  const versions = await listModelVersions(userModelsDir);
   if (values.json) {
-    console.log(JSON.stringify({ models: registry, providers, autoOrder: order }, null, 2));
+    console.log(JSON.stringify({ models: registry, providers, autoOrder: order, versions }, null, 2));
     return 0;
   }
   console.log(
@@ -32,6 +38,7 @@ async function run(args: string[]): Promise<number> {
   );
   console.log(`\nexecution providers in this build: ${providers.join(', ')}`);
   console.log(`"auto" tries: ${order.join(' → ')} (the provider that actually ran is recorded with every score)`);
+  console.log(`\ntrained versions (${userModelsDir}; "provenance versions" to activate, roll back or discard):\n${formatVersionLists(versions)}`);
   return 0;
 }
 

@@ -1,0 +1,241 @@
+import { readFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import type { HeadTrainingEvent, ModelVersion, TrainingEvent, TrainingJobSpec, ValidationMetrics } from '../../contract/training';
+import type { ExecutionProviderName } from '../../contract/evidence';
+import type { RegisteredModel } from '../inference';
+import {
+  defaultUserModelsDir,
+  describeProbes,
+  findPython,
+  loadRegistryWithActiveVersions,
+  loadVersionModel,
+  runTrainingJob,
+  trainHead,
+} from '../training';
+import { formatDuration, formatTable, ProgressLine } from './terminal';
+import { parseCommandArgs, UsageError } from './usage';
+
+const PROVIDERS = ['auto', 'webgpu', 'dml', 'coreml', 'cuda', 'cpu'];
+
+const help = `provenance train --job job.json [options]          train with the Python backend
+provenance train --head --model ID --data FOLDER [options]   retrain only the head, no Python
+provenance train --env [--python PATH]                      show which Python would train
+
+A finished model is registered as a new VERSION of its model id (see "provenance versions"),
+measured against the model it would replace on the same held-out images, and left inactive:
+"provenance versions activate ID VERSION" makes the app use it.
+
+Python training (resources/training/train.py, PyTorch):
+  --job FILE            training job (JSON, see src/contract/training.ts TrainingJobSpec)
+  --workdir DIR         checkpoints and outputs (default: <job>.run next to the job file)
+  --resume              continue from the last checkpoint in --workdir
+  --python PATH         interpreter with torch + torchvision (else $PROVENANCE_PYTHON,
+                        then /usr/bin/python3, python3, python)
+Ctrl+C stops after the current step with a checkpoint; run again with --resume.
+
+Head training (in-process: embeddings of the model's features output + logistic regression):
+  --head                select this mode
+  --model ID[@VERSION]  starting model (default version: the active one, else the bundled one)
+  --data FOLDER         labelled images under real/ and fake/ (subfolders = groups)
+  --val-fraction F      share held out for validation (default 0.2)
+  --seed N              split seed (default 0)
+  --l2 X                L2 strength on standardised features (default 0.001)
+  --id ID               register under another model id (default: the starting model's)
+  --ep PROVIDER         execution provider for the embeddings (default auto)
+
+Common:
+  --user-models DIR     version registry (default $PROVENANCE_USER_MODELS_DIR, else the app's)
+  --json                print the result as JSON
+  --quiet               no progress line`;
+
+function percent(v: number | null | undefined): string {
+  return v === null || v === undefined ? '--' : `${(100 * v).toFixed(1)}%`;
+}
+
+function metricRows(label: string, m: ValidationMetrics | null | undefined): (string | number)[] {
+  return [label, m ? m.count : '--', percent(m?.accuracy), m?.averagePrecision == null ? '--' : m.averagePrecision.toFixed(3), m?.loss == null ? '--' : m.loss.toFixed(4)];
+}
+
+function comparison(version: ModelVersion): string {
+  const rows = [metricRows(`${version.modelId} ${version.version} (new)`, version.metrics.detector)];
+  if (version.baseline) rows.push(metricRows(`${version.baseline.model.modelId} ${version.baseline.model.version ?? '(bundled)'}`, version.baseline.metrics));
+  return formatTable(['model on the validation split', 'images', 'accuracy', 'AP', 'loss'], rows);
+}
+
+async function showEnvironment(python: string | undefined, json: boolean): Promise<number> {
+  const env = await findPython({ python, fresh: true });
+  if (json) {
+    console.log(JSON.stringify(env, null, 2));
+    return env.found ? 0 : 1;
+  }
+  console.log(describeProbes(env.probes));
+  if (env.found) console.log(`\nusing ${env.executable}: Python ${env.python}, torch ${env.torch}, torchvision ${env.torchvision}, onnx ${env.onnx ?? 'not installed'}; device ${env.device.kind} (${env.device.name})`);
+  else console.log(`\n${env.install}`);
+  return env.found ? 0 : 1;
+}
+
+function stopOnSignal(controller: AbortController, message: string): () => void {
+  const onSignal = () => {
+    console.error(`\n${message}`);
+    controller.abort();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  return () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+}
+
+async function trainWithPython(values: Record<string, string | boolean | undefined>, userModelsDir: string): Promise<number> {
+  const jobPath = resolve(String(values.job));
+  let job: TrainingJobSpec;
+  try {
+    job = JSON.parse(readFileSync(jobPath, 'utf8')) as TrainingJobSpec;
+  } catch (err) {
+    throw new UsageError(`Cannot read the job file ${jobPath}: ${(err as Error).message}`);
+  }
+  // Relative data paths in a job file mean relative to the job file, not to the shell.
+  if (job.data?.folder) job.data.folder = resolve(dirname(jobPath), job.data.folder);
+  if (job.data?.items) job.data.items = job.data.items.map((it) => ({ ...it, path: resolve(dirname(jobPath), it.path) }));
+  const workdir = resolve(typeof values.workdir === 'string' ? values.workdir : join(dirname(jobPath), `${basename(jobPath, '.json')}.run`));
+
+  const bar = values.quiet || values.json ? undefined : new ProgressLine(process.stderr, 'training');
+  const controller = new AbortController();
+  const release = stopOnSignal(controller, 'interrupted: the trainer is writing a checkpoint (run again with --resume to continue)');
+  const log = (line: string) => {
+    if (values.json) return;
+    bar?.end();
+    console.error(line);
+  };
+  const onEvent = (e: TrainingEvent) => {
+    if (e.type === 'start') log(`trainer: Python ${e.python}, torch ${e.torch} on ${e.device.kind} (${e.device.name})${e.resumed ? ', resuming' : ''}`);
+    else if (e.type === 'data') {
+      log(`data: ${e.train.count} training images (${e.train.real} real, ${e.train.fake} fake), ${e.val.count} validation (${e.val.real} real, ${e.val.fake} fake)`);
+      for (const w of e.warnings) log(`  ! ${w}`);
+    } else if (e.type === 'epoch') {
+      log(`epoch ${e.epoch}/${e.epochs}: train loss ${e.trainLoss.toFixed(4)} acc ${percent(e.trainAcc)} | val loss ${e.valLoss.toFixed(4)} acc ${percent(e.valAcc)} AP ${e.valAp === null ? '--' : e.valAp.toFixed(3)}${e.best ? '  (best)' : ''}  ${formatDuration(e.seconds)}`);
+    } else if (e.type === 'earlyStop') log(`early stop: no better ${e.metric} for ${e.patience} epochs; keeping epoch ${e.bestEpoch}`);
+    else if (e.type === 'parity') log(`ONNX check with onnxruntime: max |difference| ${e.maxAbsDiff.toExponential(2)} (${e.ok ? 'ok' : 'FAILED'})`);
+    else if (e.type === 'log' && e.stream === 'stderr' && process.env.PROVENANCE_TRAIN_VERBOSE) log(`  ${e.line}`);
+  };
+
+  let result;
+  try {
+    result = await runTrainingJob(job, {
+      workdir,
+      resume: Boolean(values.resume),
+      python: typeof values.python === 'string' ? values.python : undefined,
+      userModelsDir,
+      signal: controller.signal,
+      onEvent,
+      onProgress: (p) => bar?.update(p),
+    });
+  } finally {
+    bar?.end();
+    release();
+  }
+  if (values.json) console.log(JSON.stringify(result, null, 2));
+  if (result.status === 'cancelled') {
+    if (!values.json) console.error(`cancelled; checkpoint in ${workdir}. Continue with: provenance train --job ${values.job} --workdir ${workdir} --resume`);
+    return 130;
+  }
+  if (result.status === 'failed') {
+    if (!values.json) console.error(`training failed: ${result.error}`);
+    return 1;
+  }
+  if (!values.json && result.version) {
+    console.log(`registered ${result.version.modelId} ${result.version.version} (inactive) in ${result.version.dir}\n`);
+    console.log(comparison(result.version));
+    console.log(`\nuse it: provenance versions activate ${result.version.modelId} ${result.version.version}`);
+  }
+  return 0;
+}
+
+async function resolveStartingModel(spec: string, userModelsDir: string): Promise<RegisteredModel> {
+  const [id, version] = spec.split('@');
+  if (version) return loadVersionModel(userModelsDir, id, version);
+  const registry = await loadRegistryWithActiveVersions({ userModelsDir });
+  const model = registry.find((m) => m.id === id);
+  if (!model) throw new UsageError(`No model "${id}". Available: ${registry.map((m) => m.id).join(', ') || 'none'}.`);
+  return model;
+}
+
+async function trainHeadCommand(values: Record<string, string | boolean | undefined>, userModelsDir: string): Promise<number> {
+  if (typeof values.model !== 'string') throw new UsageError('--head needs --model ID (see "provenance models").');
+  if (typeof values.data !== 'string') throw new UsageError('--head needs --data FOLDER (labelled images under real/ and fake/).');
+  const ep = typeof values.ep === 'string' ? values.ep : 'auto';
+  if (!PROVIDERS.includes(ep)) throw new UsageError(`--ep must be one of ${PROVIDERS.join(', ')}, got "${ep}"`);
+  const valFraction = values['val-fraction'] === undefined ? 0.2 : Number(values['val-fraction']);
+  if (!(valFraction > 0 && valFraction < 1)) throw new UsageError('--val-fraction must be between 0 and 1');
+  const l2 = values.l2 === undefined ? 1e-3 : Number(values.l2);
+  if (!(l2 >= 0)) throw new UsageError('--l2 must be a number >= 0');
+  const seed = values.seed === undefined ? 0 : Number(values.seed);
+  if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed must be a whole number >= 0, got "${values.seed}"`);
+  const model = await resolveStartingModel(values.model, userModelsDir);
+  if (model.status !== 'ok') throw new Error(`Model ${values.model} cannot be used: ${model.problem}`);
+
+  const bar = values.quiet || values.json ? undefined : new ProgressLine(process.stderr, 'embedding');
+  const controller = new AbortController();
+  const release = stopOnSignal(controller, 'interrupted: stopping');
+  const onEvent = (e: HeadTrainingEvent) => {
+    if (e.type === 'stage' && !values.json && e.stage !== 'embed') {
+      bar?.end();
+      console.error(e.message);
+    }
+  };
+  let result;
+  try {
+    result = await trainHead({
+      model,
+      data: { folder: resolve(values.data), valFraction, splitSeed: seed },
+      userModelsDir,
+      modelId: typeof values.id === 'string' ? values.id : undefined,
+      l2,
+      seed,
+      provider: ep as ExecutionProviderName | 'auto',
+      signal: controller.signal,
+      onProgress: (p) => bar?.update(p),
+      onEvent,
+    });
+  } finally {
+    bar?.end();
+    release();
+  }
+  if (values.json) {
+    console.log(JSON.stringify(result, null, 2));
+    return 0;
+  }
+  console.log(`registered ${result.version.modelId} ${result.version.version} (inactive) in ${formatDuration(result.seconds)}; train accuracy ${percent(result.trainAccuracy)}, ${result.fit.iterations} L-BFGS iterations\n`);
+  console.log(comparison(result.version));
+  console.log(`\nuse it: provenance versions activate ${result.version.modelId} ${result.version.version}`);
+  return 0;
+}
+
+async function run(args: string[]): Promise<number> {
+  const { values } = parseCommandArgs(args, {
+    job: { type: 'string' },
+    workdir: { type: 'string' },
+    resume: { type: 'boolean' },
+    python: { type: 'string' },
+    head: { type: 'boolean' },
+    model: { type: 'string' },
+    data: { type: 'string' },
+    'val-fraction': { type: 'string' },
+    seed: { type: 'string' },
+    l2: { type: 'string' },
+    id: { type: 'string' },
+    ep: { type: 'string' },
+    env: { type: 'boolean' },
+    'user-models': { type: 'string' },
+    json: { type: 'boolean' },
+    quiet: { type: 'boolean' },
+  });
+  if (values.env) return showEnvironment(values.python, Boolean(values.json));
+  const userModelsDir = values['user-models'] ? resolve(values['user-models']) : defaultUserModelsDir();
+  if (values.head) return trainHeadCommand(values, userModelsDir);
+  if (!values.job) throw new UsageError('Give --job job.json (Python training), --head (in-process head training) or --env.');
+  return trainWithPython(values, userModelsDir);
+}
+
+export const trainCommand = { run, help };
