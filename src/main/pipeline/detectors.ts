@@ -1,5 +1,6 @@
 import type { ExecutionProviderName } from '../../contract/evidence';
-import { Detector, loadModelRegistry, type RegisteredModel } from '../inference';
+import { Detector, type RegisteredModel } from '../inference';
+import { defaultUserModelsDir, loadRegistryWithActiveVersions } from '../training';
 
 export interface DetectorSelection {
   /** Model ids to use; undefined → every valid model in the registry. */
@@ -8,6 +9,8 @@ export interface DetectorSelection {
   provider?: ExecutionProviderName | 'auto';
   threads?: number;
   modelsDir?: string;
+  /** Trained versions (see src/main/training/versions.ts); an activated version replaces its bundled model. */
+  userModelsDir?: string;
 }
 
 /**
@@ -16,7 +19,7 @@ export interface DetectorSelection {
  * that silently lacks it); with no ids, invalid models are skipped and reported.
  */
 export async function openDetectors(sel: DetectorSelection): Promise<{ detectors: Detector[]; skipped: RegisteredModel[] }> {
-  const registry = await loadModelRegistry(sel.modelsDir);
+  const registry = await loadRegistryWithActiveVersions({ modelsDir: sel.modelsDir, userModelsDir: sel.userModelsDir ?? defaultUserModelsDir() });
   let chosen: RegisteredModel[];
   const skipped: RegisteredModel[] = [];
   if (sel.ids && sel.ids.length > 0) {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EvidenceCheckStatus, EvidenceItem, StoredResult } from '../../contract/case';
 import type { ElaParameters } from '../../contract/evidence';
 import type { ReportData, ReportItemSection } from '../../contract/report';
-import { loadModelRegistry } from '../inference/registry';
+import { defaultUserModelsDir, loadRegistryWithActiveVersions } from '../training';
 import { ProgressTracker, type JobProgress } from '../jobs/progress';
 import { verifyCase, type CaseStore } from '../store';
 import { SOFTWARE_VERSION } from '../version';
@@ -20,6 +20,8 @@ export interface BuildReportOptions extends ItemSelection {
   generatedBy?: string;
   /** Where installed models are looked up for their names (default: the app's models folder). */
   modelsDir?: string;
+  /** Trained model versions, so a report names an activated version correctly. */
+  userModelsDir?: string;
   now?: () => Date;
   signal?: AbortSignal;
   /** Called after verification and after each item section is prepared. */
@@ -56,7 +58,7 @@ export async function buildReportData(store: CaseStore, options: BuildReportOpti
 
   const runs = store.listRuns();
   const allResults: StoredResult[] = items.flatMap((i) => store.resultsFor(i.id));
-  const models = collectModels(runs, allResults, await loadModelRegistry(options.modelsDir));
+  const models = collectModels(runs, allResults, await loadRegistryWithActiveVersions({ modelsDir: options.modelsDir, userModelsDir: options.userModelsDir ?? defaultUserModelsDir() }));
   const sectionIds = new Set(sections.map((s) => s.id));
   const thumbnailDir = thumbnailDirOf(store.derivedDir);
 

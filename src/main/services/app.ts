@@ -1,6 +1,7 @@
 import type { ExecutionProviderName } from '../../contract/evidence';
 import type { ParsedRequest, Responses } from '../../contract/ipc';
-import { availableProviders, loadModelRegistry } from '../inference';
+import { availableProviders } from '../inference';
+import { loadRegistryWithActiveVersions } from '../training';
 import { SOFTWARE_VERSION } from '../version';
 import type { AppContext } from './context';
 
@@ -14,7 +15,7 @@ export const appHandlers = {
   }),
 
   'models.list': async (ctx: AppContext): Promise<Responses['models.list']> =>
-    (await loadModelRegistry(ctx.options.modelsDir)).map((m) =>
+    (await loadRegistryWithActiveVersions({ modelsDir: ctx.options.modelsDir, userModelsDir: ctx.userModelsDir })).map((m) =>
       m.status === 'ok'
         ? {
             id: m.manifest.id,

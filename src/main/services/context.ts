@@ -4,6 +4,7 @@ import { EventBus } from '../jobs/events';
 import { JobRegistry } from '../jobs/registry';
 import type { PdfPrinter } from '../reports';
 import type { CaseStore } from '../store';
+import { defaultUserModelsDir } from '../training/paths';
 
 export interface AppServicesOptions {
   /** App-level state (recent cases): Electron's userData, a temp dir in tests. */
@@ -16,6 +17,8 @@ export interface AppServicesOptions {
   /** Prints report pages: Electron's printToPDF in the app, headless Chromium by default. */
   printer?: PdfPrinter;
   modelsDir?: string;
+  /** Trained model versions; default: defaultUserModelsDir() (the CLI uses the same folder). */
+  userModelsDir?: string;
 }
 
 export interface OpenCase {
@@ -30,7 +33,11 @@ export class AppContext {
   readonly jobs = new JobRegistry(this.events);
   current: OpenCase | null = null;
 
-  constructor(readonly options: AppServicesOptions) {}
+  readonly userModelsDir: string;
+
+  constructor(readonly options: AppServicesOptions) {
+    this.userModelsDir = options.userModelsDir ?? defaultUserModelsDir();
+  }
 
   requireCase(): OpenCase {
     if (!this.current) throw new ServiceError('NO_CASE_OPEN', 'No case is open. Create or open a case first.');
