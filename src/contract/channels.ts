@@ -25,10 +25,18 @@ export const CHANNELS = [
   'evaluation.flag',
   'evaluation.flags',
   'report.export',
+  'training.environment',
+  'training.start',
+  'training.head',
+  'models.versions',
+  'models.activate',
+  'models.rollback',
+  'models.discard',
+  'models.compare',
 ] as const;
 export type Channel = (typeof CHANNELS)[number];
 
-export const EVENT_NAMES = ['job.progress', 'job.fileError', 'job.finished', 'evidence.changed'] as const;
+export const EVENT_NAMES = ['job.progress', 'job.fileError', 'job.finished', 'evidence.changed', 'training.event'] as const;
 export type EventName = (typeof EVENT_NAMES)[number];
 
 /** The single ipcMain handler name; the channel travels as the first argument. */

@@ -7,12 +7,69 @@ import { EVENT_NAMES, MEDIA_SCHEME, type Channel, type EventName } from './chann
 import type { AuditEntry, Case, EvidenceItem, Review, StoredResult, VerifyReport } from './case';
 import type { DatasetSummary, EvaluationListEntry, EvaluationResult, RetrainingFlag } from './evaluation';
 import type { ElaResult, ExecutionProviderName } from './evidence';
+import type { HeadTrainingEvent, ModelVersion, ModelVersionList, PythonEnvironment, TrainingEvent } from './training';
 import type { JobInfo, JobKind, JobProgress, JobStatus } from './jobs';
 
 const verdict = z.enum(['authentic', 'manipulated', 'generated', 'inconclusive']);
 const id = z.number().int().positive();
 const shortText = z.string().max(500);
 const absPath = z.string().min(1).max(4096);
+
+const modelIdSchema = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,99}$/, 'model ids are lower-case letters, digits, ".", "_" and "-"');
+const range = z.tuple([z.number(), z.number()]);
+/** The training job as the trainer accepts it (resources/training/provenance_train/job.py checks it again, fully). */
+const trainingJob = z
+  .object({
+    version: z.literal(1),
+    modelId: modelIdSchema,
+    name: z.string().max(200).optional(),
+    task: z.enum(['generated', 'manipulated']).optional(),
+    data: z
+      .object({
+        items: z.array(z.object({ path: absPath, label: z.enum(['real', 'fake']), group: z.string().max(500).optional(), split: z.enum(['train', 'val']).optional() }).strict()).max(1_000_000).optional(),
+        folder: absPath.optional(),
+        valFraction: z.number().min(0.01).max(0.9).optional(),
+        splitSeed: z.number().int().min(0).optional(),
+      })
+      .strict()
+      .refine((d) => (d.items === undefined) !== (d.folder === undefined), 'give exactly one of data.items or data.folder'),
+    model: z
+      .object({
+        arch: z.enum(['resnet50', 'resnet18', 'small_cnn']),
+        inputSize: z.number().int().min(16).max(1024).optional(),
+        ela: z.object({ quality: z.number().int().min(1).max(100), scale: z.number().positive() }).strict().nullable().optional(),
+        initWeights: absPath.nullable().optional(),
+        backboneWeights: absPath.nullable().optional(),
+        allowPickle: z.boolean().optional(),
+      })
+      .strict(),
+    mode: z.enum(['head', 'last-n', 'full']).optional(),
+    lastN: z.number().int().min(1).max(10).optional(),
+    epochs: z.number().int().min(1).max(1000).optional(),
+    batchSize: z.number().int().min(1).max(4096).optional(),
+    maxStepsPerEpoch: z.number().int().min(1).nullable().optional(),
+    lr: z.object({ backbone: z.number().positive().optional(), head: z.number().positive().optional() }).strict().optional(),
+    weightDecay: z.number().min(0).optional(),
+    schedule: z
+      .object({ kind: z.enum(['none', 'step', 'plateau']), stepSize: z.number().int().min(1).optional(), gamma: z.number().positive().optional(), patience: z.number().int().min(0).optional(), factor: z.number().positive().optional() })
+      .strict()
+      .optional(),
+    augment: z
+      .object({
+        blur: z.object({ p: z.number().min(0).max(1).optional(), sigma: range.optional() }).strict().optional(),
+        jpeg: z.object({ p: z.number().min(0).max(1).optional(), quality: range.optional() }).strict().optional(),
+        flip: z.boolean().optional(),
+      })
+      .strict()
+      .optional(),
+    earlyStopping: z.object({ patience: z.number().int().min(0).optional(), metric: z.enum(['valLoss', 'valAp', 'valAcc']).optional() }).strict().optional(),
+    seed: z.number().int().min(0).optional(),
+    device: z.enum(['auto', 'cpu', 'cuda', 'mps']).optional(),
+    mixedPrecision: z.union([z.literal('auto'), z.boolean()]).optional(),
+    numWorkers: z.union([z.number().int().min(0).max(64), z.literal('auto')]).optional(),
+    parent: z.object({ modelId: modelIdSchema, version: z.string().nullable(), sha256: z.string().regex(/^[0-9a-f]{64}$/) }).strict().nullable().optional(),
+  })
+  .strict();
 
 export const requestSchemas = {
   'app.info': z.object({}).strict(),
@@ -97,6 +154,22 @@ export const requestSchemas = {
       ids: z.array(id).max(100_000).optional(),
     })
     .strict(),
+  'training.environment': z.object({ python: z.string().max(4096).optional() }).strict(),
+  'training.start': z.object({ job: trainingJob, resume: z.boolean().optional(), workdir: absPath.optional() }).strict(),
+  'training.head': z
+    .object({
+      modelId: modelIdSchema,
+      folder: absPath,
+      newModelId: modelIdSchema.optional(),
+      valFraction: z.number().min(0.01).max(0.9).optional(),
+      seed: z.number().int().min(0).optional(),
+    })
+    .strict(),
+  'models.versions': z.object({ modelId: modelIdSchema.optional() }).strict(),
+  'models.activate': z.object({ modelId: modelIdSchema, version: z.string().regex(/^r\d+$/).nullable() }).strict(),
+  'models.rollback': z.object({ modelId: modelIdSchema }).strict(),
+  'models.discard': z.object({ modelId: modelIdSchema, version: z.string().regex(/^r\d+$/) }).strict(),
+  'models.compare': z.object({ modelId: modelIdSchema, version: z.string().regex(/^r\d+$/) }).strict(),
 } as const satisfies Record<Channel, z.ZodType>;
 
 export { EVENT_NAMES, MEDIA_SCHEME };
@@ -166,6 +239,14 @@ export interface Responses {
   'evaluation.flag': RetrainingFlag;
   'evaluation.flags': RetrainingFlag[];
   'report.export': { jobId: string };
+  'training.environment': PythonEnvironment;
+  'training.start': { jobId: string; workdir: string };
+  'training.head': { jobId: string };
+  'models.versions': ModelVersionList[];
+  'models.activate': ModelVersionList;
+  'models.rollback': ModelVersionList;
+  'models.discard': ModelVersionList;
+  'models.compare': ModelVersion;
 }
 
 /** Events pushed from main to the renderer. */
@@ -174,6 +255,8 @@ export interface Events extends Record<EventName, unknown> {
   'job.fileError': { jobId: string; path: string; code: string; message: string };
   'job.finished': { jobId: string; kind: JobKind; status: JobStatus; result?: unknown; error?: string };
   'evidence.changed': { ids: number[] };
+  /** Live training detail (loss per step, metrics per epoch, parity, registration) for curves. */
+  'training.event': { jobId: string; event: TrainingEvent | HeadTrainingEvent };
 }
 
 /** Images the renderer shows, served by the shell (custom protocol) or the test server (HTTP). */

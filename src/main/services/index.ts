@@ -6,6 +6,7 @@ import { parseRequest } from '../../contract/ipc';
 import { EvidenceError } from '../errors';
 import type { EventBus } from '../jobs/events';
 import { StoreError } from '../store';
+import { VersionError } from '../training';
 import { appHandlers } from './app';
 import { auditHandlers } from './audit';
 import { caseHandlers, closeCurrentCase } from './cases';
@@ -14,12 +15,13 @@ import { evaluationHandlers } from './evaluation';
 import { evidenceHandlers } from './evidence';
 import { loadEvaluationMedia, loadMedia, type Media } from './media';
 import { reportHandlers } from './report';
+import { trainingHandlers } from './training';
 
 export type { AppServicesOptions } from './context';
 
 type Handlers = { [C in Channel]: (ctx: AppContext, req: ParsedRequest<C>) => Promise<Responses[C]> };
 
-const handlers: Handlers = { ...appHandlers, ...caseHandlers, ...evidenceHandlers, ...auditHandlers, ...evaluationHandlers, ...reportHandlers };
+const handlers: Handlers = { ...appHandlers, ...caseHandlers, ...evidenceHandlers, ...auditHandlers, ...evaluationHandlers, ...reportHandlers, ...trainingHandlers };
 
 export interface AppServices {
   /** Validates and runs one request; never throws: failures come back as `{ ok: false, error }`. */
@@ -49,13 +51,16 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     },
     media: (id, kind, version) => loadMedia(ctx, id, kind, version),
     evaluationMedia: (id, item, kind) => loadEvaluationMedia(ctx, id, item, kind),
-    close: () => closeCurrentCase(ctx),
+    close: async () => {
+      await closeCurrentCase(ctx);
+      await ctx.jobs.cancelAll();
+    },
   };
 }
 
 function toIpcError(err: unknown): IpcError {
   if (err instanceof ServiceError) return { code: err.code, message: err.message };
   if (err instanceof StoreError) return { code: err.code === 'NOT_FOUND' ? 'NOT_FOUND' : 'FAILED', message: err.message };
-  if (err instanceof EvidenceError) return { code: 'FAILED', message: err.message };
+  if (err instanceof EvidenceError || err instanceof VersionError) return { code: 'FAILED', message: err.message };
   return { code: 'FAILED', message: err instanceof Error ? err.message : String(err) };
 }

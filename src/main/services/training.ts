@@ -1,0 +1,83 @@
+import { join } from 'node:path';
+import type { ParsedRequest, Responses } from '../../contract/ipc';
+import type { TrainingJobSpec } from '../../contract/training';
+import {
+  activateVersion,
+  discardVersion,
+  findPython,
+  getVersion,
+  listModelVersions,
+  loadRegistryWithActiveVersions,
+  measureAgainstBaseline,
+  rollbackVersion,
+  runTrainingJob,
+  trainHead,
+} from '../training';
+import { AppContext, ServiceError } from './context';
+
+/** Each training run keeps its checkpoints and split here, so a cancelled run can be resumed. */
+function newWorkdir(ctx: AppContext, modelId: string): string {
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  return join(ctx.options.stateDir, 'training-runs', `${modelId}-${stamp}`);
+}
+
+export const trainingHandlers = {
+  'training.environment': async (_ctx: AppContext, req: ParsedRequest<'training.environment'>): Promise<Responses['training.environment']> =>
+    findPython({ python: req.python }),
+
+  /** The Python trainer as a job: live events for the curves, cancel = checkpoint and stop. */
+  'training.start': async (ctx: AppContext, req: ParsedRequest<'training.start'>): Promise<Responses['training.start']> => {
+    const environment = await findPython();
+    if (!environment.found) throw new ServiceError('FAILED', `No Python with PyTorch was found. ${environment.install}`);
+    const job = req.job as TrainingJobSpec;
+    const workdir = req.workdir ?? newWorkdir(ctx, job.modelId);
+    const started = ctx.jobs.start('train', `Train ${job.modelId} (${job.model.arch}, ${job.mode ?? 'full'})`, async (run) => {
+      const result = await runTrainingJob(job, {
+        workdir,
+        resume: req.resume,
+        userModelsDir: ctx.userModelsDir,
+        modelsDir: ctx.options.modelsDir,
+        environment,
+        signal: run.signal,
+        onProgress: run.progress,
+        onEvent: (event) => ctx.events.publish('training.event', { jobId: run.id, event }),
+      });
+      if (result.status === 'failed') throw new Error(result.error ?? 'training failed');
+      return result;
+    });
+    return { jobId: started.id, workdir };
+  },
+
+  /** Fits a new head on the current model's features, in-process: no Python needed. */
+  'training.head': async (ctx: AppContext, req: ParsedRequest<'training.head'>): Promise<Responses['training.head']> => {
+    const registry = await loadRegistryWithActiveVersions({ modelsDir: ctx.options.modelsDir, userModelsDir: ctx.userModelsDir });
+    const model = registry.find((m) => m.id === req.modelId);
+    if (!model) throw new ServiceError('NOT_FOUND', `No model "${req.modelId}".`);
+    if (model.status !== 'ok') throw new ServiceError('FAILED', `Model "${req.modelId}" cannot be used: ${model.problem}`);
+    const started = ctx.jobs.start('train', `New head for ${req.modelId}`, (run) =>
+      trainHead({
+        model,
+        data: { folder: req.folder, valFraction: req.valFraction },
+        userModelsDir: ctx.userModelsDir,
+        modelId: req.newModelId,
+        seed: req.seed,
+        signal: run.signal,
+        onProgress: run.progress,
+        onEvent: (event) => ctx.events.publish('training.event', { jobId: run.id, event }),
+      }),
+    );
+    return { jobId: started.id };
+  },
+
+  'models.versions': async (ctx: AppContext, req: ParsedRequest<'models.versions'>): Promise<Responses['models.versions']> => listModelVersions(ctx.userModelsDir, req.modelId),
+  'models.activate': async (ctx: AppContext, req: ParsedRequest<'models.activate'>): Promise<Responses['models.activate']> => activateVersion(ctx.userModelsDir, req.modelId, req.version),
+  'models.rollback': async (ctx: AppContext, req: ParsedRequest<'models.rollback'>): Promise<Responses['models.rollback']> => rollbackVersion(ctx.userModelsDir, req.modelId),
+  'models.discard': async (ctx: AppContext, req: ParsedRequest<'models.discard'>): Promise<Responses['models.discard']> => discardVersion(ctx.userModelsDir, req.modelId, req.version),
+
+  /** Re-scores the version's own validation split with it and with whatever is active now. */
+  'models.compare': async (ctx: AppContext, req: ParsedRequest<'models.compare'>): Promise<Responses['models.compare']> => {
+    const version = await getVersion(ctx.userModelsDir, req.modelId, req.version);
+    if (!version) throw new ServiceError('NOT_FOUND', `No version ${req.version} of ${req.modelId}.`);
+    return measureAgainstBaseline(version, { userModelsDir: ctx.userModelsDir, modelsDir: ctx.options.modelsDir });
+  },
+};

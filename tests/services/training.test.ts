@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { Channel, IpcResult, Request, Responses } from '../../src/contract/ipc';
+import type { HeadTrainingResult } from '../../src/contract/training';
+import { createAppServices, type AppServices } from '../../src/main/services';
+import { makeLabelledFolder } from '../training/helpers';
+
+describe('AppServices: training and model versions', () => {
+  let services: AppServices;
+  let root: string;
+
+  async function call<C extends Channel>(channel: C, req: Request<C>): Promise<Responses[C]> {
+    const r = (await services.dispatch(channel, req)) as IpcResult<C>;
+    if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
+    return r.value;
+  }
+
+  before(() => {
+    root = mkdtempSync(join(tmpdir(), 'services-train-'));
+    services = createAppServices({ stateDir: join(root, 'state'), userModelsDir: join(root, 'user-models'), shell: 'test-server', pickFolder: async () => null });
+  });
+  after(() => services.close());
+
+  test('a malformed training job is refused by main before any process starts', async () => {
+    const r = await services.dispatch('training.start', { job: { version: 1, modelId: 'x', data: { folder: '/d', items: [] }, model: { arch: 'vgg' } } });
+    assert.equal(r.ok, false);
+    assert.equal(!r.ok && r.error.code, 'INVALID_REQUEST');
+    assert.match(!r.ok ? r.error.message : '', /model\.arch/);
+    assert.match(!r.ok ? r.error.message : '', /exactly one of data\.items or data\.folder/);
+  });
+
+  test('head training as a job: events stream, a candidate version appears, activate / compare / rollback / discard', async () => {
+    const data = join(root, 'data');
+    await makeLabelledFolder(data, { perLabel: 12, size: 64, realNoise: 40, fakeNoise: 0, seed: 3 });
+    const events: string[] = [];
+    const unsubscribe = services.events.subscribe((event, payload) => {
+      if (event === 'training.event') events.push((payload as { event: { type: string } }).event.type);
+    });
+    const { jobId } = await call('training.head', { modelId: 'fixture-texture-cnn', folder: data, seed: 1 });
+    const job = await services.context.jobs.wait(jobId);
+    unsubscribe();
+    assert.equal(job?.status, 'completed', job?.error);
+    const result = job!.result as HeadTrainingResult;
+    assert.equal(result.version.version, 'r1');
+    assert.ok(events.includes('stage') && events.includes('registered'));
+
+    let [list] = await call('models.versions', { modelId: 'fixture-texture-cnn' });
+    assert.equal(list.active, null);
+    assert.equal(list.versions[0].status, 'candidate');
+
+    const compared = await call('models.compare', { modelId: 'fixture-texture-cnn', version: 'r1' });
+    assert.ok(compared.metrics.detector && compared.baseline, 'both sides measured on the same validation split');
+
+    list = await call('models.activate', { modelId: 'fixture-texture-cnn', version: 'r1' });
+    assert.equal(list.active, 'r1');
+    const models = await call('models.list', {});
+    assert.equal(models.find((m) => m.id === 'fixture-texture-cnn')?.version, 'r1', 'the app now scores with the new version');
+    const refused = await services.dispatch('models.discard', { modelId: 'fixture-texture-cnn', version: 'r1' });
+    assert.equal(refused.ok, false, 'the active version cannot be discarded');
+    list = await call('models.rollback', { modelId: 'fixture-texture-cnn' });
+    assert.equal(list.active, null);
+    list = await call('models.discard', { modelId: 'fixture-texture-cnn', version: 'r1' });
+    assert.equal(list.versions[0].status, 'discarded');
+  });
+});
