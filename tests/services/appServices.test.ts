@@ -4,20 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
-import type { Channel, IpcResult, Request, Responses } from '../../src/contract/ipc';
 import { createAppServices, type AppServices } from '../../src/main/services';
 import { makeBadFiles, makeJpeg } from '../fixtures/images';
+import { caller } from './call';
 
 describe('AppServices (the IPC contract behind Electron and the test server)', () => {
   let services: AppServices;
   let root: string;
   let imported: string;
 
-  async function call<C extends Channel>(channel: C, req: Request<C>): Promise<Responses[C]> {
-    const r = (await services.dispatch(channel, req)) as IpcResult<C>;
-    if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
-    return r.value;
-  }
+  const call = caller(() => services);
 
   before(async () => {
     root = mkdtempSync(join(tmpdir(), 'services-'));

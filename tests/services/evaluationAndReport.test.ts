@@ -4,21 +4,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
-import type { Channel, IpcResult, Request, Responses } from '../../src/contract/ipc';
 import { createAppServices, type AppServices } from '../../src/main/services';
 import { makeCnnDetectionSet } from '../evaluation/datasets';
 import { makeJpeg } from '../fixtures/images';
 import { ensureReportPageBuilt, reportSkipReason } from '../reports/helpers';
+import { caller } from './call';
 
 describe('AppServices: evaluation and report channels', () => {
   let services: AppServices;
   let root: string;
 
-  async function call<C extends Channel>(channel: C, req: Request<C>): Promise<Responses[C]> {
-    const r = (await services.dispatch(channel, req)) as IpcResult<C>;
-    if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
-    return r.value;
-  }
+  const call = caller(() => services);
 
   before(async () => {
     root = mkdtempSync(join(tmpdir(), 'services-eval-'));

@@ -3,20 +3,16 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { Channel, IpcResult, Request, Responses } from '../../src/contract/ipc';
 import type { HeadTrainingResult } from '../../src/contract/training';
 import { createAppServices, type AppServices } from '../../src/main/services';
 import { makeLabelledFolder } from '../training/helpers';
+import { caller } from './call';
 
 describe('AppServices: training and model versions', () => {
   let services: AppServices;
   let root: string;
 
-  async function call<C extends Channel>(channel: C, req: Request<C>): Promise<Responses[C]> {
-    const r = (await services.dispatch(channel, req)) as IpcResult<C>;
-    if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
-    return r.value;
-  }
+  const call = caller(() => services);
 
   before(() => {
     root = mkdtempSync(join(tmpdir(), 'services-train-'));

@@ -74,3 +74,30 @@ export function shortcutFor(event: KeyboardEvent): ShortcutAction | null {
   const shortcut = SHORTCUTS.find((s) => s.keys.includes(event.key) && (s.shift === undefined || s.shift === event.shiftKey));
   return shortcut ? shortcut.action : null;
 }
+
+/** What an image viewer does for the zoom and pan shortcuts (shared by every view that shows one). */
+export interface ZoomableViewer {
+  zoom(factor: number): void;
+  fit(): void;
+  pan(dx: number, dy: number): void;
+}
+
+/** Applies a zoom/pan shortcut to `viewer`; false when `action` is not one of them. */
+export function applyViewerShortcut(viewer: ZoomableViewer | undefined, action: ShortcutAction): boolean {
+  switch (action.kind) {
+    case 'zoomIn':
+      viewer?.zoom(1.25);
+      return true;
+    case 'zoomOut':
+      viewer?.zoom(0.8);
+      return true;
+    case 'fit':
+      viewer?.fit();
+      return true;
+    case 'pan':
+      viewer?.pan(action.dx, action.dy);
+      return true;
+    default:
+      return false;
+  }
+}
