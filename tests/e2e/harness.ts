@@ -104,13 +104,13 @@ export interface AppUnderTest {
 }
 
 /** Starts the test server on a fresh state dir and opens the app in a fresh Chromium page. */
-export async function startApp(opts: { viewport?: { width: number; height: number }; modelsDir?: string } = {}): Promise<AppUnderTest> {
+export async function startApp(opts: { viewport?: { width: number; height: number }; modelsDir?: string; userModelsDir?: string } = {}): Promise<AppUnderTest> {
   const rendererDir = await ensureRendererBuilt();
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'provenance-e2e-'));
   const stateDir = path.join(tmp, 'state');
   fs.mkdirSync(stateDir);
   const picks: AppUnderTest['picks'] = { case: null, import: null, save: null };
-  const server = await startTestServer({ rendererDir, stateDir, modelsDir: opts.modelsDir, pickFolder: (purpose) => picks[purpose], pickSaveFile: () => picks.save });
+  const server = await startTestServer({ rendererDir, stateDir, modelsDir: opts.modelsDir, userModelsDir: opts.userModelsDir, pickFolder: (purpose) => picks[purpose], pickSaveFile: () => picks.save });
   let browser: Browser | undefined;
   try {
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });

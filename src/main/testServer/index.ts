@@ -16,6 +16,8 @@ export interface TestServerOptions {
   /** Stands in for the native save dialog. */
   pickSaveFile?: (purpose: 'report', defaultName?: string) => string | null;
   modelsDir?: string;
+  /** Trained model versions (the registry the Training view manages); a temp dir in tests. */
+  userModelsDir?: string;
   /** 0 picks a free port. */
   port?: number;
 }
@@ -43,6 +45,7 @@ export async function startTestServer(opts: TestServerOptions): Promise<{ url: s
     stateDir: opts.stateDir,
     shell: 'test-server',
     modelsDir: opts.modelsDir,
+    userModelsDir: opts.userModelsDir,
     pickFolder: async (purpose) => opts.pickFolder?.(purpose) ?? null,
     pickSaveFile: async (purpose, name) => opts.pickSaveFile?.(purpose, name) ?? null,
   });

@@ -5,6 +5,8 @@ export type Route =
   | { view: 'cases' }
   | { view: 'review'; inspect: number | null }
   | { view: 'audit' }
+  /** Retraining: the Python environment, model versions, new training runs. */
+  | { view: 'training' }
   /** `id` is the saved evaluation shown; null shows the form that starts a new one. */
   | { view: 'evaluation'; id: string | null };
 
@@ -17,6 +19,8 @@ function parse(hash: string): Route | null {
       return { view: 'cases' };
     case 'audit':
       return { view: 'audit' };
+    case 'training':
+      return { view: 'training' };
     case 'evaluation':
       return { view: 'evaluation', id: parts[1] && UUID.test(parts[1]) ? parts[1] : null };
     case 'review': {
