@@ -13,7 +13,8 @@ export default defineConfig({
     build: {
       externalizeDeps: true,
       outDir: resolve(root, 'out/main'),
-      rollupOptions: { input: { index: resolve(root, 'src/main/electron/index.ts') } },
+      // prepareWorker is a worker-thread entry (src/main/pipeline/preparePool.ts loads it beside index.js).
+      rollupOptions: { input: { index: resolve(root, 'src/main/electron/index.ts'), prepareWorker: resolve(root, 'src/main/pipeline/prepareWorker.ts') } },
     },
   },
   preload: {

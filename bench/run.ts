@@ -83,10 +83,12 @@ async function main(): Promise<void> {
 
   const { detectors } = await openDetectors({ provider: ep });
   const providers = detectors.map((d) => `${d.model.manifest.id}=${d.provider}`).join(', ');
+  const workers = availableParallelism();
   const variants = [
-    { name: 'full pipeline (ELA + heatmaps + models)', heatmaps: true, models: true },
-    { name: 'pipeline without heatmap files', heatmaps: false, models: true },
-    { name: 'pipeline without models', heatmaps: true, models: false },
+    { name: 'full pipeline (ELA + heatmaps + models)', heatmaps: true, models: true, workers: 0 },
+    { name: `full pipeline, prepare in ${workers} worker threads`, heatmaps: true, models: true, workers },
+    { name: 'pipeline without heatmap files', heatmaps: false, models: true, workers: 0 },
+    { name: 'pipeline without models', heatmaps: true, models: false, workers: 0 },
   ];
   for (const v of variants) {
     const heatmapDir = join(work, `heatmaps-${rows.length}`);
@@ -98,6 +100,7 @@ async function main(): Promise<void> {
         ela: DEFAULT_ELA_PARAMETERS,
         heatmapDir: v.heatmaps ? heatmapDir : undefined,
         concurrency,
+        workers: v.workers,
         onRecord: (r) => {
           if (r.status !== 'ok') throw new Error(`bench image failed: ${r.path}: ${r.error?.message}`);
         },

@@ -9,7 +9,7 @@ import type { Detector } from '../../src/main/inference';
 import { DEFAULT_INGEST_OPTIONS } from '../../src/main/ingest';
 import { analyzeBatch } from '../../src/main/pipeline/analyzeBatch';
 import { openDetectors } from '../../src/main/pipeline/detectors';
-import { makeJpeg } from '../fixtures/images';
+import { makeBadFiles, makeJpeg } from '../fixtures/images';
 
 describe('analyzeBatch', () => {
   let dir: string;
@@ -62,6 +62,39 @@ describe('analyzeBatch', () => {
     assert.equal(resumed.skipped, first.length);
     assert.equal(rest.length, n - first.length);
     assert.equal(new Set([...done, ...rest.map((r) => r.path)]).size, n);
+  });
+
+  test('worker threads prepare files exactly as the main thread does, bad files included', async () => {
+    const mixed = join(dir, 'mixed');
+    mkdirSync(mixed);
+    const bad = await makeBadFiles(join(mixed, 'bad'));
+    for (let i = 0; i < 4; i++) await makeJpeg(join(mixed, `w${i}.jpg`), { width: 120, height: 90, seed: 50 + i });
+    const ela = await openDetectors({ provider: 'cpu', ids: ['fixture-ela-cnn'] });
+    const run = async (workers: number) => {
+      const records = new Map<string, AnalysisRecord>();
+      const heatmapDir = join(dir, `heat-${workers}`);
+      mkdirSync(heatmapDir);
+      await analyzeBatch([mixed], { ...base(), detectors: [...detectors, ...ela.detectors], heatmapDir, workers, onRecord: (r) => void records.set(r.path, r) });
+      return records;
+    };
+    try {
+      const inProcess = await run(0);
+      const threaded = await run(2);
+      assert.equal(threaded.size, inProcess.size);
+      assert.ok(inProcess.size >= 4 + Object.keys(bad).length - 1);
+      for (const [path, a] of inProcess) {
+        const b = threaded.get(path)!;
+        assert.equal(b.status, a.status, path);
+        assert.equal(b.sha256, a.sha256, path);
+        assert.deepEqual(b.error, a.error, path);
+        assert.deepEqual(b.metadata, a.metadata, path);
+        assert.deepEqual(b.ela?.stats, a.ela?.stats, path);
+        assert.deepEqual(b.scores?.map((s) => s.score), a.scores?.map((s) => s.score), path);
+        assert.ok(b.elapsedMs >= 0 && b.elapsedMs < 60_000, 'elapsed time measured on one clock');
+      }
+    } finally {
+      await Promise.all(ela.detectors.map((d) => d.close()));
+    }
   });
 
   test('progress carries total, rate and an ETA', async () => {

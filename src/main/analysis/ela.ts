@@ -72,6 +72,17 @@ export function elaDifference(image: DecodedImage, quality: number): Promise<Buf
   return diff;
 }
 
+/**
+ * Seeds the cache with a difference computed elsewhere (a worker thread that prepared the file),
+ * so a detector with the ELA input transform does not repeat the JPEG round trip.
+ */
+export function primeElaDifference(image: DecodedImage, quality: number, diff: Buffer): void {
+  if (diff.length !== image.data.length) throw new RangeError('ELA difference does not match the image size');
+  let perQuality = differenceCache.get(image);
+  if (!perQuality) differenceCache.set(image, (perQuality = new Map()));
+  perQuality.set(quality, Promise.resolve(diff));
+}
+
 /** Differences per decoded image and quality; entries go when the image is garbage-collected. */
 const differenceCache = new WeakMap<DecodedImage, Map<number, Promise<Buffer>>>();
 

@@ -5,6 +5,7 @@ import { DEFAULT_ELA_PARAMETERS } from '../analysis';
 import { DEFAULT_INGEST_OPTIONS } from '../ingest';
 import { analyzeBatch, type BatchSummary } from '../pipeline/analyzeBatch';
 import { openDetectors } from '../pipeline/detectors';
+import { defaultPrepareWorkers } from '../pipeline/preparePool';
 import { ResultsFile } from '../pipeline/resultsFile';
 import { formatDuration, formatTable, ProgressLine } from './terminal';
 import { parseCommandArgs, positiveInt, UsageError } from './usage';
@@ -25,7 +26,9 @@ Options:
   --heatmaps DIR        where ELA heatmap PNGs go (default: <out>.heatmaps/)
   --ela-quality Q       JPEG quality of the ELA re-compression, 1-100 (default ${DEFAULT_ELA_PARAMETERS.quality})
   --no-ela              skip ELA
-  --concurrency N       files decoded in parallel (default: up to 4)
+  --concurrency N       files decoded in parallel on the main thread (default: up to 4)
+  --workers N           worker threads preparing files (hash, decode, ELA); 0 = main thread
+                        (default ${defaultPrepareWorkers()} on this machine: one per core from 4 cores up)
   --batch N             images per inference batch (default 16)
   --max-pixels N        refuse images above N pixels (default ${DEFAULT_INGEST_OPTIONS.maxPixels})
   --threads N           CPU threads per model session
@@ -41,6 +44,7 @@ async function run(args: string[]): Promise<number> {
     'ela-quality': { type: 'string' },
     'no-ela': { type: 'boolean' },
     concurrency: { type: 'string' },
+    workers: { type: 'string' },
     batch: { type: 'string' },
     'max-pixels': { type: 'string' },
     threads: { type: 'string' },
@@ -89,6 +93,7 @@ async function run(args: string[]): Promise<number> {
       ela: values['no-ela'] ? null : { ...DEFAULT_ELA_PARAMETERS, quality: elaQuality },
       heatmapDir,
       concurrency: values.concurrency ? positiveInt(values.concurrency, 'concurrency', 1) : undefined,
+      workers: values.workers === '0' ? 0 : values.workers ? positiveInt(values.workers, 'workers', 1) : defaultPrepareWorkers(),
       batchSize: positiveInt(values.batch, 'batch', 16),
       signal: controller.signal,
       alreadyDone: (p) => results.finished.has(p),

@@ -6,12 +6,18 @@ import type { Detector } from '../inference';
 import { BoundedQueue } from '../jobs/queue';
 import { ProgressTracker, type JobProgress } from '../jobs/progress';
 import { PrepareFailure, prepareFile, type PrepareOptions, type PreparedFile } from './prepare';
+import { PreparePool } from './preparePool';
 
 export interface AnalyzeBatchOptions extends PrepareOptions {
   /** Detectors already opened; each scores every decoded image. */
   detectors: Detector[];
   /** Files prepared (read, hashed, decoded, ELA) at the same time. */
   concurrency?: number;
+  /**
+   * Worker threads for the prepare stage (0: prepare on the main thread). With workers, each
+   * prepares one file at a time and `concurrency` is ignored.
+   */
+  workers?: number;
   /** Images per inference call (crops of several images share a batch). */
   batchSize?: number;
   signal?: AbortSignal;
@@ -91,6 +97,8 @@ export async function analyzeBatch(paths: string[], opts: AnalyzeBatchOptions): 
   progress.setTotal(summary.total);
   opts.onProgress?.(progress.snapshot());
 
+  const pool = work.length > 0 ? await PreparePool.start(opts.workers ?? 0) : null;
+  const prepareOptions: PrepareOptions = { ingest: opts.ingest, ela: opts.ela, heatmapDir: opts.heatmapDir, thumbnailDir: opts.thumbnailDir };
   const prepared = new BoundedQueue<PreparedFile>(batchSize * 2);
   let next = 0;
   const producer = async (): Promise<void> => {
@@ -98,7 +106,7 @@ export async function analyzeBatch(paths: string[], opts: AnalyzeBatchOptions): 
       const path = work[next++];
       const t0 = performance.now();
       try {
-        await prepared.put(await prepareFile(path, opts));
+        await prepared.put(await (pool ? pool.prepare(path, prepareOptions) : prepareFile(path, prepareOptions)));
       } catch (err) {
         const failure = err instanceof PrepareFailure ? err : undefined;
         const record = errorRecord(path, toFileError(failure ? failure.reason : err), t0, failure?.metadata);
@@ -108,7 +116,7 @@ export async function analyzeBatch(paths: string[], opts: AnalyzeBatchOptions): 
       }
     }
   };
-  const producers = Promise.all(Array.from({ length: concurrency }, producer)).finally(() => prepared.close());
+  const producers = Promise.all(Array.from({ length: pool ? pool.size : concurrency }, producer)).finally(() => prepared.close());
 
   const consumer = async (): Promise<void> => {
     for (;;) {
@@ -133,8 +141,12 @@ export async function analyzeBatch(paths: string[], opts: AnalyzeBatchOptions): 
     }
   };
 
-  await Promise.all([producers, consumer()]);
-  await emitChain;
+  try {
+    await Promise.all([producers, consumer()]);
+    await emitChain;
+  } finally {
+    await pool?.close();
+  }
   summary.cancelled = Boolean(opts.signal?.aborted) && summary.ok + summary.failed + summary.skipped < summary.total;
   summary.models = [...modelStats.values()];
   summary.elapsedSeconds = (performance.now() - started) / 1000;

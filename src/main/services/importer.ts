@@ -7,6 +7,7 @@ import { DEFAULT_INGEST_OPTIONS } from '../ingest';
 import type { JobProgress } from '../jobs/progress';
 import { analyzeBatch, type BatchSummary } from '../pipeline/analyzeBatch';
 import { openDetectors } from '../pipeline/detectors';
+import { defaultPrepareWorkers } from '../pipeline/preparePool';
 import type { CaseStore } from '../store';
 import { canonicalJson } from '../store/canonicalJson';
 import { SOFTWARE_VERSION } from '../version';
@@ -16,6 +17,8 @@ export interface ImportOptions {
   models?: string[];
   elaQuality?: number;
   modelsDir?: string;
+  /** Prepare worker threads (default: defaultPrepareWorkers()). */
+  workers?: number;
   signal?: AbortSignal;
   onProgress?: (p: JobProgress) => void;
   onFileError?: (path: string, code: string, message: string) => void;
@@ -79,6 +82,7 @@ export async function importIntoCase(store: CaseStore, opts: ImportOptions): Pro
       ingest: DEFAULT_INGEST_OPTIONS,
       ela,
       ...derivedFolders(store),
+      workers: opts.workers ?? defaultPrepareWorkers(),
       signal: opts.signal,
       alreadyDone: (p) => donePaths.has(p),
       onRecord,
