@@ -7,11 +7,10 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import type { ConfusionMatrix, EvaluationResult, RetrainingFlag } from '../../src/contract/evaluation';
-import type { IpcResult } from '../../src/contract/ipc';
+import type { ConfusionMatrix, EvaluationResult } from '../../src/contract/evaluation';
 import { confusionAt } from '../../src/main/evaluation/metrics';
 import { makeCnnDetectionSet } from '../evaluation/datasets';
-import { createCaseThroughUi, e2eSkipReason, screenshot, startApp, waitForInputValue, type AppUnderTest } from './harness';
+import { createCaseThroughUi, e2eSkipReason, screenshot, startApp, waitForInputValue, type AppUnderTest, invokeFromPage } from './harness';
 
 const skip = e2eSkipReason();
 const MODEL = 'fixture-texture-cnn';
@@ -32,18 +31,6 @@ after(async () => {
   await app?.close();
 });
 
-/** Calls a channel of the test server from the page, as the renderer does. */
-async function invoke<T>(page: Page, channel: string, request: unknown): Promise<T> {
-  const answer = (await page.evaluate(
-    async ({ channel, request }) => {
-      const response = await fetch(`/api/${channel}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request) });
-      return response.json();
-    },
-    { channel, request },
-  )) as IpcResult<'evaluation.get'>;
-  if (!answer.ok) throw new Error(`${channel} failed: ${answer.error.message}`);
-  return answer.value as T;
-}
 
 /** The confusion matrix a model's section shows. */
 async function matrixOnScreen(page: Page, model = MODEL): Promise<Omit<ConfusionMatrix, 'threshold'>> {
@@ -96,7 +83,7 @@ test('detect a labelled set, evaluate, check the confusion matrix live, open and
   await page.locator(`[data-testid="eval-list-entry"][data-id="${id}"]`).waitFor();
 
   // At the saved threshold the matrix on screen is the one the saved scores give.
-  const result = await invoke<EvaluationResult>(page, 'evaluation.get', { id });
+  const result = await invokeFromPage(page, 'evaluation.get', { id });
   assert.equal(result.items.length, total);
   const saved = expectedMatrix(result, result.threshold);
   const { threshold: _t, ...savedByEngine } = result.perModel[0].metrics!.confusion;
@@ -151,7 +138,7 @@ test('detect a labelled set, evaluate, check the confusion matrix live, open and
   await viewer.getByTestId('eval-flag-note').fill(note);
   await viewer.getByTestId('eval-flag-toggle').click();
   await viewer.locator('[data-testid="eval-flag"][data-flagged="true"]').waitFor();
-  const flags = await invoke<RetrainingFlag[]>(page, 'evaluation.flags', {});
+  const flags = await invokeFromPage(page, 'evaluation.flags', {});
   const flag = flags.find((f) => f.path === fpItem.path);
   assert.ok(flag, `evaluation.flags lists ${fpItem.path}: ${JSON.stringify(flags)}`);
   assert.equal(flag.flagged, true);
@@ -190,7 +177,8 @@ test('compare two models side by side on the same images, with a robustness swee
   const results = page.getByTestId('evaluation-results');
   await results.and(page.locator(`[data-id="${page.url().split('/').pop()}"]`)).waitFor();
   const id = await results.getAttribute('data-id');
-  const result = await invoke<EvaluationResult>(page, 'evaluation.get', { id });
+  assert.ok(id, 'the results name their evaluation');
+  const result = await invokeFromPage(page, 'evaluation.get', { id });
   assert.deepEqual(result.models.map((m) => m.id).sort(), [MODEL, OTHER_MODEL].sort());
 
   // One metrics column and one section per model, each matrix from that model's own scores.

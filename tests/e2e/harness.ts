@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import type { Channel, IpcResult, Request, Responses } from '../../src/contract/ipc';
 import { startTestServer } from '../../src/main/testServer';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -208,4 +209,27 @@ export function nextFrames(page: Page): Promise<unknown> {
 export async function waitForInputValue(input: Locator, value: string): Promise<void> {
   const handle = await input.elementHandle();
   await input.page().waitForFunction(({ el, expected }) => el?.value === expected, { el: handle, expected: value });
+}
+
+/** Calls a channel of the test server from the page, as the renderer does, and unwraps the value. */
+export async function invokeFromPage<C extends Channel>(page: Page, channel: C, request: Request<C>): Promise<Responses[C]> {
+  const answer = (await page.evaluate(
+    async ({ channel, request }) => {
+      const response = await fetch(`/api/${channel}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request) });
+      return response.json();
+    },
+    { channel, request },
+  )) as IpcResult<C>;
+  if (!answer.ok) throw new Error(`${channel} failed: ${answer.error.message}`);
+  return answer.value;
+}
+
+/** The app with an empty model registry: for tests about the gallery and jobs, where only ELA is needed. */
+export async function startAppWithoutModels(): Promise<AppUnderTest> {
+  const emptyModels = fs.mkdtempSync(path.join(fs.realpathSync(process.env.TMPDIR ?? '/tmp'), 'provenance-no-models-'));
+  try {
+    return await startApp({ modelsDir: emptyModels });
+  } finally {
+    fs.rmSync(emptyModels, { recursive: true, force: true });
+  }
 }

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { makeJpeg } from '../fixtures/images';
-import { createCaseThroughUi, e2eSkipReason, startApp, type AppUnderTest } from './harness';
+import { createCaseThroughUi, e2eSkipReason, startAppWithoutModels, type AppUnderTest } from './harness';
 
 const skip = e2eSkipReason();
 /** Far more than can be imported between the first progress event and the click on Cancel. */
@@ -16,9 +16,7 @@ let evidenceDir: string;
 
 before(async () => {
   if (skip) return;
-  const emptyModels = fs.mkdtempSync(path.join(fs.realpathSync(process.env.TMPDIR ?? '/tmp'), 'provenance-no-models-'));
-  app = await startApp({ modelsDir: emptyModels });
-  fs.rmSync(emptyModels, { recursive: true, force: true });
+  app = await startAppWithoutModels();
   evidenceDir = path.join(app.tmp, 'many');
   fs.mkdirSync(evidenceDir);
   for (let i = 0; i < ITEMS; i += 50) {

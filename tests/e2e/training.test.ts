@@ -10,10 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import type { IpcResult, ModelInfo } from '../../src/contract/ipc';
-import type { ModelVersionList } from '../../src/contract/training';
 import { makeLabelledFolder } from '../training/helpers';
-import { e2eSkipReason, screenshot, startApp, waitForInputValue, type AppUnderTest } from './harness';
+import { e2eSkipReason, screenshot, startApp, waitForInputValue, type AppUnderTest, invokeFromPage } from './harness';
 
 const skip = e2eSkipReason();
 const MODEL = 'fixture-texture-cnn';
@@ -32,21 +30,9 @@ after(async () => {
   if (root) fs.rmSync(root, { recursive: true, force: true });
 });
 
-/** Calls a channel of the test server from the page, as the renderer does. */
-async function invoke<T>(page: Page, channel: string, request: unknown): Promise<T> {
-  const answer = (await page.evaluate(
-    async ({ channel, request }) => {
-      const response = await fetch(`/api/${channel}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request) });
-      return response.json();
-    },
-    { channel, request },
-  )) as IpcResult<'models.list'>;
-  if (!answer.ok) throw new Error(`${channel}: ${answer.error.message}`);
-  return answer.value as T;
-}
 
 async function modelVersionInUse(page: Page, id: string): Promise<string | undefined> {
-  return (await invoke<ModelInfo[]>(page, 'models.list', {})).find((m) => m.id === id)?.version;
+  return (await invokeFromPage(page, 'models.list', {})).find((m) => m.id === id)?.version;
 }
 
 /** Waits until a training chart has plotted at least one point (its data-points attribute). */
@@ -124,7 +110,7 @@ test('new head from the form: live stages and fit curve, before/after comparison
 
   await row.getByTestId('version-discard').click();
   await row.getByTestId('version-status').filter({ hasText: 'discarded' }).waitFor();
-  const [list] = await invoke<ModelVersionList[]>(page, 'models.versions', { modelId: MODEL });
+  const [list] = await invokeFromPage(page, 'models.versions', { modelId: MODEL });
   assert.equal(list.versions.find((v) => v.version === 'r1')?.status, 'discarded');
   assert.equal(list.active, null);
 

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { makeJpeg } from '../fixtures/images';
-import { createCaseThroughUi, e2eSkipReason, startApp, type AppUnderTest } from './harness';
+import { createCaseThroughUi, e2eSkipReason, startAppWithoutModels, type AppUnderTest } from './harness';
 
 const skip = e2eSkipReason();
 /**
@@ -21,9 +21,7 @@ let evidenceDir: string;
 before(async () => {
   if (skip) return;
   // No detectors: this test is about the gallery, and ELA alone gives every item a result.
-  const emptyModels = fs.mkdtempSync(path.join(fs.realpathSync(process.env.TMPDIR ?? '/tmp'), 'provenance-no-models-'));
-  app = await startApp({ modelsDir: emptyModels });
-  fs.rmSync(emptyModels, { recursive: true, force: true });
+  app = await startAppWithoutModels();
   evidenceDir = path.join(app.tmp, 'many');
   fs.mkdirSync(evidenceDir);
   const names = Array.from({ length: ITEMS }, (_, i) => `tiny-${String(i).padStart(4, '0')}.jpg`);

@@ -106,7 +106,8 @@ export interface RawAuditRow {
   hash: string;
 }
 
-export function toAuditEntry(row: RawAuditRow): AuditEntry {
+/** The hashed fields of a stored row (throws if its details are not valid JSON). */
+function fieldsOf(row: RawAuditRow): AuditFields {
   return {
     seq: row.seq,
     at: row.at,
@@ -116,8 +117,11 @@ export function toAuditEntry(row: RawAuditRow): AuditEntry {
     entityId: row.entity_id,
     details: JSON.parse(row.details_json),
     prevHash: row.prev_hash,
-    hash: row.hash,
   };
+}
+
+export function toAuditEntry(row: RawAuditRow): AuditEntry {
+  return { ...fieldsOf(row), hash: row.hash };
 }
 
 export function iterateAuditRows(db: Database.Database): IterableIterator<RawAuditRow> {
@@ -164,16 +168,7 @@ export function verifyAuditChain(
     let recomputed: string | null = null;
     let parseError: string | null = null;
     try {
-      recomputed = auditHash({
-        seq: row.seq,
-        at: row.at,
-        actor: row.actor,
-        action: row.action,
-        entity: row.entity,
-        entityId: row.entity_id,
-        details: JSON.parse(row.details_json),
-        prevHash: row.prev_hash,
-      });
+      recomputed = auditHash(fieldsOf(row));
     } catch (err) {
       parseError = err instanceof Error ? err.message : String(err);
     }
