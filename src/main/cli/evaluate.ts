@@ -15,7 +15,7 @@ import {
   selectEvaluationSet,
 } from '../evaluation';
 import { openDetectors } from '../pipeline/detectors';
-import { DATABASE_FILE, DERIVED_DIR, openCaseDatabase } from '../store';
+import { DATABASE_FILE, DERIVED_DIR, ensureDerivedFolders, openCaseDatabase } from '../store';
 import { saveEvaluation, saveSplit } from '../store/evaluations';
 import { formatDuration, formatTable, ProgressLine } from './terminal';
 import { parseCommandArgs, positiveInt, UsageError } from './usage';
@@ -96,9 +96,7 @@ function splitFileFor(out: string | undefined, markdown: string | undefined): st
 }
 
 function caseThumbnailDir(caseDir: string): string {
-  const dir = join(caseDir, DERIVED_DIR, 'thumbs');
-  mkdirSync(dir, { recursive: true });
-  return dir;
+  return ensureDerivedFolders(join(caseDir, DERIVED_DIR)).thumbnailDir;
 }
 
 function writeFile(path: string, text: string): void {

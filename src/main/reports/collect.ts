@@ -4,11 +4,11 @@ import type { ElaParameters } from '../../contract/evidence';
 import type { ReportData, ReportItemSection } from '../../contract/report';
 import { defaultUserModelsDir, loadRegistryWithActiveVersions } from '../training';
 import { ProgressTracker, type JobProgress } from '../jobs/progress';
-import { verifyCase, type CaseStore } from '../store';
+import { derivedPaths, verifyCase, type CaseStore } from '../store';
 import { SOFTWARE_VERSION } from '../version';
 import { ReportError } from './errors';
 import { caseEvaluations } from './evaluations';
-import { embedHeatmap, embedPhoto, thumbnailDirOf } from './images';
+import { embedHeatmap, embedPhoto } from './images';
 import { collectModels } from './models';
 import { selectSections, type ItemSelection } from './select';
 import { evidenceRow, summarise } from './summary';
@@ -60,7 +60,7 @@ export async function buildReportData(store: CaseStore, options: BuildReportOpti
   const allResults: StoredResult[] = items.flatMap((i) => store.resultsFor(i.id));
   const models = collectModels(runs, allResults, await loadRegistryWithActiveVersions({ modelsDir: options.modelsDir, userModelsDir: options.userModelsDir ?? defaultUserModelsDir() }));
   const sectionIds = new Set(sections.map((s) => s.id));
-  const thumbnailDir = thumbnailDirOf(store.derivedDir);
+  const { thumbnailDir } = derivedPaths(store.derivedDir);
 
   const prepared: ReportItemSection[] = new Array(sections.length);
   let next = 0;

@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import sharp from 'sharp';
 import type { EvidenceItem } from '../../contract/case';
 import type { ReportImage } from '../../contract/report';
@@ -68,9 +67,4 @@ export async function embedHeatmap(item: EvidenceItem): Promise<Embedded> {
   } catch (err) {
     return { image: null, problem: `The heatmap could not be read (${(err as Error).message}).` };
   }
-}
-
-/** Where the import put the thumbnails (see derivedFolders in services/importer.ts). */
-export function thumbnailDirOf(derivedDir: string): string {
-  return join(derivedDir, 'thumbs');
 }

@@ -1,9 +1,8 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { EvaluationJobResult } from '../../contract/evaluation';
 import type { ParsedRequest, Responses } from '../../contract/ipc';
 import { DEFAULT_BOOTSTRAP, DEFAULT_TARGET_FPR, DEFAULT_THRESHOLD, detectLayout, evaluate, selectEvaluationSet } from '../evaluation';
 import { openDetectors } from '../pipeline/detectors';
+import { ensureDerivedFolders } from '../store';
 import { getEvaluation, listEvaluations, listRetrainingFlags, saveEvaluation, saveSplit, setRetrainingFlag } from '../store/evaluations';
 import { AppContext, ServiceError } from './context';
 
@@ -22,8 +21,7 @@ export const evaluationHandlers = {
     const seed = req.seed ?? 1;
     const selected = await selectEvaluationSet(req.path, { valRatio: req.valRatio, limit: req.limit, seed });
     if (!selected.ok) throw new ServiceError('FAILED', `Cannot evaluate ${req.path}: ${selected.error.message}`);
-    const thumbnailDir = join(store.derivedDir, 'thumbs');
-    mkdirSync(thumbnailDir, { recursive: true });
+    const { thumbnailDir } = ensureDerivedFolders(store.derivedDir);
     const job = ctx.jobs.start('evaluate', `Evaluate ${selected.summary.root}`, async (job) => {
       const { detectors } = await openDetectors({ ids: req.models, modelsDir: ctx.options.modelsDir });
       if (detectors.length === 0) throw new Error('No usable model to evaluate (see the Models list).');

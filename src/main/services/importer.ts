@@ -1,5 +1,3 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { RunParameters } from '../../contract/case';
 import type { AnalysisRecord, ElaParameters } from '../../contract/evidence';
 import { DEFAULT_ELA_PARAMETERS } from '../analysis';
@@ -8,7 +6,7 @@ import type { JobProgress } from '../jobs/progress';
 import { analyzeBatch, type BatchSummary } from '../pipeline/analyzeBatch';
 import { openDetectors } from '../pipeline/detectors';
 import { defaultPrepareWorkers } from '../pipeline/preparePool';
-import type { CaseStore } from '../store';
+import { ensureDerivedFolders, type CaseStore } from '../store';
 import { canonicalJson } from '../store/canonicalJson';
 import { SOFTWARE_VERSION } from '../version';
 
@@ -27,14 +25,6 @@ export interface ImportOptions {
 export interface ImportSummary extends BatchSummary {
   runId: number;
   resumed: boolean;
-}
-
-export function derivedFolders(store: CaseStore): { heatmapDir: string; thumbnailDir: string } {
-  const heatmapDir = join(store.derivedDir, 'ela');
-  const thumbnailDir = join(store.derivedDir, 'thumbs');
-  mkdirSync(heatmapDir, { recursive: true });
-  mkdirSync(thumbnailDir, { recursive: true });
-  return { heatmapDir, thumbnailDir };
 }
 
 /**
@@ -81,7 +71,7 @@ export async function importIntoCase(store: CaseStore, opts: ImportOptions): Pro
       detectors,
       ingest: DEFAULT_INGEST_OPTIONS,
       ela,
-      ...derivedFolders(store),
+      ...ensureDerivedFolders(store.derivedDir),
       workers: opts.workers ?? defaultPrepareWorkers(),
       signal: opts.signal,
       alreadyDone: (p) => donePaths.has(p),

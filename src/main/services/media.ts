@@ -3,12 +3,12 @@ import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import type { EvidenceItem } from '../../contract/case';
 import type { EvaluationMediaKind, MediaKind } from '../../contract/ipc';
+import { derivedPaths, ensureDerivedFolders, type CaseStore } from '../store';
 import { getEvaluation } from '../store/evaluations';
 import { decodeImage, DEFAULT_INGEST_OPTIONS } from '../ingest';
 import { heatmapPaths, thumbnailPath, writeThumbnail } from '../pipeline/prepare';
 import type { AppContext } from './context';
 import { elaRerunDir } from './evidence';
-import { derivedFolders } from './importer';
 
 export interface Media {
   contentType: string;
@@ -71,12 +71,13 @@ async function original(item: EvidenceItem): Promise<Media | null> {
   return { contentType: 'image/png', body };
 }
 
-async function thumbnail(store: Parameters<typeof derivedFolders>[0], item: EvidenceItem): Promise<Media | null> {
-  const path = thumbnailPath(derivedFolders(store).thumbnailDir, item.sha256);
+async function thumbnail(store: CaseStore, item: EvidenceItem): Promise<Media | null> {
+  const path = thumbnailPath(derivedPaths(store.derivedDir).thumbnailDir, item.sha256);
   if (!existsSync(path)) {
     // Imported before thumbnails existed, or the derived folder was cleaned: make it now.
     try {
       const image = await decodeImage(await readFile(item.path), { maxPixels: DEFAULT_INGEST_OPTIONS.maxPixels });
+      ensureDerivedFolders(store.derivedDir);
       await writeThumbnail(image, path);
     } catch {
       return null;
@@ -94,11 +95,12 @@ export async function loadEvaluationMedia(ctx: AppContext, evaluationId: string,
   if (!open) return null;
   const item = getEvaluation(open.store, evaluationId)?.items[index];
   if (!item) return null;
-  const path = thumbnailPath(derivedFolders(open.store).thumbnailDir, item.sha256);
+  const path = thumbnailPath(derivedPaths(open.store.derivedDir).thumbnailDir, item.sha256);
   if (kind === 'thumb' && existsSync(path)) return { contentType: 'image/jpeg', body: await readFile(path) };
   try {
     const image = await decodeImage(await readFile(item.path), { maxPixels: DEFAULT_INGEST_OPTIONS.maxPixels });
     if (kind === 'thumb') {
+      ensureDerivedFolders(open.store.derivedDir);
       await writeThumbnail(image, path);
       return { contentType: 'image/jpeg', body: await readFile(path) };
     }

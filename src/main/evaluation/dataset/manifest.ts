@@ -7,7 +7,7 @@
 // line; a file that does not exist is a warning (the evaluation counts it as unreadable).
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { DatasetProblem, LabelledItem } from '../../../contract/evaluation';
+import type { LabelledItem } from '../../../contract/evaluation';
 import { CsvSyntaxError, parseCsv } from './csv';
 import { manifestItemGroup } from './groups';
 import { CSV_LABEL_WORDS, parseLabel } from './labels';
