@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -21,7 +21,7 @@ describe('AppServices (the IPC contract behind Electron and the test server)', (
     mkdirSync(imported);
     for (let i = 0; i < 6; i++) await makeJpeg(join(imported, `img-${i}.jpg`), { width: 160, height: 120, seed: i });
     const bad = await makeBadFiles(join(root, 'bad-src'));
-    for (const name of ['empty.jpg', 'truncated.jpg', 'text.jpg'] as const) {
+    for (const name of ['empty.jpg', 'truncated.jpg', 'text.jpg', 'cmyk.jpg'] as const) {
       const { copyFileSync } = await import('node:fs');
       copyFileSync(bad[name].path, join(imported, name));
     }
@@ -66,7 +66,7 @@ describe('AppServices (the IPC contract behind Electron and the test server)', (
 
     // Non-images cannot be evidence items; the truncated JPEG is one, with its error result.
     const all = await call('evidence.list', {});
-    assert.equal(all.total, 7);
+    assert.equal(all.total, 8);
     const errors = await call('evidence.list', { hasError: true });
     assert.deepEqual(errors.items.map((i) => i.fileName), ['truncated.jpg']);
     const byScore = await call('evidence.list', { sort: 'score', hasError: false });
@@ -107,5 +107,14 @@ describe('AppServices (the IPC contract behind Electron and the test server)', (
     assert.ok(q75 && q75.body.length > 0);
     assert.notDeepEqual(q75.body, (await services.media(id, 'ela-preview'))!.body);
     assert.equal(await services.media(99_999, 'thumb'), null);
+
+    // A CMYK JPEG is shown as an sRGB PNG, rendered once and then served from the case folder.
+    const cmyk = (await call('evidence.list', { text: 'cmyk' })).items[0];
+    const first = await services.media(cmyk.id, 'original');
+    assert.equal(first?.contentType, 'image/png');
+    assert.equal((await sharp(first!.body).metadata()).space, 'srgb');
+    const rendered = join(root, 'case-1', 'derived', 'display', `${cmyk.sha256}.png`);
+    assert.ok(existsSync(rendered), 'the rendering is kept in derived/display');
+    assert.deepEqual((await services.media(cmyk.id, 'original'))!.body, first!.body);
   });
 });

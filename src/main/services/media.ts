@@ -1,11 +1,12 @@
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import type { EvidenceItem } from '../../contract/case';
 import type { EvaluationMediaKind, MediaKind } from '../../contract/ipc';
 import { derivedPaths, ensureDerivedFolders, type CaseStore } from '../store';
 import { getEvaluation } from '../store/evaluations';
-import { decodeImage, DEFAULT_INGEST_OPTIONS } from '../ingest';
+import { decodeImage, DEFAULT_INGEST_OPTIONS, type DecodedImage } from '../ingest';
 import { heatmapPaths, thumbnailPath, writeThumbnail } from '../pipeline/prepare';
 import type { AppContext } from './context';
 import { elaRerunDir } from './evidence';
@@ -37,7 +38,7 @@ export async function loadMedia(ctx: AppContext, evidenceId: number, kind: Media
   if (!item) return null;
   switch (kind) {
     case 'original':
-      return original(item);
+      return original(open.store, item);
     case 'thumb':
       return thumbnail(open.store, item);
     case 'ela':
@@ -55,19 +56,28 @@ export async function loadMedia(ctx: AppContext, evidenceId: number, kind: Media
   }
 }
 
-async function original(item: EvidenceItem): Promise<Media | null> {
+/** Decoded pixels as a PNG any browser shows (orientation applied, sRGB, 8-bit). */
+function displayPng(image: DecodedImage): Promise<Buffer> {
+  return sharp(image.data, { raw: { width: image.width, height: image.height, channels: image.channels } }).png({ compressionLevel: 3 }).toBuffer();
+}
+
+async function original(store: CaseStore, item: EvidenceItem): Promise<Media | null> {
+  const m = item.metadata;
+  const asIs = BROWSER_FORMATS.has(m.format) && m.bitDepth === 8 && m.colourSpace !== 'cmyk' && m.orientation === 1;
+  // Other files are decoded and converted once, then served from the case's derived folder:
+  // stepping back and forth through a TIFF or CMYK series must not decode each time.
+  const cached = asIs ? undefined : join(derivedPaths(store.derivedDir).displayDir, `${item.sha256}.png`);
+  if (cached && existsSync(cached)) return { contentType: 'image/png', body: await readFile(cached) };
   let bytes: Buffer;
   try {
     bytes = await readFile(item.path);
   } catch {
     return null;
   }
-  const m = item.metadata;
-  if (BROWSER_FORMATS.has(m.format) && m.bitDepth === 8 && m.colourSpace !== 'cmyk' && m.orientation === 1) {
-    return { contentType: `image/${m.format}`, body: bytes };
-  }
-  const image = await decodeImage(bytes, { maxPixels: DEFAULT_INGEST_OPTIONS.maxPixels });
-  const body = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: image.channels } }).png({ compressionLevel: 3 }).toBuffer();
+  if (!cached) return { contentType: `image/${m.format}`, body: bytes };
+  const body = await displayPng(await decodeImage(bytes, { maxPixels: DEFAULT_INGEST_OPTIONS.maxPixels }));
+  ensureDerivedFolders(store.derivedDir);
+  writeFileSync(cached, body);
   return { contentType: 'image/png', body };
 }
 
@@ -104,8 +114,7 @@ export async function loadEvaluationMedia(ctx: AppContext, evaluationId: string,
       await writeThumbnail(image, path);
       return { contentType: 'image/jpeg', body: await readFile(path) };
     }
-    const body = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: image.channels } }).png({ compressionLevel: 3 }).toBuffer();
-    return { contentType: 'image/png', body };
+    return { contentType: 'image/png', body: await displayPng(image) };
   } catch {
     return null;
   }

@@ -4,4 +4,4 @@ export { CaseStore } from './caseStore';
 export { StoreError, type StoreErrorCode } from './errors';
 export { verifyCase, type VerifyOptions } from './verify';
 export { SCHEMA_VERSION } from './migrations';
-export { derivedPaths, ensureDerivedFolders } from './derived';
+export { derivedPaths, ensureDerivedFolders, type DerivedPaths } from './derived';
