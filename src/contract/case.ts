@@ -178,7 +178,8 @@ export interface ChainProblem {
 export interface RecordProblem {
   entity: string;
   entityId: string;
-  kind: 'digest-mismatch' | 'unaudited' | 'row-missing';
+  /** derived-mismatch: a column or table rebuilt from recorded data (max_score, result_scores, ...) disagrees with it. */
+  kind: 'digest-mismatch' | 'unaudited' | 'row-missing' | 'derived-mismatch';
   message: string;
 }
 
@@ -194,17 +195,81 @@ export interface EvidenceCheck {
   message?: string;
 }
 
+/** What made an anchor: the end of an import, a report, closing the case, or the examiner. */
+export type AnchorEvent = 'import' | 'report' | 'close' | 'manual';
+
+/**
+ * The audit log's head (sequence number and hash) written down outside the case database when
+ * something worth pinning happened. Whoever restores an older copy of the database, cuts entries
+ * off its end or recomputes the whole chain cannot make the log agree with an anchor made before.
+ * `mac` is an HMAC-SHA256 over the other fields (canonical JSON) with a key kept in the app's state
+ * folder of the installation that made it (`keyId` names that key), never in the case folder.
+ */
+export interface AuditAnchor {
+  version: 1;
+  caseId: string;
+  /** The case folder when the anchor was made (information: cases move). */
+  caseDir: string;
+  seq: number;
+  hash: string;
+  at: string;
+  event: AnchorEvent;
+  /** The run id of an import, the report id of a report; null otherwise. */
+  ref: string | null;
+  /** First 16 hex digits of the SHA-256 of the installation's key. */
+  keyId: string;
+  mac: string;
+}
+
+/** Where verify found an anchor. */
+export type AnchorSource = 'expected' | 'report' | 'installation' | 'case-folder';
+
+export interface AnchorCheck {
+  source: AnchorSource;
+  seq: number;
+  hash: string;
+  at: string | null;
+  event: AnchorEvent | null;
+  ref: string | null;
+  /**
+   * match: the log has this entry with this hash. mismatch: it has the entry with another hash
+   * (the chain was rewritten up to there). missing: the log ends before it (entries removed or an
+   * older copy restored). bad-mac: the anchor itself was altered. wrong-case: it belongs to
+   * another case. unverifiable: made by another installation, whose key is not here.
+   */
+  status: 'match' | 'mismatch' | 'missing' | 'bad-mac' | 'wrong-case' | 'unverifiable';
+  /** Given by the examiner (--expect-head, a report) or authenticated with this installation's key. */
+  trusted: boolean;
+  message: string;
+}
+
+/** What the verification concludes, in the words the CLI and the app print. */
+export type VerifyStatus = 'verified' | 'not-anchored' | 'failed';
+
 export interface VerifyReport {
   /** True when the chain recomputes end to end and matches the expected head, if one was given. */
   chainIntact: boolean;
   chainProblems: ChainProblem[];
-  /** Rows whose content no longer matches what the audit log recorded. */
+  /** Rows whose content no longer matches what the audit log recorded, or whose derived columns disagree with it. */
   recordProblems: RecordProblem[];
+  /** Safeguards missing from the database itself (append-only triggers dropped outside the application). */
+  schemaProblems: string[];
   evidence: EvidenceCheck[];
   /** Number of audit entries and the last one: quote these in a report to detect truncation. */
   auditEntries: number;
   head: { seq: number; hash: string } | null;
-  /** chainIntact, no record problems and every evidence file ok. */
+  /** Every anchor considered, from the examiner, a report, this installation and the case folder. */
+  anchors: AnchorCheck[];
+  /** The newest trusted anchor the log agrees with; null when none (the chain is then only self-consistent). */
+  anchored: { seq: number; hash: string; source: AnchorSource; at: string | null } | null;
+  /** Entries after `anchored` (all of them when nothing is anchored): these could be cut off unnoticed. */
+  unanchoredEntries: number;
+  /** No problem found: chain intact, records match, files unchanged, no trusted anchor contradicted. */
   ok: boolean;
+  /**
+   * verified: ok and pinned by a trusted anchor. not-anchored: ok, but nothing outside the
+   * database pins the chain (a rolled-back or rebuilt copy would look the same). failed: a problem.
+   */
+  status: VerifyStatus;
   checkedAt: string;
 }

@@ -9,11 +9,26 @@ import type { DatasetSummary, EvaluationListEntry, EvaluationResult, RetrainingF
 import type { ElaResult, ExecutionProviderName } from './evidence';
 import type { HeadTrainingEvent, ModelVersion, ModelVersionList, PythonEnvironment, TrainingEvent } from './training';
 import type { JobInfo, JobKind, JobProgress, JobStatus } from './jobs';
+import { absolutePathProblem } from './paths';
 
 const verdict = z.enum(['authentic', 'manipulated', 'generated', 'inconclusive']);
 const id = z.number().int().positive();
 const shortText = z.string().max(500);
-const absPath = z.string().min(1).max(4096);
+/** An absolute path without control characters or ".." segments (see paths.ts). */
+const absPath = z
+  .string()
+  .max(4096)
+  .superRefine((p, ctx) => {
+    const problem = absolutePathProblem(p);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+/**
+ * A file the main process's own save dialog returned (dialog.saveFile): the renderer holds this
+ * opaque, single-use handle, never a path it could choose itself.
+ */
+const saveHandle = z.string().regex(/^[0-9a-f]{32}$/, 'a handle returned by dialog.saveFile');
+/** A training run's folder name under the app's training folder (training.start returns it). */
+const trainingRunId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/, 'a run id returned by training.start').refine((s) => !s.includes('..'), 'a run id returned by training.start');
 
 const modelIdSchema = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,99}$/, 'model ids are lower-case letters, digits, ".", "_" and "-"');
 const range = z.tuple([z.number(), z.number()]);
@@ -149,13 +164,16 @@ export const requestSchemas = {
   'evaluation.flags': z.object({}).strict(),
   'report.export': z
     .object({
-      out: absPath,
+      target: saveHandle,
       items: z.enum(['all', 'flagged', 'reviewed']).optional(),
       ids: z.array(id).max(100_000).optional(),
     })
     .strict(),
-  'training.environment': z.object({ python: z.string().max(4096).optional() }).strict(),
-  'training.start': z.object({ job: trainingJob, resume: z.boolean().optional(), workdir: absPath.optional() }).strict(),
+  // The interpreter comes from the settings or the command line, never from the renderer: a
+  // path chosen there would be an executable the main process runs.
+  'training.environment': z.object({}).strict(),
+  // Runs live in the app's training folder; the renderer names an earlier run only by its id.
+  'training.start': z.object({ job: trainingJob, resumeRun: trainingRunId.optional() }).strict(),
   'training.head': z
     .object({
       modelId: modelIdSchema,
@@ -231,7 +249,8 @@ export interface Responses {
   'audit.list': { entries: AuditEntry[]; total: number };
   'case.verify': VerifyReport;
   'models.list': ModelInfo[];
-  'dialog.saveFile': { path: string | null };
+  /** `handle` is what report.export takes; `path` is for display only. Both null when cancelled. */
+  'dialog.saveFile': { handle: string | null; path: string | null };
   'datasets.detect': DatasetSummary;
   'evaluation.start': { jobId: string };
   'evaluation.list': EvaluationListEntry[];
@@ -240,7 +259,8 @@ export interface Responses {
   'evaluation.flags': RetrainingFlag[];
   'report.export': { jobId: string };
   'training.environment': PythonEnvironment;
-  'training.start': { jobId: string; workdir: string };
+  /** `runId` names the run's folder under the app's training folder: pass it as resumeRun to continue. */
+  'training.start': { jobId: string; runId: string; workdir: string };
   'training.head': { jobId: string };
   'models.versions': ModelVersionList[];
   'models.activate': ModelVersionList;

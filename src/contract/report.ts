@@ -2,7 +2,7 @@
 // into the report page (src/renderer/report) and printed to PDF by Chromium or Electron. One
 // object holds everything, images included (as data URLs), so the printed page needs nothing else.
 
-import type { AuditEntry, Case, EvidenceCheck, Review, Verdict, VerifyReport } from './case';
+import type { AuditAnchor, AuditEntry, Case, EvidenceCheck, Review, Verdict, VerifyReport } from './case';
 import type { DatasetSummary, EvaluatedModel, EvaluationSelection, GeneratorTable, MetricsSummary, RocPoint } from './evaluation';
 import type { ElaParameters, ElaStats, EvidenceMetadata, ExecutionProviderName, FileError, ModelScore } from './evidence';
 
@@ -168,6 +168,12 @@ export interface ReportData {
   evaluations: ReportEvaluation[];
   audit: AuditEntry[];
   verification: VerifyReport;
+  /**
+   * The audit head this report describes, signed by the installation that made it (printed on
+   * the cover, carried in the PDF and beside it). Null when the report was made without the
+   * installation's anchor key (then nothing outside the case pins it).
+   */
+  anchor: AuditAnchor | null;
 }
 
 /** The result of a report export (the report job's `result`). */
@@ -175,6 +181,9 @@ export interface ExportedReport {
   reportId: string;
   pdfPath: string;
   sha256Path: string;
+  /** `<pdf>.anchor.json`: the anchor the PDF carries, with the PDF's hash; null when not anchored. */
+  anchorPath: string | null;
+  anchor: AuditAnchor | null;
   /** SHA-256 of the PDF, as written to `sha256Path` and the audit log. */
   sha256: string;
   bytes: number;

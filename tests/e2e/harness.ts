@@ -95,6 +95,10 @@ export interface AppUnderTest {
   page: Page;
   /** Scratch folder for this test: state, cases, evidence. */
   tmp: string;
+  /** The test server's per-run token (the page got it in its address). */
+  token: string;
+  /** The app's state folder (recent cases, the anchor key and log). */
+  stateDir: string;
   /** What the stand-in folder dialogs (and `save`, the save-file dialog) answer; change between steps as needed. */
   picks: { case: string | null; import: string | null; save: string | null };
   /** Uncaught exceptions in the page: a test should end with none. */
@@ -123,10 +127,13 @@ export async function startApp(opts: { viewport?: { width: number; height: numbe
     page.on('console', (message) => {
       if (message.type() === 'error') consoleErrors.push(`${message.text()} (${message.location().url})`);
     });
-    await page.goto(server.url);
+    // The address with this run's token: the renderer reads it and sends it with every call.
+    await page.goto(server.appUrl);
     const opened = browser;
     return {
       url: server.url,
+      token: server.token,
+      stateDir,
       browser: opened,
       context,
       page,
@@ -215,7 +222,8 @@ export async function waitForInputValue(input: Locator, value: string): Promise<
 export async function invokeFromPage<C extends Channel>(page: Page, channel: C, request: Request<C>): Promise<Responses[C]> {
   const answer = (await page.evaluate(
     async ({ channel, request }) => {
-      const response = await fetch(`/api/${channel}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request) });
+      const token = new URLSearchParams((globalThis as unknown as { location: { search: string } }).location.search).get('token') ?? '';
+      const response = await fetch(`/api/${channel}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-provenance-token': token }, body: JSON.stringify(request) });
       return response.json();
     },
     { channel, request },

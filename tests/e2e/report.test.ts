@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { makeJpeg } from '../fixtures/images';
-import { createCaseThroughUi, e2eSkipReason, importThroughUi, screenshot, startApp, waitForInputValue, type AppUnderTest } from './harness';
+import { createCaseThroughUi, e2eSkipReason, importThroughUi, screenshot, startApp, type AppUnderTest } from './harness';
 
 const skip = e2eSkipReason();
 const IMAGES = 4;
@@ -38,19 +38,19 @@ test('export a case report from the app: PDF, .sha256 and the hash on screen', {
   await dialog.waitFor();
   await dialog.getByTestId('report-items-all').check();
 
-  // No save dialog answer (cancelled, or none available): the path is typed instead, and a
-  // relative one is refused with a sentence saying what to type.
+  // The save dialog is cancelled: there is no path to type instead (the renderer never chooses
+  // an output path), so Export asks for the dialog.
   await dialog.getByTestId('report-choose').click();
-  assert.equal(await dialog.getByTestId('report-path').inputValue(), '');
-  await dialog.getByTestId('report-path').fill('report.pdf');
+  assert.equal(await dialog.getByTestId('report-path').innerText(), 'not chosen yet');
+  assert.equal(await dialog.locator('input[type=text]').count(), 0, 'no text field for a path');
   await dialog.getByTestId('report-export').click();
-  assert.match(await dialog.getByTestId('report-path-error').innerText(), /full path/);
+  assert.match(await dialog.getByTestId('report-path-error').innerText(), /Choose where the PDF goes/);
 
-  // The save dialog answers: its path is used.
+  // The save dialog answers: the path is shown and used.
   const out = path.join(app.tmp, 'out', 'case report.pdf');
   app.picks.save = out;
   await dialog.getByTestId('report-choose').click();
-  await waitForInputValue(dialog.getByTestId('report-path'), out);
+  await page.waitForFunction((expected) => (globalThis as unknown as { document: { querySelector(s: string): { textContent: string } | null } }).document.querySelector('[data-testid=report-path]')?.textContent === expected, out);
   await dialog.getByTestId('report-export').click();
   const done = dialog.getByTestId('report-result');
   await done.waitFor({ timeout: 120_000 });

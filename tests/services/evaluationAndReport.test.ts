@@ -13,12 +13,14 @@ import { caller } from './call';
 describe('AppServices: evaluation and report channels', () => {
   let services: AppServices;
   let root: string;
+  /** What the stand-in save dialog answers. */
+  let saveAs: string | null = null;
 
   const call = caller(() => services);
 
   before(async () => {
     root = mkdtempSync(join(tmpdir(), 'services-eval-'));
-    services = createAppServices({ stateDir: join(root, 'state'), shell: 'test-server', pickFolder: async () => null });
+    services = createAppServices({ stateDir: join(root, 'state'), shell: 'test-server', pickFolder: async () => null, pickSaveFile: async () => saveAs });
     await call('cases.create', { dir: join(root, 'case'), name: 'Evaluation case', examiner: 'E. Xam' });
   });
   after(() => services.close());
@@ -62,7 +64,10 @@ describe('AppServices: evaluation and report channels', () => {
     const imp = await call('evidence.import', { paths: [evidence] });
     assert.equal((await services.context.jobs.wait(imp.jobId))?.status, 'completed');
     const out = join(root, 'report.pdf');
-    const { jobId } = await call('report.export', { out, items: 'all' });
+    saveAs = out;
+    const { handle, path } = await call('dialog.saveFile', { purpose: 'report' });
+    assert.equal(path, out);
+    const { jobId } = await call('report.export', { target: handle!, items: 'all' });
     const job = await services.context.jobs.wait(jobId);
     assert.equal(job?.status, 'completed', job?.error);
     assert.ok(existsSync(out));

@@ -1,7 +1,11 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { VerifyReport } from '../../contract/case';
+import { readAnchor } from '../reports/pdfAnchor';
 import { importIntoCase } from '../services/importer';
-import { DATABASE_FILE, openCaseDatabase, verifyCase } from '../store';
+import { AnchorBook, DATABASE_FILE, openCaseDatabase, parseHead, verifyCase, type ReportAnchor } from '../store';
+import type { CliContext } from './index';
 import { formatDuration, formatTable, ProgressLine } from './terminal';
 import { parseCommandArgs, positiveInt, UsageError } from './usage';
 
@@ -10,6 +14,8 @@ const importHelp = `provenance import <case-folder> <file|folder>... [options]
 Imports images into a case (created when the folder has none: give --name) and analyses them:
 each file is hashed, described, ELA'd and scored, and committed to the case database with its
 audit entry. Killed or interrupted, the same command resumes: finished files are skipped.
+When it ends, the audit log's head is anchored in this installation's state folder
+(PROVENANCE_STATE_DIR) and in the case folder's audit-anchors.jsonl.
 
 Options:
   --name NAME           case name (only when creating the case)
@@ -20,7 +26,7 @@ Options:
   --ela-quality Q       ELA re-compression quality (default 90)
   --quiet               no progress line`;
 
-async function runImport(args: string[]): Promise<number> {
+async function runImport(args: string[], ctx: CliContext): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, {
     name: { type: 'string' },
     number: { type: 'string' },
@@ -52,6 +58,7 @@ async function runImport(args: string[]): Promise<number> {
       elaQuality: positiveInt(values['ela-quality'], 'ela-quality', 90),
       signal: controller.signal,
       onProgress: (p) => bar?.update(p),
+      anchorBook: new AnchorBook(ctx.stateDir),
     });
     bar?.end();
     console.log(
@@ -66,34 +73,125 @@ async function runImport(args: string[]): Promise<number> {
   }
 }
 
-const verifyHelp = `provenance verify <case-folder> [--json] [--no-files]
+const verifyHelp = `provenance verify <case-folder> [--expect-head SEQ:HASH] [--report report.pdf] [--json] [--no-files]
 
-Checks a case: recomputes the audit log's hash chain, compares every database row with the
-digest its audit entry recorded, and re-hashes every evidence file against its SHA-256 at import.
-Exit code 0 when everything is intact, 1 when anything is not.`;
+Checks a case: recomputes the audit log's hash chain, compares every database row (and every
+column the gallery sorts and filters by) with what its audit entry recorded, re-hashes every
+evidence file against its SHA-256 at import, and holds the log against its anchors.
 
-async function runVerify(args: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, { json: { type: 'boolean' }, 'no-files': { type: 'boolean' } });
+A hash chain alone only shows the log is consistent with itself: an older copy of the database,
+a log with its last entries cut off, or one recomputed from scratch after a change would look
+the same. Anchors pin the log from outside: this installation's own (written at every import,
+report and case close, in PROVENANCE_STATE_DIR), a report's (printed on its cover and inside the
+PDF), or a head you give.
+
+Options:
+  --expect-head SEQ:HASH  the head quoted by a report or noted down earlier (repeatable)
+  --report FILE           a PDF report of this case: the anchor it carries (repeatable)
+  --no-files              skip re-hashing the evidence files
+  --json                  the full result as JSON
+
+Prints VERIFIED only when everything matches and an anchor pins the log; "chain intact, not
+anchored" when nothing is wrong but nothing outside the database vouches for it.
+Exit code 0 verified, 1 a problem was found, 3 intact but not anchored.`;
+
+/** The anchor a report PDF carries, with the PDF's hash; a PDF without one is a usage error. */
+function reportAnchor(file: string): ReportAnchor {
+  let pdf: Buffer;
+  try {
+    pdf = readFileSync(file);
+  } catch (err) {
+    throw new UsageError(`Cannot read the report ${file}: ${(err as Error).message}`);
+  }
+  const anchor = readAnchor(pdf);
+  if (!anchor) throw new UsageError(`${file} carries no audit anchor: it is not a Provenance Lab report, or was made before reports were anchored (use --expect-head with the head printed on its cover).`);
+  return { anchor, file, sha256: createHash('sha256').update(pdf).digest('hex') };
+}
+
+function asList(value: string | string[] | undefined): string[] {
+  return value === undefined ? [] : Array.isArray(value) ? value : [value];
+}
+
+async function runVerify(args: string[], ctx: CliContext): Promise<number> {
+  const { values, positionals } = parseCommandArgs(args, {
+    json: { type: 'boolean' },
+    'no-files': { type: 'boolean' },
+    'expect-head': { type: 'string', multiple: true },
+    report: { type: 'string', multiple: true },
+  });
   if (positionals.length !== 1) throw new UsageError('Give exactly one case folder.');
+  const heads = asList(values['expect-head']).map((h) => {
+    try {
+      return parseHead(h);
+    } catch (err) {
+      throw new UsageError(`--expect-head: ${(err as Error).message}`);
+    }
+  });
+  const reports = asList(values.report).map((f) => reportAnchor(resolve(f)));
   const store = openCaseDatabase(resolve(positionals[0]), { readonly: true });
   try {
-    const report = await verifyCase(store, { rehashFiles: !values['no-files'] });
+    const report = await verifyCase(store, { rehashFiles: !values['no-files'], expectedHead: heads[0], expectedHeads: heads, reports, anchorBook: new AnchorBook(ctx.stateDir) });
+    const code = report.status === 'verified' ? 0 : report.status === 'failed' ? 1 : 3;
     if (values.json) {
       console.log(JSON.stringify(report, null, 2));
-      return report.ok ? 0 : 1;
+      return code;
     }
-    const files = report.evidence;
-    const bad = files.filter((f) => f.status !== 'ok');
-    console.log(`audit chain: ${report.chainIntact ? 'INTACT' : 'BROKEN'} (${report.auditEntries} entries, head ${report.head ? `#${report.head.seq} ${report.head.hash.slice(0, 16)}…` : 'none'})`);
-    for (const p of report.chainProblems) console.log(`  entry #${p.seq}: ${p.kind}: ${p.message}`);
-    console.log(`database rows: ${report.recordProblems.length === 0 ? 'all match the audit log' : `${report.recordProblems.length} do not match the audit log`}`);
-    for (const p of report.recordProblems) console.log(`  ${p.entity} ${p.entityId}: ${p.kind}: ${p.message}`);
-    if (!values['no-files']) {
-      console.log(`evidence files: ${files.length - bad.length}/${files.length} match their SHA-256 at import`);
-      if (bad.length) console.log(formatTable(['id', 'status', 'path', 'expected', 'actual'], bad.map((f) => [f.id, f.status.toUpperCase(), f.path, f.expected.slice(0, 16), f.actual?.slice(0, 16) ?? f.message ?? ''])));
+    printVerification(report, !values['no-files']);
+    return code;
+  } finally {
+    store.close();
+  }
+}
+
+function printVerification(report: VerifyReport, files: boolean): void {
+  const bad = report.evidence.filter((f) => f.status !== 'ok');
+  console.log(`audit chain: ${report.chainIntact ? 'INTACT' : 'BROKEN'} (${report.auditEntries} entries, head ${report.head ? `#${report.head.seq} ${report.head.hash}` : 'none'})`);
+  for (const p of report.chainProblems) console.log(`  entry #${p.seq}: ${p.kind}: ${p.message}`);
+  console.log(`database rows: ${report.recordProblems.length === 0 ? 'all match the audit log' : `${report.recordProblems.length} do not match the audit log`}`);
+  for (const p of report.recordProblems) console.log(`  ${p.entity} ${p.entityId}: ${p.kind}: ${p.message}`);
+  for (const p of report.schemaProblems) console.log(`  schema: ${p}`);
+  const trusted = report.anchors.filter((a) => a.trusted);
+  console.log(`anchors: ${trusted.length === 0 ? 'none' : `${trusted.filter((a) => a.status === 'match').length}/${trusted.length} agree with the log`}`);
+  for (const a of report.anchors) console.log(`  ${a.status === 'match' ? 'ok' : a.status.toUpperCase()}${a.trusted ? '' : ' (not counted)'} [${a.source}] ${a.message}`);
+  if (report.anchored) {
+    console.log(`anchored at entry #${report.anchored.seq} (${report.anchored.source}${report.anchored.at ? `, ${report.anchored.at}` : ''})${report.unanchoredEntries ? `; ${report.unanchoredEntries} later entr${report.unanchoredEntries === 1 ? 'y is' : 'ies are'} not anchored yet` : ''}`);
+  }
+  if (files) {
+    console.log(`evidence files: ${report.evidence.length - bad.length}/${report.evidence.length} match their SHA-256 at import`);
+    if (bad.length) console.log(formatTable(['id', 'status', 'path', 'expected', 'actual'], bad.map((f) => [f.id, f.status.toUpperCase(), f.path, f.expected.slice(0, 16), f.actual?.slice(0, 16) ?? f.message ?? ''])));
+  }
+  if (report.status === 'verified') console.log(`VERIFIED: case intact, anchored at entry #${report.anchored!.seq}`);
+  else if (report.status === 'not-anchored') {
+    console.log('chain intact, not anchored: no problem found, but nothing outside the database pins this log, so an older copy or a rebuilt log would look the same. Give --report or --expect-head, or verify on the installation that made the case.');
+  } else console.log('NOT VERIFIED: see problems above');
+}
+
+const anchorHelp = `provenance anchor <case-folder>
+
+Verifies the case (as "provenance verify", evidence files included) and, when nothing is wrong,
+anchors its audit log's current head in this installation's state folder (PROVENANCE_STATE_DIR)
+and in the case folder: later verifications hold the log against it. Prints the head, to note
+down and give later as --expect-head. Refuses a case that does not verify (exit 1).`;
+
+async function runAnchor(args: string[], ctx: CliContext): Promise<number> {
+  const { positionals } = parseCommandArgs(args, {});
+  if (positionals.length !== 1) throw new UsageError('Give exactly one case folder.');
+  const store = openCaseDatabase(resolve(positionals[0]));
+  try {
+    const book = new AnchorBook(ctx.stateDir);
+    const report = await verifyCase(store, { anchorBook: book });
+    if (!report.ok) {
+      printVerification(report, true);
+      console.log('not anchored: the case must verify first');
+      return 1;
     }
-    console.log(report.ok ? 'VERIFIED: case intact' : 'NOT VERIFIED: see problems above');
-    return report.ok ? 0 : 1;
+    const anchor = book.record(store, 'manual');
+    if (!anchor) {
+      console.log('nothing to anchor: the audit log is empty');
+      return 1;
+    }
+    console.log(`anchored entry #${anchor.seq} ${anchor.hash}\n  verify later with: provenance verify <case-folder> --expect-head ${anchor.seq}:${anchor.hash}`);
+    return 0;
   } finally {
     store.close();
   }
@@ -101,3 +199,4 @@ async function runVerify(args: string[]): Promise<number> {
 
 export const importCommand = { run: runImport, help: importHelp };
 export const verifyCommand = { run: runVerify, help: verifyHelp };
+export const anchorCommand = { run: runAnchor, help: anchorHelp };

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { exportCaseReport } from '../reports';
-import { openCaseDatabase } from '../store';
+import { AnchorBook, openCaseDatabase } from '../store';
+import type { CliContext } from './index';
 import { formatTable, ProgressLine } from './terminal';
 import { parseCommandArgs, UsageError } from './usage';
 
@@ -14,6 +15,9 @@ ELA parameters), summary, evidence table with every file's SHA-256, one section 
 (picture and ELA heatmap, scores, metadata findings, reviewer notes and history), evaluations
 saved in the case, and appendices with the re-verification made at report time and the full
 audit log. Writes <out>.sha256 beside the PDF and records report.export in the audit log.
+The report pins the audit log's head it describes: printed on the cover, carried inside the PDF
+and in <out>.anchor.json, signed with this installation's anchor key (PROVENANCE_STATE_DIR);
+"provenance verify <case> --report <out>" later holds the case against it.
 Needs the built report page (npm run build) and Chromium (/usr/bin/chromium, or set
 PROVENANCE_CHROMIUM).
 
@@ -34,7 +38,7 @@ function parseIds(value: string): number[] {
   return ids;
 }
 
-async function runReport(args: string[]): Promise<number> {
+async function runReport(args: string[], ctx: CliContext): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, {
     out: { type: 'string' },
     items: { type: 'string' },
@@ -54,7 +58,8 @@ async function runReport(args: string[]): Promise<number> {
   const bar = values.quiet ? undefined : new ProgressLine(process.stderr, 'report');
   try {
     const report = await exportCaseReport(store, {
-      out: values.out,
+      out: resolve(values.out),
+      anchorBook: new AnchorBook(ctx.stateDir),
       items: values.items as ItemsOption | undefined,
       ids,
       generatedBy: values.examiner,
@@ -64,6 +69,7 @@ async function runReport(args: string[]): Promise<number> {
     console.log(`wrote ${report.pdfPath} (${(report.bytes / 1024 / 1024).toFixed(2)} MB, ${report.evidenceItems} items, ${report.itemSections} item sections)`);
     console.log(`SHA-256 ${report.sha256} → ${report.sha256Path}`);
     console.log(`report id ${report.reportId}`);
+    if (report.anchor) console.log(`pins audit entry #${report.anchor.seq} ${report.anchor.hash} → ${report.anchorPath}`);
     if (!report.verified) {
       console.log('WARNING: the case did not verify at report time; the report states it on its cover.');
       if (report.integrityProblems.length) {

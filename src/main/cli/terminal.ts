@@ -1,4 +1,40 @@
+import { format } from 'node:util';
 import type { JobProgress } from '../jobs/progress';
+
+/**
+ * Characters a terminal acts on instead of showing: C0 controls but tab and newline (ESC starts
+ * escape sequences that can retitle the window, move the cursor, rewrite earlier lines or, on
+ * some terminals, answer back; CR overwrites the line), DEL, C1 controls (U+009B is a one-byte
+ * CSI), and the Unicode bidirectional controls that make text display in another order.
+ */
+// eslint-disable-next-line no-control-regex
+const TERMINAL_UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * `text` with every character a terminal would act on written as \uXXXX: a file named
+ * "a\u001b[2Jb.jpg" prints as that, not as a cleared screen. The same notation is a valid JSON
+ * escape, so --json output stays parseable.
+ */
+export function escapeForTerminal(text: string): string {
+  return text.replace(TERMINAL_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/**
+ * Runs `fn` with console.log, .error and .warn printing through escapeForTerminal: whatever a
+ * command prints (file names, paths, messages quoting them, JSON) reaches the terminal inert.
+ * The progress line writes to the stream itself and prints no names.
+ */
+export async function withTerminalGuard<T>(fn: () => Promise<T>): Promise<T> {
+  const saved = { log: console.log, error: console.error, warn: console.warn };
+  console.log = (...args: unknown[]) => saved.log(escapeForTerminal(format(...args)));
+  console.error = (...args: unknown[]) => saved.error(escapeForTerminal(format(...args)));
+  console.warn = (...args: unknown[]) => saved.warn(escapeForTerminal(format(...args)));
+  try {
+    return await fn();
+  } finally {
+    Object.assign(console, saved);
+  }
+}
 
 /** Seconds as "1h02m", "3m05s" or "12s". */
 export function formatDuration(seconds: number | null): string {

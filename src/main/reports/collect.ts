@@ -4,7 +4,8 @@ import type { ElaParameters } from '../../contract/evidence';
 import type { ReportData, ReportItemSection } from '../../contract/report';
 import { defaultUserModelsDir, loadRegistryWithActiveVersions } from '../training';
 import { ProgressTracker, type JobProgress } from '../jobs/progress';
-import { derivedPaths, verifyCase, type CaseStore } from '../store';
+import type { AuditAnchor } from '../../contract/case';
+import { derivedPaths, verifyCase, type AnchorBook, type CaseStore } from '../store';
 import { SOFTWARE_VERSION } from '../version';
 import { ReportError } from './errors';
 import { caseEvaluations } from './evaluations';
@@ -28,6 +29,10 @@ export interface BuildReportOptions extends ItemSelection {
   onProgress?: (progress: JobProgress) => void;
   /** Steps the caller adds after the data is built (printing), counted in the progress total. */
   extraSteps?: number;
+  /** This installation's anchors: the verification holds the log against them. */
+  anchorBook?: AnchorBook;
+  /** Signs the head the report describes (export.ts): the anchor the report prints and carries. */
+  anchor?: (head: { seq: number; hash: string }, at: string, reportId: string) => AuditAnchor;
 }
 
 /** Item sections prepared at once: decoding and JPEG encoding are CPU-bound (sharp's threads). */
@@ -51,7 +56,7 @@ export async function buildReportData(store: CaseStore, options: BuildReportOpti
   const report = () => options.onProgress?.(progress.snapshot());
   report();
 
-  const verification = await verifyCase(store, { now });
+  const verification = await verifyCase(store, { now, anchorBook: options.anchorBook });
   progress.finish('verified evidence hashes', true);
   report();
   const integrity = new Map<number, EvidenceCheckStatus>(verification.evidence.map((e) => [e.id, e.status]));
@@ -75,8 +80,9 @@ export async function buildReportData(store: CaseStore, options: BuildReportOpti
   };
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, sections.length) }, worker));
 
+  const reportId = randomUUID();
   return {
-    reportId: randomUUID(),
+    reportId,
     generatedAt,
     generatedBy: options.generatedBy?.trim() || c.examiner || 'unknown',
     software: { name: 'Provenance Lab', version: SOFTWARE_VERSION },
@@ -105,6 +111,7 @@ export async function buildReportData(store: CaseStore, options: BuildReportOpti
     evaluations: caseEvaluations(store, options.evaluationIds),
     audit: store.auditLog(),
     verification,
+    anchor: options.anchor && verification.head ? options.anchor(verification.head, generatedAt, reportId) : null,
   };
 }
 

@@ -9,3 +9,5 @@ export { selectSections, isFlagged, isReviewed, type ItemSelection } from './sel
 export { ReportError, type ReportErrorCode } from './errors';
 export { reportEvaluations, caseEvaluations } from './evaluations';
 export { EMBED_MAX_SIDE, EMBED_JPEG_QUALITY } from './images';
+export { assertReportTarget, reportSidecars } from './target';
+export { embedAnchor, readAnchor } from './pdfAnchor';

@@ -3,7 +3,8 @@ import type { ParsedRequest, Responses } from '../../contract/ipc';
 import { availableProviders } from '../inference';
 import { loadRegistryWithActiveVersions } from '../training';
 import { SOFTWARE_VERSION } from '../version';
-import type { AppContext } from './context';
+import { isAbsolute } from 'node:path';
+import { ServiceError, type AppContext } from './context';
 
 export const appHandlers = {
   'app.info': async (ctx: AppContext): Promise<Responses['app.info']> => ({
@@ -34,9 +35,13 @@ export const appHandlers = {
     path: await ctx.options.pickFolder(req.purpose, req.title),
   }),
 
-  'dialog.saveFile': async (ctx: AppContext, req: ParsedRequest<'dialog.saveFile'>): Promise<Responses['dialog.saveFile']> => ({
-    path: ctx.options.pickSaveFile ? await ctx.options.pickSaveFile(req.purpose, req.defaultName) : null,
-  }),
+  /** The main process's save dialog: the renderer gets a single-use handle and the path to show. */
+  'dialog.saveFile': async (ctx: AppContext, req: ParsedRequest<'dialog.saveFile'>): Promise<Responses['dialog.saveFile']> => {
+    const path = ctx.options.pickSaveFile ? await ctx.options.pickSaveFile(req.purpose, req.defaultName) : null;
+    if (!path) return { handle: null, path: null };
+    if (!isAbsolute(path)) throw new ServiceError('FAILED', `The save dialog returned a relative path (${path}); choose the file again.`);
+    return { handle: ctx.rememberSaveTarget(path, req.purpose), path };
+  },
 
   'jobs.list': async (ctx: AppContext): Promise<Responses['jobs.list']> => ctx.jobs.list(),
   'jobs.cancel': async (ctx: AppContext, req: ParsedRequest<'jobs.cancel'>): Promise<Responses['jobs.cancel']> => ({ cancelled: ctx.jobs.cancel(req.jobId) }),

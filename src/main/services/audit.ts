@@ -10,5 +10,5 @@ export const auditHandlers = {
     const entries = all.slice().reverse().slice(offset, offset + (req.limit ?? 500));
     return { entries, total: all.length };
   },
-  'case.verify': async (ctx: AppContext): Promise<Responses['case.verify']> => verifyCase(ctx.requireCase().store),
+  'case.verify': async (ctx: AppContext): Promise<Responses['case.verify']> => verifyCase(ctx.requireCase().store, { anchorBook: ctx.anchors }),
 };

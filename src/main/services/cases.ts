@@ -37,12 +37,25 @@ async function switchTo(ctx: AppContext, dir: string, open: () => Case, store: R
   return c;
 }
 
-/** Stops the open case's jobs and closes its database. */
+/**
+ * Stops the open case's jobs, anchors what changed since the last anchor (reviews, say: an
+ * import or a report anchors by itself) and closes its database.
+ */
 export async function closeCurrentCase(ctx: AppContext): Promise<void> {
   if (!ctx.current) return;
   await ctx.jobs.cancelAll();
-  ctx.current.store.close();
-  ctx.current = null;
+  const { store, case: c, dir } = ctx.current;
+  try {
+    const head = store.auditHead();
+    const last = ctx.anchors.anchorsFor(c.id, dir).own.at(-1);
+    if (head && (last?.seq !== head.seq || last.hash !== head.hash)) ctx.anchors.record(store, 'close');
+  } catch {
+    // Best effort while closing (quitting, switching cases): what was anchored before still holds,
+    // and verify reports how many entries came after the last anchor.
+  } finally {
+    store.close();
+    ctx.current = null;
+  }
 }
 
 export const caseHandlers = {

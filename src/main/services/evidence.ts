@@ -34,6 +34,7 @@ export const evidenceHandlers = {
         signal: job.signal,
         onProgress: job.progress,
         onFileError: job.fileError,
+        anchorBook: ctx.anchors,
       });
       ctx.events.publish('evidence.changed', { ids: [] });
       return summary;

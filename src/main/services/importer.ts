@@ -6,7 +6,7 @@ import type { JobProgress } from '../jobs/progress';
 import { analyzeBatch, type BatchSummary } from '../pipeline/analyzeBatch';
 import { openDetectors } from '../pipeline/detectors';
 import { defaultPrepareWorkers } from '../pipeline/preparePool';
-import { ensureDerivedFolders, type CaseStore } from '../store';
+import { ensureDerivedFolders, type AnchorBook, type CaseStore } from '../store';
 import { canonicalJson } from '../store/canonicalJson';
 import { SOFTWARE_VERSION } from '../version';
 
@@ -20,6 +20,8 @@ export interface ImportOptions {
   signal?: AbortSignal;
   onProgress?: (p: JobProgress) => void;
   onFileError?: (path: string, code: string, message: string) => void;
+  /** This installation's anchors: the head is anchored when the import ends (cancelled included). */
+  anchorBook?: AnchorBook;
 }
 
 export interface ImportSummary extends BatchSummary {
@@ -79,6 +81,7 @@ export async function importIntoCase(store: CaseStore, opts: ImportOptions): Pro
       onProgress: opts.onProgress,
     });
     store.finishRun(run.id, summary.cancelled ? 'cancelled' : 'completed');
+    opts.anchorBook?.record(store, 'import', String(run.id));
     return { ...summary, runId: run.id, resumed };
   } finally {
     await Promise.all(detectors.map((d) => d.close()));

@@ -1,18 +1,26 @@
 import type { ParsedRequest, Responses } from '../../contract/ipc';
-import { exportCaseReport } from '../reports';
+import { assertReportTarget, exportCaseReport } from '../reports';
 import type { AppContext } from './context';
 
 export const reportHandlers = {
-  /** Prints the open case's report as a job; the PDF and its .sha256 land at `out`. */
+  /**
+   * Prints the open case's report as a job; the PDF and its .sha256 land where the save dialog
+   * said (`target` is the dialog's handle). Refused before the job starts when that path is the
+   * case database or an evidence file.
+   */
   'report.export': async (ctx: AppContext, req: ParsedRequest<'report.export'>): Promise<Responses['report.export']> => {
     const { store } = ctx.requireCase();
-    const job = ctx.jobs.start('report', `Report to ${req.out}`, (job) =>
+    const out = ctx.claimSaveTarget(req.target, 'report');
+    assertReportTarget(store, out);
+    const job = ctx.jobs.start('report', `Report to ${out}`, (job) =>
       exportCaseReport(store, {
-        out: req.out,
+        out,
         items: req.items,
         ids: req.ids,
         printer: ctx.options.printer,
         modelsDir: ctx.options.modelsDir,
+        userModelsDir: ctx.userModelsDir,
+        anchorBook: ctx.anchors,
         signal: job.signal,
         onProgress: job.progress,
       }),

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ParsedRequest, Responses } from '../../contract/ipc';
 import type { TrainingJobSpec } from '../../contract/training';
@@ -15,26 +16,32 @@ import {
 } from '../training';
 import { AppContext, ServiceError } from './context';
 
-/** Each training run keeps its checkpoints and split here, so a cancelled run can be resumed. */
-function newWorkdir(ctx: AppContext, modelId: string): string {
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  return join(ctx.options.stateDir, 'training-runs', `${modelId}-${stamp}`);
+/** The app's training folder: every run keeps its checkpoints and split in a folder of its own here. */
+function trainingRunsDir(ctx: AppContext): string {
+  return join(ctx.options.stateDir, 'training-runs');
+}
+
+/** A new run's id (its folder name): the model and the start time. */
+function newRunId(modelId: string): string {
+  return `${modelId}-${new Date().toISOString().replace(/[:.]/g, '-')}`;
 }
 
 export const trainingHandlers = {
-  'training.environment': async (_ctx: AppContext, req: ParsedRequest<'training.environment'>): Promise<Responses['training.environment']> =>
-    findPython({ python: req.python }),
+  'training.environment': async (ctx: AppContext): Promise<Responses['training.environment']> => findPython({ python: ctx.options.python }),
 
   /** The Python trainer as a job: live events for the curves, cancel = checkpoint and stop. */
   'training.start': async (ctx: AppContext, req: ParsedRequest<'training.start'>): Promise<Responses['training.start']> => {
-    const environment = await findPython();
+    const environment = await findPython({ python: ctx.options.python });
     if (!environment.found) throw new ServiceError('FAILED', `No Python with PyTorch was found. ${environment.install}`);
     const job = req.job as TrainingJobSpec;
-    const workdir = req.workdir ?? newWorkdir(ctx, job.modelId);
+    // The contract admits only a plain folder name (no separators, no ".."): the run stays inside the training folder.
+    const runId = req.resumeRun ?? newRunId(job.modelId);
+    const workdir = join(trainingRunsDir(ctx), runId);
+    if (req.resumeRun !== undefined && !existsSync(workdir)) throw new ServiceError('NOT_FOUND', `No training run "${runId}" to resume.`);
     const started = ctx.jobs.start('train', `Train ${job.modelId} (${job.model.arch}, ${job.mode ?? 'full'})`, async (run) => {
       const result = await runTrainingJob(job, {
         workdir,
-        resume: req.resume,
+        resume: req.resumeRun !== undefined,
         userModelsDir: ctx.userModelsDir,
         modelsDir: ctx.options.modelsDir,
         environment,
@@ -45,7 +52,7 @@ export const trainingHandlers = {
       if (result.status === 'failed') throw new Error(result.error ?? 'training failed');
       return result;
     });
-    return { jobId: started.id, workdir };
+    return { jobId: started.id, runId, workdir };
   },
 
   /** Fits a new head on the current model's features, in-process: no Python needed. */

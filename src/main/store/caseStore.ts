@@ -96,6 +96,11 @@ export class CaseStore {
     return this.transaction(() => this.appendAudit(input));
   }
 
+  /** The last entry's sequence number and hash (what an anchor pins), null for an empty log. */
+  auditHead(): { seq: number; hash: string } | null {
+    return (this.sql('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined) ?? null;
+  }
+
   /** Audit entries in seq order, optionally only those about one entity or after a seq. */
   auditLog(options: { entity?: string; entityId?: string | number; afterSeq?: number; limit?: number } = {}): AuditEntry[] {
     const where: string[] = [];

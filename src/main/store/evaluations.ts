@@ -14,6 +14,7 @@ import type {
 import { canonicalJson } from './canonicalJson';
 import type { CaseStore } from './caseStore';
 import { StoreError } from './errors';
+import { rowDigest } from './rowDigest';
 import { statement } from './statements';
 
 function digest(json: string): string {
@@ -87,6 +88,16 @@ const toEntry = (row: EvaluationRow): EvaluationListEntry => ({
 
 const ENTRY_COLUMNS = 'id, created_at, dataset_root, layout, split_id, items, threshold, models_json';
 
+/** What the evaluations.models_json column holds: derived from the result, so verify can recompute it. */
+export function evaluationModelsColumn(result: EvaluationResult): { id: string; version: string; accuracy: number | null; ap: number | null }[] {
+  return result.models.map((m, i) => ({
+    id: m.id,
+    version: m.version,
+    accuracy: result.perModel[i]?.metrics?.accuracy ?? null,
+    ap: result.perModel[i]?.metrics?.ap ?? null,
+  }));
+}
+
 /** Stores a finished evaluation (optionally tied to a saved split). An id can be saved once. */
 export function saveEvaluation(store: CaseStore, result: EvaluationResult, options: { splitId?: number } = {}): EvaluationListEntry {
   if (result?.version !== 1 || typeof result.id !== 'string' || !Array.isArray(result.perModel)) {
@@ -100,12 +111,7 @@ export function saveEvaluation(store: CaseStore, result: EvaluationResult, optio
     if (options.splitId !== undefined && !getSplit(store, options.splitId)) {
       throw new StoreError('NOT_FOUND', `no saved split with id ${options.splitId} in this case`);
     }
-    const models = result.models.map((m, i) => ({
-      id: m.id,
-      version: m.version,
-      accuracy: result.perModel[i]?.metrics?.accuracy ?? null,
-      ap: result.perModel[i]?.metrics?.ap ?? null,
-    }));
+    const models = evaluationModelsColumn(result);
     const json = canonicalJson(result);
     statement(
       store.db,
@@ -191,7 +197,7 @@ export function setRetrainingFlag(store: CaseStore, input: RetrainingFlagInput, 
       entity: 'retraining_flag',
       entityId: id,
       actor,
-      details: { path: input.path, sha256: input.sha256 ?? null, label: input.label, evaluationId: input.evaluationId ?? null },
+      details: { path: input.path, sha256: input.sha256 ?? null, label: input.label, evaluationId: input.evaluationId ?? null, digest: rowDigest(store.db, 'retraining_flag', id) },
     });
     return toFlag(statement(store.db, 'SELECT * FROM retraining_flags WHERE id = ?').get(id) as FlagRow);
   });

@@ -2,6 +2,7 @@
 export { openCaseDatabase, DATABASE_FILE, DERIVED_DIR, type OpenCaseOptions } from './open';
 export { CaseStore } from './caseStore';
 export { StoreError, type StoreErrorCode } from './errors';
-export { verifyCase, type VerifyOptions } from './verify';
+export { verifyCase, type VerifyOptions, type ReportAnchor } from './verify';
+export { AnchorBook, parseHead, readAnchorLines, isAuditAnchor, ANCHOR_KEY_FILE, ANCHOR_LOG_FILE, CASE_ANCHOR_FILE } from './anchors';
 export { SCHEMA_VERSION } from './migrations';
 export { derivedPaths, ensureDerivedFolders, type DerivedPaths } from './derived';

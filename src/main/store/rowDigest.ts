@@ -37,6 +37,10 @@ export const AUDITED_TABLES = {
     table: 'reviews',
     columns: ['id', 'evidence_id', 'verdict', 'notes', 'reviewer', 'flagged', 'updated_at'],
   },
+  retraining_flag: {
+    table: 'retraining_flags',
+    columns: ['id', 'case_id', 'evaluation_id', 'path', 'sha256', 'label', 'flagged', 'note', 'actor', 'at'],
+  },
 } as const;
 
 export type AuditedEntity = keyof typeof AUDITED_TABLES;

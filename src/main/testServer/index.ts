@@ -1,3 +1,4 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -5,6 +6,7 @@ import { extname, join, normalize, resolve } from 'node:path';
 import type { MediaKind } from '../../contract/ipc';
 import { createAppServices, type AppServices } from '../services';
 import { MEDIA_CACHE_CONTROL } from '../services/media';
+import { CONTENT_SECURITY_POLICY } from '../contentSecurityPolicy';
 
 export interface TestServerOptions {
   /** The built renderer (out/renderer). */
@@ -18,9 +20,25 @@ export interface TestServerOptions {
   modelsDir?: string;
   /** Trained model versions (the registry the Training view manages); a temp dir in tests. */
   userModelsDir?: string;
-  /** 0 picks a free port. */
+  /** Default 0: a free port the system picks (a fixed port is one any local page can guess). */
   port?: number;
+  /** The Python interpreter the training channels use (what the settings give in the app). */
+  python?: string;
 }
+
+export interface TestServer {
+  /** The origin, http://127.0.0.1:<port>. */
+  url: string;
+  /** The page to open: the origin with this run's token (`/?token=...`), which the renderer sends back. */
+  appUrl: string;
+  /** The per-run secret every API, event and media request must carry. */
+  token: string;
+  services: AppServices;
+  close(): Promise<void>;
+}
+
+/** Header the renderer's HTTP client sends the token in (media and event URLs carry `?token=`). */
+export const TOKEN_HEADER = 'x-provenance-token';
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -38,10 +56,18 @@ const MAX_BODY = 1 << 20;
  * Serves the built renderer to a plain browser and speaks the IPC contract over HTTP:
  * `POST /api/<channel>` → IpcResult JSON, `GET /events` → Server-Sent Events, `GET /media/<id>/<kind>`.
  * Every request goes to the same AppServices the Electron shell uses, so there is no second
- * implementation of any behaviour. Listens on 127.0.0.1 only.
+ * implementation of any behaviour.
+ *
+ * What it serves can create cases and run the trainer, so only this run's own page may use it
+ * (see `refusal`): it listens on 127.0.0.1 only, on a port the system picks, answers only requests
+ * addressed to Host 127.0.0.1:<port> (a DNS-rebound name is refused), refuses requests a page of
+ * another origin sends, requires the per-run random token on everything but the static renderer
+ * files, and accepts only JSON bodies (a cross-site "simple" text/plain POST never gets through).
  */
-export async function startTestServer(opts: TestServerOptions): Promise<{ url: string; services: AppServices; close(): Promise<void> }> {
+export async function startTestServer(opts: TestServerOptions): Promise<TestServer> {
+  const token = randomBytes(32).toString('base64url');
   const services = createAppServices({
+    python: opts.python,
     stateDir: opts.stateDir,
     shell: 'test-server',
     modelsDir: opts.modelsDir,
@@ -63,8 +89,36 @@ export async function startTestServer(opts: TestServerOptions): Promise<{ url: s
     });
   });
 
+  let port = 0;
+
+  /** Why this request is refused (status and sentence), or null when it may be served. */
+  function refusal(req: IncomingMessage, url: URL): { status: number; message: string } | null {
+    const self = `127.0.0.1:${port}`;
+    if (req.headers.host !== self) return { status: 421, message: `this server answers only requests for ${self}` };
+    const origin = req.headers.origin;
+    if (origin !== undefined && origin !== `http://${self}`) return { status: 403, message: `requests from ${origin} are not accepted` };
+    const site = req.headers['sec-fetch-site'];
+    if (site !== undefined && site !== 'same-origin' && site !== 'none') return { status: 403, message: `${site} requests are not accepted` };
+    const isStatic = req.method === 'GET' && !url.pathname.startsWith('/api/') && !url.pathname.startsWith('/media/') && url.pathname !== '/events';
+    if (!isStatic) {
+      const given = req.headers[TOKEN_HEADER] ?? url.searchParams.get('token') ?? '';
+      if (typeof given !== 'string' || !sameSecret(given, token)) return { status: 403, message: 'missing or wrong token: open the URL the server printed' };
+    }
+    if (req.method === 'POST') {
+      const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+      if (type !== 'application/json') return { status: 415, message: 'request bodies must be application/json' };
+    }
+    return null;
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    const refused = refusal(req, url);
+    if (refused) {
+      res.writeHead(refused.status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
+      res.end(refused.message);
+      return;
+    }
     if (req.method === 'POST' && url.pathname.startsWith('/api/')) {
       const body = await readBody(req);
       let payload: unknown;
@@ -108,14 +162,21 @@ export async function startTestServer(opts: TestServerOptions): Promise<{ url: s
     const rel = pathname === '/' ? 'index.html' : normalize(decodeURIComponent(pathname)).replace(/^([/\\])+/, '');
     const file = join(rendererDir, rel);
     if (!file.startsWith(rendererDir) || !existsSync(file) || !statSync(file).isFile()) return notFound(res);
-    res.writeHead(200, { 'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+    const type = CONTENT_TYPES[extname(file)] ?? 'application/octet-stream';
+    const headers: Record<string, string> = { 'content-type': type, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer' };
+    // The same policy the Electron shell sends; nothing may frame the page (clickjacking a local tool).
+    if (type.startsWith('text/html')) headers['content-security-policy'] = CONTENT_SECURITY_POLICY;
+    res.writeHead(200, headers);
     createReadStream(file).pipe(res);
   }
 
   await new Promise<void>((r) => server.listen(opts.port ?? 0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
+  port = (server.address() as AddressInfo).port;
+  const url = `http://127.0.0.1:${port}`;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
+    appUrl: `${url}/?token=${token}`,
+    token,
     services,
     close: async () => {
       unsubscribe();
@@ -124,6 +185,13 @@ export async function startTestServer(opts: TestServerOptions): Promise<{ url: s
       await new Promise<void>((r) => server.close(() => r()));
     },
   };
+}
+
+/** Constant-time comparison, so the token cannot be guessed byte by byte from response times. */
+function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 function readBody(req: IncomingMessage): Promise<string> {

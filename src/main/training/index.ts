@@ -1,7 +1,7 @@
 // Public API of training: Python environment discovery, the Python training job, the
 // in-process head training, the converters, and the registry of trained model versions.
 export { findPython, installHint, describeProbes, type FindPythonOptions } from './python';
-export { defaultUserModelsDir, trainingScriptsDir, PYTHON_ENV, USER_MODELS_DIR_ENV, TRAINING_DIR_ENV } from './paths';
+export { defaultStateDir, defaultUserModelsDir, trainingScriptsDir, PYTHON_ENV, USER_MODELS_DIR_ENV, TRAINING_DIR_ENV } from './paths';
 export { runTrainingJob, measureAgainstBaseline, TrainingProgress, canonicalSha256, type RunTrainingOptions } from './trainingJob';
 export { runTrainerProcess, runningTrainers, stopAllTrainers, parseTrainerLine, failureMessage, type TrainerExit, type TrainerProcessOptions, type RunningTrainer } from './trainerProcess';
 export { convertCheckpoint, type ConvertOptions, type ConvertResult } from './convert';

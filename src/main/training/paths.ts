@@ -36,18 +36,25 @@ export function trainingScriptsDir(env: NodeJS.ProcessEnv = process.env): string
 }
 
 /**
- * Where trained versions go: $PROVENANCE_USER_MODELS_DIR, else "models" in the directory
- * Electron uses as userData for this app (so the CLI and the app share one registry):
- * ~/.config/Provenance Lab on Linux ($XDG_CONFIG_HOME respected), ~/Library/Application
- * Support/Provenance Lab on macOS, %APPDATA%\Provenance Lab on Windows. The shell may pass
- * its own <userData>/models instead; it is the same place.
+ * The folder Electron uses as userData for this app, so the CLI and the app share one state
+ * (trained versions, the audit-anchor key and log): ~/.config/Provenance Lab on Linux
+ * ($XDG_CONFIG_HOME respected), ~/Library/Application Support/Provenance Lab on macOS,
+ * %APPDATA%\Provenance Lab on Windows.
  */
-export function defaultUserModelsDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
-  if (env[USER_MODELS_DIR_ENV]) return resolve(env[USER_MODELS_DIR_ENV]!);
+export function defaultStateDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
   const home = homedir();
   let appData: string;
   if (platform === 'win32') appData = env.APPDATA ?? join(home, 'AppData', 'Roaming');
   else if (platform === 'darwin') appData = join(home, 'Library', 'Application Support');
   else appData = env.XDG_CONFIG_HOME ?? join(home, '.config');
-  return join(appData, PRODUCT_NAME, 'models');
+  return join(appData, PRODUCT_NAME);
+}
+
+/**
+ * Where trained versions go: $PROVENANCE_USER_MODELS_DIR, else "models" in the app's state
+ * folder (defaultStateDir). The shell may pass its own <userData>/models instead; it is the same place.
+ */
+export function defaultUserModelsDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
+  if (env[USER_MODELS_DIR_ENV]) return resolve(env[USER_MODELS_DIR_ENV]!);
+  return join(defaultStateDir(env, platform), 'models');
 }

@@ -34,15 +34,25 @@ export function errorMessage(err: unknown): string {
 }
 
 /**
+ * The test server's per-run token, from the address it printed (`/?token=...`). Every API call
+ * sends it in a header; media and event URLs, which the browser fetches by itself, carry it in
+ * the query.
+ */
+function serverToken(): string {
+  return typeof location === 'undefined' ? '' : (new URLSearchParams(location.search).get('token') ?? '');
+}
+
+/**
  * ProvenanceApi over HTTP: `POST /api/<channel>` answers an IpcResult (always HTTP 200 when the
  * server is healthy), `GET /events` streams events as SSE, media under `/media/<id>/<kind>`.
  */
-export function createHttpApi(base = ''): ProvenanceApi {
+export function createHttpApi(base = '', token = serverToken()): ProvenanceApi {
   const listeners = new Map<EventName, Set<(payload: never) => void>>();
   let source: EventSource | null = null;
+  const withToken = (url: string) => `${url}${url.includes('?') ? '&' : '?'}token=${encodeURIComponent(token)}`;
 
   function subscribeSource(event: EventName): void {
-    source ??= new EventSource(`${base}/events`);
+    source ??= new EventSource(withToken(`${base}/events`));
     source.addEventListener(event, (message) => {
       let payload: unknown;
       try {
@@ -61,7 +71,7 @@ export function createHttpApi(base = ''): ProvenanceApi {
       try {
         response = await fetch(`${base}/api/${channel}`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', 'x-provenance-token': token },
           body: JSON.stringify(request ?? {}),
         });
       } catch (err) {
@@ -87,11 +97,11 @@ export function createHttpApi(base = ''): ProvenanceApi {
 
     mediaUrl(evidenceId: number, kind: MediaKind, version?: string | number): string {
       const url = `${base}/media/${evidenceId}/${kind}`;
-      return version === undefined ? url : `${url}?v=${encodeURIComponent(String(version))}`;
+      return withToken(version === undefined ? url : `${url}?v=${encodeURIComponent(String(version))}`);
     },
 
     evaluationMediaUrl(evaluationId: string, item: number, kind: EvaluationMediaKind): string {
-      return `${base}/media/eval/${encodeURIComponent(evaluationId)}/${item}/${kind}`;
+      return withToken(`${base}/media/eval/${encodeURIComponent(evaluationId)}/${item}/${kind}`);
     },
   };
 }

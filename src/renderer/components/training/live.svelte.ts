@@ -18,7 +18,8 @@ export interface LiveRun {
   label: string;
   /** Python runs: what was sent, so a cancelled run can be resumed with the same job. */
   spec?: TrainingJobSpec;
-  workdir?: string;
+  /** Python runs: the run's id in the app's training folder, to resume it. */
+  runId?: string;
   device: DeviceInfo | null;
   /** Loss of each optimisation step (x = global step). */
   stepLoss: Point[];
@@ -97,7 +98,7 @@ class TrainingState {
   }
 
   /** Starts showing a job this window just started. */
-  follow(jobId: string, kind: LiveRun['kind'], label: string, extra: Pick<LiveRun, 'spec' | 'workdir'> = {}): void {
+  follow(jobId: string, kind: LiveRun['kind'], label: string, extra: Pick<LiveRun, 'spec' | 'runId'> = {}): void {
     jobs.track(jobId, 'train', label);
     const run = this.runs[jobId];
     if (run) Object.assign(run, { kind, label, ...extra });
