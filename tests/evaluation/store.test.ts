@@ -160,6 +160,51 @@ describe('evaluations in the case database', () => {
     }
   });
 
+  it('verify catches splits, evaluations and retraining flags changed behind the store, listed columns included', async () => {
+    const store = newCase();
+    try {
+      const storedSplit = saveSplit(store, split.record);
+      saveEvaluation(store, result, { splitId: storedSplit.id });
+      const [a] = result.items;
+      const flag = setRetrainingFlag(store, { path: a.path, sha256: a.sha256, label: a.label, evaluationId: result.id, flagged: true, actor: 'R. Reviewer' });
+      // A flag as releases before this one recorded it: an audit entry without a digest.
+      store.transaction(() => {
+        store.db.prepare("INSERT INTO retraining_flags (case_id, path, sha256, label, flagged, note, actor, at) VALUES (?, '/legacy.jpg', NULL, 0, 1, '', 'old', '2025-01-01T00:00:00.000Z')").run(store.getCase()!.id);
+        const id = store.db.prepare('SELECT MAX(id) FROM retraining_flags').pluck().get() as number;
+        store.audit({ action: 'retraining.flag', entity: 'retraining_flag', entityId: id, actor: 'old', details: { path: '/legacy.jpg', sha256: null, label: 0, evaluationId: null } });
+      });
+      const clean = await verifyCase(store, { rehashFiles: false });
+      assert.deepEqual(clean.recordProblems, []);
+
+      store.db.exec('DROP TRIGGER evaluations_no_update; DROP TRIGGER dataset_splits_no_update; DROP TRIGGER retraining_flags_no_update');
+      // The columns the evaluation list and the split picker show, changed without touching the JSON the digest covers.
+      store.db.prepare('UPDATE evaluations SET threshold = 0.9, items = 1').run();
+      store.db.prepare('UPDATE dataset_splits SET seed = 99').run();
+      store.db.prepare('UPDATE retraining_flags SET label = 1 - label WHERE id = ?').run(flag.id);
+      store.db.prepare("UPDATE retraining_flags SET actor = 'mallory' WHERE path = '/legacy.jpg'").run();
+      let report = await verifyCase(store, { rehashFiles: false });
+      assert.deepEqual(
+        report.recordProblems.map((p) => [p.entity, p.kind]),
+        [
+          ['retraining_flag', 'digest-mismatch'],
+          ['retraining_flag', 'digest-mismatch'],
+          ['split', 'derived-mismatch'],
+          ['evaluation', 'derived-mismatch'],
+        ],
+      );
+      assert.match(report.recordProblems[3].message, /items, threshold/);
+
+      // The JSON itself, with its columns changed to match: the recorded digest no longer does.
+      const forged = { ...result, threshold: 0.9 };
+      store.db.prepare('UPDATE evaluations SET result_json = ?, items = ?').run(canonicalJson(forged), result.items.length);
+      report = await verifyCase(store, { rehashFiles: false });
+      assert.deepEqual(report.recordProblems.filter((p) => p.entity === 'evaluation').map((p) => p.kind), ['digest-mismatch']);
+      assert.equal(report.status, 'failed');
+    } finally {
+      store.close();
+    }
+  });
+
   it('upgrades a version 2 case database in place', () => {
     const dir = path.join(work, 'old-case');
     // A database as the previous release wrote it (version 2), then opened by this one.

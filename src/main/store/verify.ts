@@ -7,6 +7,7 @@ import type { CaseStore } from './caseStore';
 import { checkEvaluations, checkResultScores, checkSplits } from './derivedChecks';
 import { AUDITED_TABLES, allRowDigests, type AuditedEntity } from './rowDigest';
 import { CASE_ANCHOR_FILE, readAnchorLines } from './anchors';
+import { canonicalJson } from './canonicalJson';
 
 /** An anchor a report carries (read from the PDF by reports/pdfAnchor.ts), with the PDF's own hash. */
 export interface ReportAnchor {
@@ -191,7 +192,7 @@ function gatherAnchors(store: CaseStore, caseId: string | null, options: VerifyO
   return candidates
     .sort((a, b) => order.indexOf(a.source) - order.indexOf(b.source))
     .filter((c) => {
-      const key = c.anchor ? `${c.anchor.mac}` : `${c.seq}:${c.hash}`;
+      const key = c.anchor ? canonicalJson(c.anchor) : `${c.seq}:${c.hash}`;
       if (c.source === 'case-folder' && seen.has(key)) return false;
       seen.add(key);
       return true;
