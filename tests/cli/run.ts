@@ -1,16 +1,25 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 export const CLI = join(ROOT, 'bin', 'provenance.js');
 
+/**
+ * The installation state (audit-anchor key and log) the CLI uses in this test process: a temp
+ * folder, never the user's own. Tests that play a second installation pass their own.
+ */
+export const TEST_STATE_DIR = mkdtempSync(join(tmpdir(), 'pl-cli-state-'));
+process.on('exit', () => rmSync(TEST_STATE_DIR, { recursive: true, force: true }));
+
 /** Runs the real `provenance` command in a child process. */
 export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv } = {}): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...opts.env }, timeout: 180_000 });
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, PROVENANCE_STATE_DIR: TEST_STATE_DIR, ...opts.env }, timeout: 180_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** Starts the command without waiting, for tests that kill it mid-run. */
 export function spawnCli(args: string[]) {
-  return spawn(process.execPath, [CLI, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, [CLI, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PROVENANCE_STATE_DIR: TEST_STATE_DIR } });
 }
