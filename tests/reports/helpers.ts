@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { Verdict } from '../../src/contract/case';
 import { chromiumUnavailable } from '../../src/main/reports';
 import { importIntoCase } from '../../src/main/services/importer';
-import { openCaseDatabase, type CaseStore } from '../../src/main/store';
+import { AnchorBook, openCaseDatabase, type CaseStore } from '../../src/main/store';
 import { ensureRendererBuilt, ROOT } from '../e2e/harness';
 import { makeJpeg, type ExifSpec } from '../fixtures/images';
 
@@ -52,6 +52,8 @@ export interface TestCase {
   evidenceDir: string;
   store: CaseStore;
   files: string[];
+  /** The installation's anchors (a state folder beside the case), as the app and CLI keep them. */
+  anchorBook: AnchorBook;
 }
 
 const EXIFS: (ExifSpec | undefined)[] = [
@@ -81,12 +83,13 @@ export async function makeAnalysedCase(root: string, count: number, reviews: Rec
   fs.mkdirSync(dir);
   const store = openCaseDatabase(dir, { actor: 'test-examiner' });
   store.createCase({ name: 'Harbour fire photographs', number: 'PL-2026-0042', examiner: 'A. Examiner', organisation: 'Forensic Unit North', description: 'Photographs submitted by a witness.' });
-  await importIntoCase(store, { paths: [evidenceDir] });
+  const anchorBook = new AnchorBook(path.join(root, 'state'));
+  await importIntoCase(store, { paths: [evidenceDir], anchorBook });
   const items = store.listEvidence({ sort: 'time' });
   for (const [index, specs] of Object.entries(reviews)) {
     for (const spec of specs) store.setReview(items[Number(index)].id, { ...spec, reviewer: 'A. Examiner' });
   }
-  return { dir, evidenceDir, store, files };
+  return { dir, evidenceDir, store, files, anchorBook };
 }
 
 /** The PDF's text, one string per page (pdftotext -layout separates pages with form feeds). */

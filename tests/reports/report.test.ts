@@ -10,7 +10,8 @@ import sharp from 'sharp';
 import { VERDICTS, type EvidenceItem } from '../../src/contract/case';
 import { evaluate, loadLabelledSet } from '../../src/main/evaluation';
 import { openDetectors } from '../../src/main/pipeline/detectors';
-import { exportCaseReport, type ExportedReport } from '../../src/main/reports';
+import { spawnSync } from 'node:child_process';
+import { exportCaseReport, readAnchor, type ExportedReport } from '../../src/main/reports';
 import { saveEvaluation } from '../../src/main/store/evaluations';
 import { makeCnnDetectionSet } from '../evaluation/datasets';
 import { ensureReportPageBuilt, makeAnalysedCase, pdfPages, renderPage, reportSkipReason, tempDir, type TestCase } from './helpers';
@@ -45,7 +46,7 @@ describe('case report PDF', { skip }, () => {
       await Promise.all(detectors.map((d) => d.close()));
     }
     items = kase.store.listEvidence({ sort: 'time' });
-    report = await exportCaseReport(kase.store, { out: path.join(root, 'out', 'report.pdf'), items: 'all' });
+    report = await exportCaseReport(kase.store, { out: path.join(root, 'out', 'report.pdf'), items: 'all', anchorBook: kase.anchorBook });
     pages = pdfPages(report.pdfPath);
   });
 
@@ -167,6 +168,47 @@ describe('case report PDF', { skip }, () => {
     assert.equal(fs.existsSync(`${report.pdfPath}.partial`), false);
   });
 
+  test('the report pins the audit head it describes: on the cover, inside the PDF and beside it', () => {
+    const anchor = report.anchor!;
+    assert.ok(anchor, 'made with the installation key, the report is anchored');
+    const cover = noSpace(pages[0]);
+    assert.ok(cover.includes(noSpace(`entry #${anchor.seq}`)) && cover.includes(anchor.hash), 'the cover prints the head');
+    assert.ok(cover.includes(anchor.mac), 'and its signature');
+    const appendixA = noSpace(pages.find((p) => p.includes('Appendix A'))!);
+    assert.ok(appendixA.includes(anchor.keyId) && appendixA.includes('provenanceverify<casefolder>--report<thisPDF>'), 'Appendix A says who signed it and how to check the case');
+    const pdf = fs.readFileSync(report.pdfPath);
+    assert.deepEqual(readAnchor(pdf), anchor, 'the PDF carries the same anchor');
+    assert.equal(anchor.ref, report.reportId);
+    assert.equal(kase.anchorBook.authenticate(anchor), 'valid');
+    const sidecar = JSON.parse(fs.readFileSync(report.anchorPath!, 'utf8'));
+    assert.deepEqual(sidecar, { report: 'report.pdf', sha256: report.sha256, anchor });
+    // The anchor is added as an incremental update: readers still see the document and its title.
+    const info = spawnSync('pdfinfo', [report.pdfPath], { encoding: 'utf8' });
+    assert.equal(info.status, 0, info.stderr);
+    assert.match(info.stdout, /Title:\s+Case report Harbour fire photographs/);
+    assert.match(info.stdout, /Pages:\s+\d+/);
+    // The export itself is anchored too, in the installation's log.
+    const logged = fs.readFileSync(kase.anchorBook.logFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const exportEntry = kase.store.auditLog({ entity: 'report' }).find((e) => e.entityId === report.reportId)!;
+    assert.ok(logged.some((a) => a.seq === exportEntry.seq && a.ref === report.reportId));
+  });
+
+  test('refuses to write the report over the case database or an evidence file', async () => {
+    for (const target of [path.join(kase.dir, 'case.sqlite'), items[0].path]) {
+      await assert.rejects(exportCaseReport(kase.store, { out: target }), (err: Error) => err.name === 'ReportError' && /would overwrite/.test(err.message));
+    }
+    // Also through a symbolic link, and where only the .sha256 beside it would land on evidence.
+    const link = path.join(root, 'out', 'innocent.pdf');
+    fs.symlinkSync(items[1].path, link);
+    await assert.rejects(exportCaseReport(kase.store, { out: link }), /would overwrite evidence item/);
+    const besideEvidence = path.join(root, 'out', 'target.pdf.sha256');
+    fs.copyFileSync(items[2].path, besideEvidence);
+    kase.store.addEvidence({ ...items[2].metadata, path: besideEvidence, fileName: path.basename(besideEvidence) });
+    await assert.rejects(exportCaseReport(kase.store, { out: path.join(root, 'out', 'target.pdf') }), /would overwrite evidence item/);
+    await assert.rejects(exportCaseReport(kase.store, { out: 'relative.pdf' }), /must be absolute/);
+    assert.equal(fs.readFileSync(items[0].path).subarray(0, 2).toString('hex'), 'ffd8', 'the evidence is untouched');
+  });
+
   test('page 1 and an item page render as non-blank A4 pages', async () => {
     const itemPage = pages.findIndex((p) => p.includes('3.1') && p.includes('Detector scores')) + 1;
     for (const [page, minStdev] of [[1, 10], [itemPage, 20]] as const) {
@@ -188,7 +230,7 @@ describe('case report PDF', { skip }, () => {
   test('a file tampered with after import is named as a mismatch on the cover', async () => {
     const tampered = items[4];
     fs.appendFileSync(tampered.path, Buffer.from('tampered'));
-    const second = await exportCaseReport(kase.store, { out: path.join(root, 'out', 'second.pdf'), items: 'flagged' });
+    const second = await exportCaseReport(kase.store, { out: path.join(root, 'out', 'second.pdf'), items: 'flagged', anchorBook: kase.anchorBook });
     const text = pdfPages(second.pdfPath);
     const cover = text[0];
     assert.match(cover, /INTEGRITY MISMATCH/);

@@ -1,4 +1,4 @@
-import { protocol } from 'electron';
+import type { Protocol } from 'electron';
 import { MEDIA_SCHEME } from '../../contract/channels';
 import type { MediaKind } from '../../contract/ipc';
 import type { AppServices } from '../services';
@@ -6,13 +6,8 @@ import { MEDIA_CACHE_CONTROL } from '../services/media';
 
 const KINDS = new Set<MediaKind>(['original', 'thumb', 'ela', 'ela-preview']);
 
-/** Must run before app 'ready': evidence: URLs behave like standard, secure, fetchable URLs. */
-export function registerMediaScheme(): void {
-  protocol.registerSchemesAsPrivileged([{ scheme: MEDIA_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
-}
-
 /** evidence://<id>/<kind>?v=<version> → the same bytes the test server serves at /media/<id>/<kind>. */
-export function handleMediaProtocol(services: AppServices): void {
+export function handleMediaProtocol(services: AppServices, protocol: Pick<Protocol, 'handle'>): void {
   protocol.handle(MEDIA_SCHEME, async (request) => {
     const url = new URL(request.url);
     if (url.hostname === 'eval') {

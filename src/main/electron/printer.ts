@@ -1,31 +1,57 @@
-import { BrowserWindow, protocol, session } from 'electron';
+import type { BrowserWindow, BrowserWindowConstructorOptions, Session } from 'electron';
 import { serveReportRequest, type PdfOptions, type PdfPrinter, type ReportDocument } from '../reports';
+import { REPORT_SCHEME } from './schemes';
+import { denyPermissions, reportWindowOptions, type Log } from './security';
 
-/** Scheme of the offscreen report page; registered as privileged before app 'ready'. */
-export const REPORT_SCHEME = 'provenance-report';
+export { REPORT_SCHEME };
 
-export function registerReportScheme(): void {
-  protocol.registerSchemesAsPrivileged([{ scheme: REPORT_SCHEME, privileges: { standard: true, secure: true } }]);
+/** What the printer needs from Electron: passed in by the shell (and by a fake in tests). */
+export interface PrinterElectron {
+  /** `session.fromPartition`. */
+  fromPartition(partition: string, options: { cache: boolean }): Session;
+  createWindow(options: BrowserWindowConstructorOptions): BrowserWindow;
 }
+
+/** The one in-memory session every report is printed in (cleared after each report). */
+const PARTITION = 'provenance-report';
+
+/** How long the page may take to render before printing gives up. */
+const RENDER_TIMEOUT_MS = 120_000;
 
 /**
  * Prints the same report page the CLI prints with headless Chromium, through Electron's own
  * Chromium: an offscreen window on a private session whose only origin is the report document
- * (no network, no file access), then webContents.printToPDF.
+ * (no network, no file access, no permission, no navigation), then webContents.printToPDF. After
+ * each report the window is destroyed and the session released: its protocol handler and request
+ * filter removed, its storage and cache cleared.
  */
 export class ElectronPrinter implements PdfPrinter {
+  constructor(private readonly electron: PrinterElectron, private readonly log: Log = () => {}) {}
+
   async print(doc: ReportDocument, pdf: PdfOptions): Promise<Buffer> {
-    const ses = session.fromPartition(`report-${Date.now()}`, { cache: false });
+    const ses = this.electron.fromPartition(PARTITION, { cache: false });
     ses.protocol.handle(REPORT_SCHEME, (request) => {
-      const answer = serveReportRequest(doc, new URL(request.url).pathname);
+      const url = new URL(request.url);
+      const answer = url.host === 'report' ? serveReportRequest(doc, url.pathname) : null;
       if (!answer) return new Response('not found', { status: 404 });
       return new Response(new Uint8Array(answer.body), { headers: { 'content-type': answer.contentType } });
     });
-    ses.webRequest.onBeforeRequest((details, callback) => callback({ cancel: !details.url.startsWith(`${REPORT_SCHEME}:`) }));
-    const win = new BrowserWindow({ show: false, webPreferences: { session: ses, sandbox: true, contextIsolation: true, nodeIntegration: false, offscreen: true } });
+    ses.webRequest.onBeforeRequest((details, callback) => {
+      const allowed = details.url.startsWith(`${REPORT_SCHEME}://report/`);
+      if (!allowed) this.log(`report window: blocked request ${details.url}`);
+      callback({ cancel: !allowed });
+    });
+    denyPermissions(ses, this.log, 'report window');
+    const win = this.electron.createWindow(reportWindowOptions(ses));
+    // The shell's web-contents hook hardens every window; the report window does not rely on it.
+    win.webContents.on('will-navigate', (event, url) => {
+      event.preventDefault();
+      this.log(`report window: blocked navigation to ${url}`);
+    });
+    win.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
     try {
       await win.loadURL(`${REPORT_SCHEME}://report/report.html`);
-      const deadline = Date.now() + 120_000;
+      const deadline = Date.now() + RENDER_TIMEOUT_MS;
       while (!(await win.webContents.executeJavaScript("document.documentElement.hasAttribute('data-report-ready')"))) {
         if (Date.now() > deadline) throw new Error('The report page did not finish rendering within 2 minutes.');
         await new Promise((r) => setTimeout(r, 100));
@@ -40,8 +66,11 @@ export class ElectronPrinter implements PdfPrinter {
         margins: { top: inches(pdf.marginsMm.top), right: inches(pdf.marginsMm.right), bottom: inches(pdf.marginsMm.bottom), left: inches(pdf.marginsMm.left) },
       });
     } finally {
-      win.destroy();
+      if (!win.isDestroyed()) win.destroy();
       ses.protocol.unhandle(REPORT_SCHEME);
+      ses.webRequest.onBeforeRequest(null);
+      await ses.clearStorageData().catch(() => {});
+      await ses.clearCache().catch(() => {});
     }
   }
 }

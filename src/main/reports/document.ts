@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ReportData } from '../../contract/report';
@@ -62,16 +62,28 @@ const CONTENT_TYPES: Record<string, string> = {
 
 /**
  * What a printer answers for a request path under its report origin: the page for /report.html,
- * a file of the built renderer otherwise, null for anything else (outside the folder included).
+ * a file of the built renderer otherwise, null for anything else: a path that climbs out of the
+ * folder (`..`, encoded or not), an absolute or drive path, NUL, and a symbolic link inside the
+ * folder that points outside it (the real path must be inside too).
  */
 export function serveReportRequest(doc: ReportDocument, pathname: string): { body: Buffer; contentType: string } | null {
   if (pathname === `/${REPORT_PAGE}`) return { body: Buffer.from(doc.html, 'utf8'), contentType: 'text/html; charset=utf-8' };
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(pathname);
+  } catch {
+    return null;
+  }
+  if (decoded.includes('\0') || decoded.includes('\\') || /^\/*[a-zA-Z]:/.test(decoded)) return null;
   const root = resolve(doc.assetsDir);
-  const file = resolve(root, `.${decodeURIComponent(pathname)}`);
+  const file = resolve(root, `.${decoded}`);
   const type = CONTENT_TYPES[extname(file)];
   if (!type || !file.startsWith(root + sep)) return null;
   try {
-    return { body: readFileSync(file), contentType: type };
+    const realRoot = realpathSync(root);
+    const realFile = realpathSync(file);
+    if (!realFile.startsWith(realRoot + sep)) return null;
+    return { body: readFileSync(realFile), contentType: type };
   } catch {
     return null;
   }

@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import type { ExportedReport } from '../../contract/report';
 import type { JobProgress } from '../jobs/progress';
 import type { AnchorBook, CaseStore } from '../store';
 import { ChromiumPrinter } from './chromium';
 import { buildReportData, type BuildReportOptions } from './collect';
 import { reportDocument } from './document';
+import { ReportError } from './errors';
 import { embedAnchor } from './pdfAnchor';
 import { pdfOptionsFor, type PdfPrinter } from './printer';
 import { assertReportTarget } from './target';
@@ -37,6 +38,7 @@ export type { ExportedReport };
  * evidence file.
  */
 export async function exportCaseReport(store: CaseStore, options: ExportReportOptions): Promise<ExportedReport> {
+  if (!isAbsolute(options.out)) throw new ReportError('BAD_TARGET', `The report path must be absolute, got "${options.out}".`);
   const pdfPath = resolve(options.out);
   assertReportTarget(store, pdfPath);
   let last: JobProgress | undefined;
