@@ -7,9 +7,10 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium } from 'playwright-core';
 import { main } from '../../src/main/cli';
-import { buildReportData, DEFAULT_CHROMIUM, reportDocument, serveReportRequest } from '../../src/main/reports';
+import { buildReportData, reportDocument, serveReportRequest } from '../../src/main/reports';
 import { openCaseDatabase } from '../../src/main/store';
 import { runCli } from '../cli/run';
+import { CHROMIUM_PATH } from '../e2e/harness';
 import { ensureReportPageBuilt, makeAnalysedCase, pdfPages, reportSkipReason, tempDir } from './helpers';
 
 const skip = reportSkipReason();
@@ -87,7 +88,7 @@ describe('provenance report', { skip }, () => {
       store.close();
     }
     const doc = reportDocument(data);
-    const browser = await chromium.launch({ executablePath: DEFAULT_CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
+    const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: ['--no-sandbox', '--disable-gpu'] });
     try {
       // The printable width of A4 with the printer's 14 mm side margins: 182 mm at 96 px per inch.
       const page = await browser.newPage({ viewport: { width: Math.round((182 / 25.4) * 96), height: 1000 } });

@@ -27,12 +27,18 @@ Usage:
 Run "provenance help analyze" for the analysis options.
 
 Environment: PROVENANCE_STATE_DIR is the folder with this installation's audit-anchor key and
-log (default: the desktop app's own, e.g. ~/.config/Provenance Lab), shared with the app.`;
+log (default: the desktop app's own, e.g. ~/.config/Provenance Lab), shared with the app.
+PROVENANCE_CHROMIUM is the Chromium, Chrome or Edge that prints reports (default: the usual
+install locations of this platform).`;
 
 /** What the entry point decides once and hands to every command. */
 export interface CliContext {
   /** The installation's state folder: audit-anchor key and log (the app's userData). */
   stateDir: string;
+  /** The browser that prints reports ($PROVENANCE_CHROMIUM); default: the usual places of this platform. */
+  browser?: string;
+  /** Where the packaged app keeps its resources (models, the report page), when the CLI runs from it. */
+  resourcesDir?: string;
 }
 
 export type Command = (args: string[], ctx: CliContext) => Promise<number>;
@@ -51,7 +57,10 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
 
 /** Entry point: returns the process exit code (0 ok, 1 failure, 2 usage error). */
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const ctx: CliContext = { stateDir: env.PROVENANCE_STATE_DIR ? resolve(env.PROVENANCE_STATE_DIR) : defaultStateDir(env) };
+  const ctx: CliContext = {
+    stateDir: env.PROVENANCE_STATE_DIR ? resolve(env.PROVENANCE_STATE_DIR) : defaultStateDir(env),
+    browser: env.PROVENANCE_CHROMIUM || undefined,
+  };
   return withTerminalGuard(() => dispatch(argv, ctx));
 }
 

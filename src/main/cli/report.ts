@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { exportCaseReport } from '../reports';
+import { ChromiumPrinter, exportCaseReport } from '../reports';
 import { AnchorBook, openCaseDatabase } from '../store';
 import type { CliContext } from './index';
 import { formatTable, ProgressLine } from './terminal';
@@ -18,8 +18,9 @@ audit log. Writes <out>.sha256 beside the PDF and records report.export in the a
 The report pins the audit log's head it describes: printed on the cover, carried inside the PDF
 and in <out>.anchor.json, signed with this installation's anchor key (PROVENANCE_STATE_DIR);
 "provenance verify <case> --report <out>" later holds the case against it.
-Needs the built report page (npm run build) and Chromium (/usr/bin/chromium, or set
-PROVENANCE_CHROMIUM).
+Needs the built report page (npm run build) and a Chromium, Chrome or Edge (found in the usual
+places of this platform, or set PROVENANCE_CHROMIUM); it runs headless, with its sandbox except
+where the sandbox cannot work (as root), which is then said.
 
 Options:
   --out FILE            the PDF to write (required)
@@ -60,6 +61,7 @@ async function runReport(args: string[], ctx: CliContext): Promise<number> {
     const report = await exportCaseReport(store, {
       out: resolve(values.out),
       anchorBook: new AnchorBook(ctx.stateDir),
+      printer: new ChromiumPrinter({ executablePath: ctx.browser, onNote: (note) => console.error(`note: ${note}`) }),
       items: values.items as ItemsOption | undefined,
       ids,
       generatedBy: values.examiner,

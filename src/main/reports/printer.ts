@@ -13,7 +13,7 @@ export interface PdfOptions {
 
 /**
  * Turns a report document into PDF bytes. Two implementations print the very same page:
- * ChromiumPrinter (chromium.ts: CLI and tests, headless Chromium through playwright-core) and,
+ * ChromiumPrinter (chromium.ts: CLI and tests, headless Chromium, Chrome or Edge over the DevTools pipe) and,
  * in the app, one built on Electron's `webContents.printToPDF`: an offscreen BrowserWindow on
  * its own session, `protocol.handle` answering the report origin with `serveReportRequest`
  * (document.ts), load `<origin>/report.html`, wait for `html[data-report-ready]`, then
