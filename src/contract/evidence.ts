@@ -40,6 +40,11 @@ export interface EvidenceMetadata {
   exif: ExifSummary;
   /** Estimated JPEG quality (1..100) from the quantization tables, JPEG only. */
   jpegQuality?: JpegQualityEstimate;
+  /**
+   * Bytes after the end of the image (JPEG EOI, PNG IEND, GIF trailer, WebP RIFF size), which
+   * viewers ignore: another file hidden behind the picture (a polyglot) or data a device appended.
+   */
+  trailingData?: { offset: number; bytes: number; looksLike?: string };
   /** Human-readable findings: missing EXIF, editing software tag, first frame only, ... */
   warnings: string[];
 }

@@ -162,7 +162,7 @@ test('files over the size limit are refused without being read, with the way to 
     return true;
   });
   assert.equal(DEFAULT_INGEST_OPTIONS.maxFileBytes, 512 * 1024 * 1024);
-  assert.equal(DEFAULT_INGEST_OPTIONS.maxPixels, 200_000_000);
+  assert.equal(DEFAULT_INGEST_OPTIONS.maxPixels, 100_000_000);
 });
 
 test('not a file, missing file, PDF content', async (t) => {

@@ -5,6 +5,7 @@ import { DEFAULT_ELA_PARAMETERS } from '../analysis';
 import { DEFAULT_INGEST_OPTIONS } from '../ingest';
 import { analyzeBatch, type BatchSummary } from '../pipeline/analyzeBatch';
 import { openDetectors } from '../pipeline/detectors';
+import { defaultMemoryBudget } from '../pipeline/memoryBudget';
 import { defaultPrepareWorkers } from '../pipeline/preparePool';
 import { ResultsFile } from '../pipeline/resultsFile';
 import { formatDuration, formatTable, ProgressLine } from './terminal';
@@ -30,7 +31,10 @@ Options:
   --workers N           worker threads preparing files (hash, decode, ELA); 0 = main thread
                         (default ${defaultPrepareWorkers()} on this machine: one per core from 4 cores up)
   --batch N             images per inference batch (default 16)
-  --max-pixels N        refuse images above N pixels (default ${DEFAULT_INGEST_OPTIONS.maxPixels})
+  --max-pixels N        refuse images above N pixels (default ${DEFAULT_INGEST_OPTIONS.maxPixels}: decompression bombs
+                        declare far more in a few KB)
+  --memory-budget MB    memory the images in flight may take together (default ${Math.round(defaultMemoryBudget() / 1024 / 1024)} on
+                        this machine): large images are then decoded a few at a time
   --threads N           CPU threads per model session
   --fresh               overwrite --out instead of resuming
   --quiet               no progress line`;
@@ -47,6 +51,7 @@ async function run(args: string[]): Promise<number> {
     workers: { type: 'string' },
     batch: { type: 'string' },
     'max-pixels': { type: 'string' },
+    'memory-budget': { type: 'string' },
     threads: { type: 'string' },
     fresh: { type: 'boolean' },
     quiet: { type: 'boolean' },
@@ -95,6 +100,7 @@ async function run(args: string[]): Promise<number> {
       concurrency: values.concurrency ? positiveInt(values.concurrency, 'concurrency', 1) : undefined,
       workers: values.workers === '0' ? 0 : values.workers ? positiveInt(values.workers, 'workers', 1) : defaultPrepareWorkers(),
       batchSize: positiveInt(values.batch, 'batch', 16),
+      memoryBudgetBytes: values['memory-budget'] ? positiveInt(values['memory-budget'], 'memory-budget', 1) * 1024 * 1024 : undefined,
       signal: controller.signal,
       alreadyDone: (p) => results.finished.has(p),
       onRecord: (r) => results.append(r),

@@ -24,6 +24,8 @@ Options:
   --organisation NAME
   --models ID,ID        models to run (default: every valid model)
   --ela-quality Q       ELA re-compression quality (default 90)
+  --max-pixels N        refuse images above N pixels (default 100,000,000)
+  --memory-budget MB    memory the images in flight may take together
   --quiet               no progress line`;
 
 async function runImport(args: string[], ctx: CliContext): Promise<number> {
@@ -34,6 +36,8 @@ async function runImport(args: string[], ctx: CliContext): Promise<number> {
     organisation: { type: 'string' },
     models: { type: 'string' },
     'ela-quality': { type: 'string' },
+    'max-pixels': { type: 'string' },
+    'memory-budget': { type: 'string' },
     quiet: { type: 'boolean' },
   });
   const [caseDir, ...paths] = positionals;
@@ -56,6 +60,8 @@ async function runImport(args: string[], ctx: CliContext): Promise<number> {
       paths: paths.map((p) => resolve(p)),
       models: values.models?.split(',').map((s) => s.trim()).filter(Boolean),
       elaQuality: positiveInt(values['ela-quality'], 'ela-quality', 90),
+      maxPixels: values['max-pixels'] ? positiveInt(values['max-pixels'], 'max-pixels', 1) : undefined,
+      memoryBudgetBytes: values['memory-budget'] ? positiveInt(values['memory-budget'], 'memory-budget', 1) * 1024 * 1024 : undefined,
       signal: controller.signal,
       onProgress: (p) => bar?.update(p),
       anchorBook: new AnchorBook(ctx.stateDir),

@@ -12,6 +12,7 @@ export type { WalkEntry, WalkOptions } from './walk';
 export { decodeImage } from './decode';
 export type { DecodeOptions } from './decode';
 export { sha256File, sha256Buffer } from './hash';
+export { findTrailingData, imageEnd, type TrailingData } from './trailingData';
 export type { DecodedImage } from './decoded';
 
 export interface IngestOptions {
@@ -21,9 +22,17 @@ export interface IngestOptions {
   maxPixels: number;
 }
 
+/**
+ * 100 megapixels: above any camera sensor in use (the largest medium-format backs are 100-150
+ * MP and rare as evidence) and small enough that a decompression bomb (a few KB of JPEG or PNG
+ * declaring 14000 × 14000) is refused from its header. Configurable (--max-pixels) for the
+ * genuinely larger file, which then decodes under the pipeline's memory budget.
+ */
+export const DEFAULT_MAX_PIXELS = 100_000_000;
+
 export const DEFAULT_INGEST_OPTIONS: Readonly<IngestOptions> = Object.freeze({
   maxFileBytes: 512 * 1024 * 1024,
-  maxPixels: 200_000_000,
+  maxPixels: DEFAULT_MAX_PIXELS,
 });
 
 export interface IngestedFile {

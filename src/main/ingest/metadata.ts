@@ -6,6 +6,7 @@ import { evidenceErrorFromSharp } from './imageErrors';
 import { iccDescription } from './iccDescription';
 import { estimateJpegQuality, readJpegHeader } from './jpegQuality';
 import { formatFromExtension, hasExtensionMismatch } from './sniff';
+import { findTrailingData, trailingDataWarning } from './trailingData';
 
 /** What libvips reads from the header alone: no pixel is decoded. */
 export type ImageHeader = Metadata;
@@ -263,6 +264,9 @@ export async function describeEvidence(input: DescribeInput): Promise<EvidenceMe
     );
   }
 
+  const trailing = findTrailingData(bytes, format);
+  if (trailing) warnings.push(trailingDataWarning(trailing, format));
+
   const metadata: EvidenceMetadata = {
     path: input.path,
     fileName,
@@ -289,6 +293,7 @@ export async function describeEvidence(input: DescribeInput): Promise<EvidenceMe
   };
   const description = header.icc ? iccDescription(header.icc) : undefined;
   if (description) metadata.iccDescription = description;
+  if (trailing) metadata.trailingData = trailing;
   const quality = jpegHeader ? estimateJpegQuality(jpegHeader) : undefined;
   if (quality) metadata.jpegQuality = quality;
   return metadata;

@@ -6,6 +6,7 @@ import type { Detector } from '../inference';
 import { BoundedQueue } from '../jobs/queue';
 import { ProgressTracker, type JobProgress } from '../jobs/progress';
 import { PrepareFailure, prepareFile, type PrepareOptions, type PreparedFile } from './prepare';
+import { defaultMemoryBudget, estimatePrepareBytes, MemoryBudget } from './memoryBudget';
 import { PreparePool } from './preparePool';
 
 export interface AnalyzeBatchOptions extends PrepareOptions {
@@ -20,6 +21,12 @@ export interface AnalyzeBatchOptions extends PrepareOptions {
   workers?: number;
   /** Images per inference call (crops of several images share a batch). */
   batchSize?: number;
+  /**
+   * Memory the files in flight may take together, from decoding until their record is out
+   * (default: defaultMemoryBudget()). Large images wait for each other instead of being decoded
+   * one per worker at once.
+   */
+  memoryBudgetBytes?: number;
   signal?: AbortSignal;
   /** Paths finished by an earlier run (resume); they are counted as skipped. */
   alreadyDone?: (path: string) => boolean;
@@ -100,14 +107,21 @@ export async function analyzeBatch(paths: string[], opts: AnalyzeBatchOptions): 
   const pool = work.length > 0 ? await PreparePool.start(opts.workers ?? 0) : null;
   const prepareOptions: PrepareOptions = { ingest: opts.ingest, ela: opts.ela, heatmapDir: opts.heatmapDir, thumbnailDir: opts.thumbnailDir };
   const prepared = new BoundedQueue<PreparedFile>(batchSize * 2);
+  // Each file holds its share of the budget from before it is decoded until its record is out.
+  const budget = new MemoryBudget(opts.memoryBudgetBytes ?? defaultMemoryBudget());
+  const releases = new Map<PreparedFile, () => void>();
   let next = 0;
   const producer = async (): Promise<void> => {
     while (next < work.length && !opts.signal?.aborted) {
       const path = work[next++];
+      const release = await budget.acquire(await estimatePrepareBytes(path, opts.ingest.maxPixels));
       const t0 = performance.now();
       try {
-        await prepared.put(await (pool ? pool.prepare(path, prepareOptions) : prepareFile(path, prepareOptions)));
+        const file = await (pool ? pool.prepare(path, prepareOptions) : prepareFile(path, prepareOptions));
+        releases.set(file, release);
+        await prepared.put(file);
       } catch (err) {
+        release();
         const failure = err instanceof PrepareFailure ? err : undefined;
         const record = errorRecord(path, toFileError(failure ? failure.reason : err), t0, failure?.metadata);
         // A file refused after it was read still gets the hash of the exact bytes examined.
@@ -137,6 +151,8 @@ export async function analyzeBatch(paths: string[], opts: AnalyzeBatchOptions): 
           analysedAt: new Date().toISOString(),
           elapsedMs: Math.round(performance.now() - item.startedAt),
         });
+        releases.get(item)?.();
+        releases.delete(item);
       }
     }
   };

@@ -46,7 +46,9 @@ export class PreparePool {
   static async start(size: number): Promise<PreparePool | null> {
     if (size < 1) return null;
     const fromSource = import.meta.url.endsWith('.ts');
-    const entry = new URL(fromSource ? './prepareWorker.ts' : './prepareWorker.js', import.meta.url);
+    // Source (tsx), the app's bundle (out/main/prepareWorker.js) or the command's (out/cli/prepareWorker.mjs).
+    const built = import.meta.url.endsWith('.mjs') ? './prepareWorker.mjs' : './prepareWorker.js';
+    const entry = new URL(fromSource ? './prepareWorker.ts' : built, import.meta.url);
     let url = entry;
     let workerData: { entry: string; tsxApi?: string } | undefined;
     if (fromSource) {

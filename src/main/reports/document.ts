@@ -20,11 +20,14 @@ export interface ReportDocument {
 }
 
 /**
- * out/renderer of the package this module belongs to: found by walking up from here, so it is the
- * same from src/main/reports under tsx, from the bundled out/main, and inside the app's asar.
+ * out/renderer of the package this module belongs to: beside the bundle this module was built
+ * into (out/main, out/cli: also in the packaged app, where the package.json is inside the asar
+ * and out/cli is not), else found by walking up to the package root from src/main/reports.
  */
 export function defaultReportPageDir(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
+  const sibling = join(dirname(dir), 'renderer');
+  if (existsSync(join(sibling, REPORT_PAGE))) return sibling;
   for (;;) {
     const candidate = join(dir, 'out', 'renderer');
     if (existsSync(join(dir, 'package.json'))) return candidate;

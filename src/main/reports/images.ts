@@ -14,8 +14,13 @@ import { thumbnailPath } from '../pipeline/prepare';
 export const EMBED_MAX_SIDE = 900;
 export const EMBED_JPEG_QUALITY = 80;
 
+/**
+ * A picture at most EMBED_MAX_SIDE on its long side. Only a preview is needed, so libvips
+ * decodes it shrunk (JPEG and WebP scale down while decoding, up to 8×) and streams the rest
+ * line by line: a 100 MP original costs a fraction of its full decode.
+ */
 async function toJpegDataUrl(input: Buffer | string, caveat?: string): Promise<ReportImage> {
-  const { data, info } = await sharp(input, { limitInputPixels: DEFAULT_INGEST_OPTIONS.maxPixels, pages: 1, page: 0 })
+  const { data, info } = await sharp(input, { limitInputPixels: DEFAULT_INGEST_OPTIONS.maxPixels, pages: 1, page: 0, sequentialRead: true })
     .autoOrient()
     .resize(EMBED_MAX_SIDE, EMBED_MAX_SIDE, { fit: 'inside', withoutEnlargement: true })
     .flatten({ background: '#ffffff' })

@@ -20,6 +20,10 @@ export interface ImportOptions {
   signal?: AbortSignal;
   onProgress?: (p: JobProgress) => void;
   onFileError?: (path: string, code: string, message: string) => void;
+  /** Images above this many pixels are refused from their header (default DEFAULT_MAX_PIXELS). */
+  maxPixels?: number;
+  /** Memory the files in flight may take together (default: defaultMemoryBudget()). */
+  memoryBudgetBytes?: number;
   /** This installation's anchors: the head is anchored when the import ends (cancelled included). */
   anchorBook?: AnchorBook;
 }
@@ -71,7 +75,8 @@ export async function importIntoCase(store: CaseStore, opts: ImportOptions): Pro
 
     const summary = await analyzeBatch(opts.paths, {
       detectors,
-      ingest: DEFAULT_INGEST_OPTIONS,
+      ingest: { ...DEFAULT_INGEST_OPTIONS, maxPixels: opts.maxPixels ?? DEFAULT_INGEST_OPTIONS.maxPixels },
+      memoryBudgetBytes: opts.memoryBudgetBytes,
       ela,
       ...ensureDerivedFolders(store.derivedDir),
       workers: opts.workers ?? defaultPrepareWorkers(),

@@ -9,8 +9,8 @@ export const reportHandlers = {
    * case database or an evidence file.
    */
   'report.export': async (ctx: AppContext, req: ParsedRequest<'report.export'>): Promise<Responses['report.export']> => {
-    const { store } = ctx.requireCase();
     const out = ctx.claimSaveTarget(req.target, 'report');
+    const { store } = ctx.requireCase();
     assertReportTarget(store, out);
     const job = ctx.jobs.start('report', `Report to ${out}`, (job) =>
       exportCaseReport(store, {
