@@ -88,6 +88,21 @@ describe('AppServices (the IPC contract behind Electron and the test server)', (
 
     const verify = await call('case.verify', {});
     assert.equal(verify.ok, true, JSON.stringify(verify.chainProblems));
+    // The import's end was anchored in the state folder; the review after it is not yet.
+    assert.equal(verify.status, 'verified');
+    assert.equal(verify.anchored?.source, 'installation');
+    assert.equal(verify.unanchoredEntries, 1, 'the review');
+  });
+
+  test('closing a case anchors what changed since its last anchor', async () => {
+    const dir = (await call('cases.current', {}))!.dir;
+    await call('cases.open', { dir }); // switching (here to the same case) closes the open one first
+    const verify = await call('case.verify', {});
+    assert.equal(verify.status, 'verified');
+    assert.equal(verify.unanchoredEntries, 0);
+    const close = verify.anchors.find((a) => a.event === 'close');
+    assert.equal(close?.status, 'match');
+    assert.equal(close?.seq, verify.head?.seq);
   });
 
   test('media: thumbnails, originals and ELA heatmaps are served; ELA re-runs at another quality', async () => {
