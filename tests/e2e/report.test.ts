@@ -64,6 +64,10 @@ test('export a case report from the app: PDF, .sha256 and the hash on screen', {
   assert.equal(await done.getAttribute('data-verified'), 'true');
   assert.match(await done.getByTestId('report-verified').innerText(), /Case verified/);
   assert.match(await done.innerText(), new RegExp(`${IMAGES} evidence items, ${IMAGES} item sections`));
+  // The report pins the audit head, signed with the installation's key from the state folder.
+  assert.match(await done.getByTestId('report-anchor').innerText(), /^entry #\d+ [0-9a-f]{16}…, in the PDF and in .*case report\.pdf\.anchor\.json$/);
+  assert.ok(fs.existsSync(`${out}.anchor.json`));
+  assert.ok(fs.existsSync(path.join(app.stateDir, 'anchor.key')), 'the key is in the state folder, not the case folder');
   await screenshot(page, 'report-export.png');
 
   // Esc closes the dialog; the job ended, so the header button is ready for the next report.

@@ -61,6 +61,40 @@ describe('provenance report', { skip }, () => {
     }
   });
 
+  test('verify --report holds the case against the anchor the PDF carries, on any installation', () => {
+    const out = path.join(root, 'reports', 'anchored.pdf');
+    const before = path.join(root, 'case-before-report.sqlite');
+    fs.copyFileSync(path.join(caseDir, 'case.sqlite'), before);
+    const r = runCli(['report', caseDir, '--out', out, '--items', 'flagged', '--quiet']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /pins audit entry #\d+ [0-9a-f]{64} → .*anchored\.pdf\.anchor\.json/);
+    const elsewhere = { PROVENANCE_STATE_DIR: path.join(root, 'another-installation') };
+
+    const ok = runCli(['verify', caseDir, '--report', out, '--no-files'], { env: elsewhere });
+    assert.equal(ok.status, 0, ok.stdout + ok.stderr);
+    assert.match(ok.stdout, /ok \[report\] the report anchor #\d+ .* in .*anchored\.pdf matches the log \(made by another installation/);
+    assert.match(ok.stdout, /VERIFIED: case intact, anchored at entry #\d+/);
+
+    // The PDF changed after export: its hash no longer is the one the log recorded.
+    const changed = path.join(root, 'reports', 'changed.pdf');
+    fs.writeFileSync(changed, Buffer.concat([fs.readFileSync(out), Buffer.from('\n%%EOF\n')]));
+    const edited = runCli(['verify', caseDir, '--report', changed, '--no-files'], { env: elsewhere });
+    assert.equal(edited.status, 1, edited.stdout);
+    assert.match(edited.stdout, /MISMATCH \[report\] .*the PDF was changed/);
+
+    // The database as it was just before the report: the head the report pins is there, its own export entry is not.
+    const copy = path.join(root, 'case-copy');
+    fs.cpSync(caseDir, copy, { recursive: true });
+    fs.copyFileSync(before, path.join(copy, 'case.sqlite'));
+    fs.rmSync(path.join(copy, 'audit-anchors.jsonl'), { force: true });
+    const rolledBack = runCli(['verify', copy, '--report', out, '--no-files'], { env: elsewhere });
+    assert.equal(rolledBack.status, 1, rolledBack.stdout);
+    assert.match(rolledBack.stdout, /MISSING \[report\] the log has no report\.export entry for report [0-9a-f-]{36} .*entries after #\d+ were removed/);
+    const notAReport = runCli(['verify', caseDir, '--report', before], { env: elsewhere });
+    assert.equal(notAReport.status, 2);
+    assert.match(notAReport.stderr, /carries no audit anchor/);
+  });
+
   test('wrong arguments exit 2 with the command help', async () => {
     const r = runCli(['report', caseDir, '--out', path.join(root, 'x.pdf'), '--items', 'some']);
     assert.equal(r.status, 2, r.stderr);
