@@ -6,7 +6,8 @@ import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { ExecutionProviderName } from '../src/contract/evidence';
 import { formatTable } from '../src/main/cli/terminal';
-import { availableProviders, Detector, loadModelRegistry } from '../src/main/inference';
+import { installLayoutFrom, loadConfig } from '../src/main/config';
+import { availableProviders, Detector, ModelCatalogue } from '../src/main/inference';
 import type { DecodedImage } from '../src/main/ingest/decoded';
 import { makeNaturalPixels } from '../tests/fixtures/images';
 
@@ -16,7 +17,9 @@ const batch = Number(values.batch ?? 16);
 const side = Number(values.size ?? 256);
 
 const images: DecodedImage[] = Array.from({ length: count }, (_, i) => ({ data: makeNaturalPixels(side, side, i), width: side, height: side, channels: 3 }));
-const registry = (await loadModelRegistry()).filter((m) => m.status === 'ok' && (!values.models || values.models.split(',').includes(m.id)));
+// Every usable model of the configuration (PROVENANCE_MODELS_DIR, settings.json, ...), fixtures included.
+const config = loadConfig({ install: installLayoutFrom(import.meta.url), overrides: { showFixtureModels: true } });
+const registry = (await ModelCatalogue.fromConfig(config).select(values.models?.split(','))).chosen;
 const providers = (['cpu', ...availableProviders().filter((p) => p !== 'cpu')] as ExecutionProviderName[]);
 const rows: (string | number)[][] = [];
 for (const model of registry) {

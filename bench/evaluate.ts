@@ -11,7 +11,8 @@ import { parseArgs } from 'node:util';
 import { formatTable } from '../src/main/cli/terminal';
 import { evaluate, loadLabelledSet } from '../src/main/evaluation';
 import { decodeImage, DEFAULT_INGEST_OPTIONS } from '../src/main/ingest';
-import { openDetectors } from '../src/main/pipeline/detectors';
+import { installLayoutFrom, loadConfig } from '../src/main/config';
+import { ModelCatalogue } from '../src/main/inference/catalogue';
 import { makeCnnDetectionSet, tempDir } from '../tests/evaluation/datasets';
 
 const { values } = parseArgs({
@@ -59,7 +60,8 @@ async function main(): Promise<void> {
       );
     });
 
-    const { detectors } = await openDetectors({ ids: models, provider: ep });
+    const config = loadConfig({ install: installLayoutFrom(import.meta.url), overrides: { provider: ep, showFixtureModels: true } });
+    const { detectors } = await ModelCatalogue.fromConfig(config).openDetectors({ ids: models });
     let result;
     let total;
     try {

@@ -13,7 +13,8 @@ import { DEFAULT_ELA_PARAMETERS, runEla } from '../src/main/analysis';
 import { decodeImage, DEFAULT_INGEST_OPTIONS } from '../src/main/ingest';
 import type { DecodedImage } from '../src/main/ingest/decoded';
 import { analyzeBatch } from '../src/main/pipeline/analyzeBatch';
-import { openDetectors } from '../src/main/pipeline/detectors';
+import { installLayoutFrom, loadConfig } from '../src/main/config';
+import { ModelCatalogue } from '../src/main/inference/catalogue';
 import { formatTable } from '../src/main/cli/terminal';
 import { makeJpeg } from '../tests/fixtures/images';
 
@@ -81,7 +82,9 @@ async function main(): Promise<void> {
   rows.push({ name: 'ELA statistics (decoded pixels)', seconds: ela.seconds, perSecond: megapixels / ela.seconds, unit: 'MP/s' });
   decoded.length = 0;
 
-  const { detectors } = await openDetectors({ provider: ep });
+  // The installed models of the configuration (PROVENANCE_MODELS_DIR, settings.json), fixtures included.
+  const config = loadConfig({ install: installLayoutFrom(import.meta.url), overrides: { provider: ep, showFixtureModels: true } });
+  const { detectors } = await ModelCatalogue.fromConfig(config).openDetectors();
   const providers = detectors.map((d) => `${d.model.manifest.id}=${d.provider}`).join(', ');
   const workers = availableParallelism();
   const variants = [

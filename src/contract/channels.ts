@@ -33,6 +33,8 @@ export const CHANNELS = [
   'models.rollback',
   'models.discard',
   'models.compare',
+  'settings.get',
+  'settings.update',
 ] as const;
 export type Channel = (typeof CHANNELS)[number];
 

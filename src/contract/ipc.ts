@@ -4,12 +4,14 @@
 // speaks the same contract over HTTP so the renderer runs unchanged in plain Chromium.
 import { z } from 'zod';
 import { EVENT_NAMES, MEDIA_SCHEME, type Channel, type EventName } from './channels';
+import type { MediaRef } from './media';
 import type { AuditEntry, Case, EvidenceItem, Review, StoredResult, VerifyReport } from './case';
 import type { DatasetSummary, EvaluationListEntry, EvaluationResult, RetrainingFlag } from './evaluation';
 import type { ElaResult, ExecutionProviderName } from './evidence';
 import type { HeadTrainingEvent, ModelVersion, ModelVersionList, PythonEnvironment, TrainingEvent } from './training';
-import type { JobInfo, JobKind, JobProgress, JobStatus } from './jobs';
+import type { JobFinished, JobInfo, JobKind, JobProgress } from './jobs';
 import { absolutePathProblem } from './paths';
+import { LOG_LEVELS, MAX_PIXELS_RANGE, PROVIDER_CHOICES, type ProviderChoice, type SettingsView } from './settings';
 
 const verdict = z.enum(['authentic', 'manipulated', 'generated', 'inconclusive']);
 const id = z.number().int().positive();
@@ -29,6 +31,18 @@ const absPath = z
 const saveHandle = z.string().regex(/^[0-9a-f]{32}$/, 'a handle returned by dialog.saveFile');
 /** A training run's folder name under the app's training folder (training.start returns it). */
 const trainingRunId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/, 'a run id returned by training.start').refine((s) => !s.includes('..'), 'a run id returned by training.start');
+
+/** The settings the Settings view may change, with their rules (config.ts applies the same to settings.json). */
+export const editableSettingsSchema = z
+  .object({
+    provider: z.enum(PROVIDER_CHOICES),
+    maxPixels: z.number().int().min(MAX_PIXELS_RANGE.min).max(MAX_PIXELS_RANGE.max),
+    examinerName: shortText,
+    organisation: shortText,
+    showFixtureModels: z.boolean(),
+    logLevel: z.enum(LOG_LEVELS),
+  })
+  .strict();
 
 const modelIdSchema = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,99}$/, 'model ids are lower-case letters, digits, ".", "_" and "-"');
 const range = z.tuple([z.number(), z.number()]);
@@ -188,6 +202,8 @@ export const requestSchemas = {
   'models.rollback': z.object({ modelId: modelIdSchema }).strict(),
   'models.discard': z.object({ modelId: modelIdSchema, version: z.string().regex(/^r\d+$/) }).strict(),
   'models.compare': z.object({ modelId: modelIdSchema, version: z.string().regex(/^r\d+$/) }).strict(),
+  'settings.get': z.object({}).strict(),
+  'settings.update': editableSettingsSchema.partial().strict(),
 } as const satisfies Record<Channel, z.ZodType>;
 
 export { EVENT_NAMES, MEDIA_SCHEME };
@@ -203,6 +219,8 @@ export interface AppInfo {
   /** 'electron' in the app, 'test-server' when served to a plain browser. */
   shell: 'electron' | 'test-server';
   providers: ExecutionProviderName[];
+  /** The configured choice (Settings): 'auto' or the provider every model must run on. */
+  provider: ProviderChoice;
 }
 
 export interface RecentCase {
@@ -222,6 +240,15 @@ export interface ModelInfo {
   problem?: string;
   sha256?: string;
   defaultThreshold?: number;
+  /** The trained version in use ('r3'), or null for the installed model. */
+  activeVersion: string | null;
+}
+
+/** The models the catalogue lists (what import and evaluation run by default). */
+export interface ModelList {
+  models: ModelInfo[];
+  /** Test fixtures left out because the developer setting is off. */
+  hiddenFixtures: string[];
 }
 
 export interface EvidenceDetail {
@@ -248,7 +275,7 @@ export interface Responses {
   'jobs.cancel': { cancelled: boolean };
   'audit.list': { entries: AuditEntry[]; total: number };
   'case.verify': VerifyReport;
-  'models.list': ModelInfo[];
+  'models.list': ModelList;
   /** `handle` is what report.export takes; `path` is for display only. Both null when cancelled. */
   'dialog.saveFile': { handle: string | null; path: string | null };
   'datasets.detect': DatasetSummary;
@@ -267,20 +294,20 @@ export interface Responses {
   'models.rollback': ModelVersionList;
   'models.discard': ModelVersionList;
   'models.compare': ModelVersion;
+  'settings.get': SettingsView;
+  'settings.update': SettingsView;
 }
 
 /** Events pushed from main to the renderer. */
 export interface Events extends Record<EventName, unknown> {
   'job.progress': { jobId: string; kind: JobKind; progress: JobProgress };
   'job.fileError': { jobId: string; path: string; code: string; message: string };
-  'job.finished': { jobId: string; kind: JobKind; status: JobStatus; result?: unknown; error?: string };
+  /** Narrow on `kind` to read the typed result. */
+  'job.finished': JobFinished;
   'evidence.changed': { ids: number[] };
   /** Live training detail (loss per step, metrics per epoch, parity, registration) for curves. */
   'training.event': { jobId: string; event: TrainingEvent | HeadTrainingEvent };
 }
-
-/** Images the renderer shows, served by the shell (custom protocol) or the test server (HTTP). */
-export type MediaKind = 'original' | 'thumb' | 'ela' | 'ela-preview';
 
 /** Errors cross the boundary as values: a code the UI can branch on and a sentence to show. */
 export interface IpcError {
@@ -293,17 +320,9 @@ export type IpcResult<C extends Channel> = { ok: true; value: Responses[C] } | {
 export interface ProvenanceApi {
   invoke<C extends Channel>(channel: C, request: Request<C>): Promise<IpcResult<C>>;
   on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void;
-  /**
-   * URL of an image of an evidence item. For 'ela' and 'ela-preview', `version` is the ELA JPEG
-   * quality: the import's heatmap when it equals the quality the import used, otherwise the one
-   * made by evidence.rerunEla at that quality (404 until then). Ignored for other kinds.
-   */
-  mediaUrl(evidenceId: number, kind: MediaKind, version?: string | number): string;
-  /** Image of item `item` (index into EvaluationResult.items) of a saved evaluation. */
-  evaluationMediaUrl(evaluationId: string, item: number, kind: EvaluationMediaKind): string;
+  /** URL of an image the renderer shows (see contract/media.ts). */
+  mediaUrl(ref: MediaRef): string;
 }
-
-export type EvaluationMediaKind = 'thumb' | 'original';
 
 /** Validates an incoming request; a failure becomes an INVALID_REQUEST error value. */
 export function parseRequest<C extends Channel>(channel: string, payload: unknown): { ok: true; channel: C; value: ParsedRequest<C> } | { ok: false; error: IpcError } {

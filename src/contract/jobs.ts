@@ -15,19 +15,56 @@ export interface JobProgress {
   elapsedSeconds: number;
 }
 
-export type JobKind = 'import' | 'evaluate' | 'train' | 'report';
+import type { EvaluationJobResult } from './evaluation';
+import type { FileError } from './evidence';
+import type { ExportedReport } from './report';
+import type { HeadTrainingResult, TrainingRunResult } from './training';
+
+/**
+ * Long jobs by kind: an import into the open case, an evaluation on a labelled set, a Python
+ * training run, an in-process head training, a report export.
+ */
+export type JobKind = 'import' | 'evaluate' | 'train' | 'train-head' | 'report';
 export type JobStatus = 'running' | 'completed' | 'cancelled' | 'failed';
 
-export interface JobInfo {
+/** The counts of one analyse batch (CLI analyze, and every import). */
+export interface BatchSummary {
+  total: number;
+  ok: number;
+  failed: number;
+  skipped: number;
+  cancelled: boolean;
+  /** Failures by FileError code. */
+  errors: Partial<Record<FileError['code'], number>>;
+  /** Per model: how many files it flagged, and the provider that ran it. */
+  models: { modelId: string; provider: string; scored: number; flagged: number; fixture: boolean }[];
+  elapsedSeconds: number;
+  filesPerSecond: number;
+}
+
+/** An import's outcome: the batch's counts and the case run it belongs to. */
+export interface ImportSummary extends BatchSummary {
+  runId: number;
+  /** True when an interrupted run with the same settings was continued. */
+  resumed: boolean;
+}
+
+/** What each kind of job returns when it completes: JobInfo.result and job.finished's result. */
+export interface JobResults {
+  import: ImportSummary;
+  evaluate: EvaluationJobResult;
+  train: TrainingRunResult;
+  'train-head': HeadTrainingResult;
+  report: ExportedReport;
+}
+
+interface JobInfoFields {
   id: string;
-  kind: JobKind;
   label: string;
   status: JobStatus;
   progress: JobProgress;
   startedAt: string;
   finishedAt?: string;
-  /** Job-specific outcome (e.g. an import's counts); JSON. */
-  result?: unknown;
   /** Why the job failed, as a sentence. */
   error?: string;
   /** Files the job could not process (the first MAX_JOB_FILE_ERRORS), so a reloaded UI still lists them. */
@@ -36,6 +73,15 @@ export interface JobInfo {
   fileErrorCount: number;
 }
 
+/** A job of one kind, its result typed by that kind (present once it completed). */
+export type JobInfoOf<K extends JobKind> = JobInfoFields & { kind: K; result?: JobResults[K] };
+
+/** A job of any kind; narrow on `kind` to read its result. */
+export type JobInfo = { [K in JobKind]: JobInfoOf<K> }[JobKind];
+
+/** The job.finished event: narrow on `kind` to read `result`. */
+export type JobFinished = { [K in JobKind]: { jobId: string; kind: K; status: JobStatus; result?: JobResults[K]; error?: string } }[JobKind];
+
 export interface JobFileError {
   path: string;
   code: string;
@@ -43,3 +89,11 @@ export interface JobFileError {
 }
 
 export const MAX_JOB_FILE_ERRORS = 1000;
+
+/**
+ * Narrows a job (JobInfo), a job.finished event, or anything else discriminated by job kind, to
+ * one kind, so its result is typed without a cast.
+ */
+export function isJobKind<T extends { kind: JobKind }, K extends JobKind>(job: T | null | undefined, kind: K): job is Extract<T, { kind: K }> {
+  return job?.kind === kind;
+}

@@ -1,8 +1,9 @@
 // Exposes exactly the IPC contract to the sandboxed renderer as `window.provenance`.
 // Channels outside the contract are refused here as well as in main.
 import { contextBridge, ipcRenderer } from 'electron';
-import { CHANNELS, EVENT_NAMES, IPC_EVENT, IPC_INVOKE, MEDIA_SCHEME, type Channel, type EventName } from '../contract/channels';
+import { CHANNELS, EVENT_NAMES, IPC_EVENT, IPC_INVOKE, type Channel, type EventName } from '../contract/channels';
 import type { ProvenanceApi } from '../contract/ipc';
+import { electronMediaUrl } from '../contract/media';
 
 const channels = new Set<string>(CHANNELS);
 const events = new Set<string>(EVENT_NAMES);
@@ -20,12 +21,7 @@ const api: ProvenanceApi = {
     ipcRenderer.on(IPC_EVENT, handler);
     return () => ipcRenderer.off(IPC_EVENT, handler);
   },
-  mediaUrl(evidenceId, kind, version) {
-    return `${MEDIA_SCHEME}://${evidenceId}/${kind}${version !== undefined ? `?v=${encodeURIComponent(String(version))}` : ''}`;
-  },
-  evaluationMediaUrl(evaluationId, item, kind) {
-    return `${MEDIA_SCHEME}://eval/${encodeURIComponent(evaluationId)}/${item}/${kind}`;
-  },
+  mediaUrl: electronMediaUrl,
 };
 
 contextBridge.exposeInMainWorld('provenance', api);

@@ -7,19 +7,28 @@ export const ROOT = join(import.meta.dirname, '..', '..');
 export const CLI = join(ROOT, 'bin', 'provenance.js');
 
 /**
- * The installation state (audit-anchor key and log) the CLI uses in this test process: a temp
- * folder, never the user's own. Tests that play a second installation pass their own.
+ * The installation state the CLI uses in this test process (settings.json, trained models, the
+ * audit-anchor key and log): a temp folder, never the user's own, so the machine's settings
+ * never leak in. Tests that play a second installation pass their own PROVENANCE_STATE_DIR.
  */
 export const TEST_STATE_DIR = mkdtempSync(join(tmpdir(), 'pl-cli-state-'));
 process.on('exit', () => rmSync(TEST_STATE_DIR, { recursive: true, force: true }));
 
+/**
+ * The environment every CLI test runs with: the test state folder and the repository's fixture
+ * models shown (tests opt in to them; a user's default list hides them). `env` overrides either.
+ */
+export function cliEnv(env: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return { ...process.env, PROVENANCE_STATE_DIR: TEST_STATE_DIR, PROVENANCE_SHOW_FIXTURES: '1', ...env };
+}
+
 /** Runs the real `provenance` command in a child process. */
 export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv } = {}): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, PROVENANCE_STATE_DIR: TEST_STATE_DIR, ...opts.env }, timeout: 180_000 });
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', env: cliEnv(opts.env), timeout: 180_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** Starts the command without waiting, for tests that kill it mid-run. */
 export function spawnCli(args: string[]) {
-  return spawn(process.execPath, [CLI, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PROVENANCE_STATE_DIR: TEST_STATE_DIR } });
+  return spawn(process.execPath, [CLI, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: cliEnv() });
 }

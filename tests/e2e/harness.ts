@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import type { Channel, IpcResult, Request, Responses } from '../../src/contract/ipc';
 import { startTestServer } from '../../src/main/testServer';
+import { testConfigStore, type TestConfigOptions } from '../config';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const RENDERER_DIR = path.join(ROOT, 'out/renderer');
@@ -18,7 +19,7 @@ export const ARTIFACTS_DIR = path.join(ROOT, 'tests/artifacts');
 export const CHROMIUM_PATH = process.env.PROVENANCE_CHROMIUM ?? '/usr/bin/chromium';
 
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const RENDERER_SOURCES = ['src/renderer', 'src/contract', 'electron.config.ts'];
+const RENDERER_SOURCES = ['src/renderer', 'src/contract', 'src/shared', 'electron.config.ts'];
 const LOCK_DIR = path.join(ROOT, 'out/.renderer-build-lock');
 
 /** Why the e2e tests cannot run here, or undefined when they can (pass to node:test's `skip`). */
@@ -108,14 +109,20 @@ export interface AppUnderTest {
   close(): Promise<void>;
 }
 
-/** Starts the test server on a fresh state dir and opens the app in a fresh Chromium page. */
-export async function startApp(opts: { viewport?: { width: number; height: number }; modelsDir?: string; userModelsDir?: string } = {}): Promise<AppUnderTest> {
+/**
+ * Starts the test server on a fresh state dir and opens the app in a fresh Chromium page. The
+ * configuration is a test's (fixture models shown); `config` changes any setting, `settings`
+ * writes a settings.json into the state folder first (what a user's Settings view would have).
+ */
+export async function startApp(opts: { viewport?: { width: number; height: number }; config?: TestConfigOptions; settings?: Record<string, unknown> } = {}): Promise<AppUnderTest> {
   const rendererDir = await ensureRendererBuilt();
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'provenance-e2e-'));
   const stateDir = path.join(tmp, 'state');
   fs.mkdirSync(stateDir);
+  if (opts.settings) fs.writeFileSync(path.join(stateDir, 'settings.json'), JSON.stringify(opts.settings));
   const picks: AppUnderTest['picks'] = { case: null, import: null, save: null };
-  const server = await startTestServer({ rendererDir, stateDir, modelsDir: opts.modelsDir, userModelsDir: opts.userModelsDir, pickFolder: (purpose) => picks[purpose], pickSaveFile: () => picks.save });
+  const config = testConfigStore({ rendererDir, chromium: CHROMIUM_PATH, ...opts.config, stateDir });
+  const server = await startTestServer({ config, pickFolder: (purpose) => picks[purpose], pickSaveFile: () => picks.save });
   let browser: Browser | undefined;
   try {
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
@@ -236,7 +243,7 @@ export async function invokeFromPage<C extends Channel>(page: Page, channel: C, 
 export async function startAppWithoutModels(): Promise<AppUnderTest> {
   const emptyModels = fs.mkdtempSync(path.join(fs.realpathSync(process.env.TMPDIR ?? '/tmp'), 'provenance-no-models-'));
   try {
-    return await startApp({ modelsDir: emptyModels });
+    return await startApp({ config: { modelsDir: emptyModels } });
   } finally {
     fs.rmSync(emptyModels, { recursive: true, force: true });
   }

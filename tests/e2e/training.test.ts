@@ -22,7 +22,7 @@ let root: string;
 before(async () => {
   if (skip) return;
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'provenance-e2e-train-'));
-  app = await startApp({ userModelsDir: path.join(root, 'user-models') });
+  app = await startApp({ config: { userModelsDir: path.join(root, 'user-models') } });
 });
 
 after(async () => {
@@ -32,7 +32,7 @@ after(async () => {
 
 
 async function modelVersionInUse(page: Page, id: string): Promise<string | undefined> {
-  return (await invokeFromPage(page, 'models.list', {})).find((m) => m.id === id)?.version;
+  return (await invokeFromPage(page, 'models.list', {})).models.find((m) => m.id === id)?.version;
 }
 
 /** Waits until a training chart has plotted at least one point (its data-points attribute). */

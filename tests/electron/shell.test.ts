@@ -9,6 +9,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { AppServices } from '../../src/main/services';
 import { META_CONTENT_SECURITY_POLICY } from '../../src/main/contentSecurityPolicy';
+import type { MediaRef } from '../../src/contract/media';
 import { handleMediaProtocol } from '../../src/main/electron/media';
 import { ElectronPrinter } from '../../src/main/electron/printer';
 import { registerPrivilegedSchemes, REPORT_SCHEME } from '../../src/main/electron/schemes';
@@ -225,25 +226,33 @@ describe('Electron report printer', () => {
 });
 
 describe('Electron media protocol', () => {
-  test('only evidence://<id>/<kind> and evidence://eval/<id>/<n>/<kind> reach the services; anything else is 404', async () => {
+  test('only media URLs of contract/media.ts reach the services; anything else is 404; a refusal keeps its status', async () => {
     const asked: string[] = [];
     const services = {
-      media: async (id: number, kind: string) => {
-        asked.push(`media ${id} ${kind}`);
-        return id === 1 ? { contentType: 'image/jpeg', body: Buffer.from([0xff, 0xd8]) } : null;
-      },
-      evaluationMedia: async (id: string, item: number, kind: string) => {
-        asked.push(`eval ${id} ${item} ${kind}`);
-        return null;
+      media: async (ref: MediaRef) => {
+        asked.push(JSON.stringify(ref));
+        if (ref.kind === 'original' && ref.evidenceId === 1) return { ok: true, status: 200, contentType: 'image/jpeg', body: Buffer.from([0xff, 0xd8]) };
+        return { ok: false, status: 409, message: 'photo.jpg has changed on disk since it was imported' };
       },
     } as unknown as AppServices;
     let handler: ((r: Request) => Promise<Response> | Response) | undefined;
     handleMediaProtocol(services, { handle: (_scheme, h) => void (handler = h as typeof handler) });
     const status = async (url: string) => (await handler!(new Request(url))).status;
-    assert.equal(await status('evidence://1/original'), 200);
-    for (const url of ['evidence://1/../../../etc/passwd', 'evidence:///etc/passwd', 'evidence://1/original/../../x', 'evidence://1/%2e%2e%2fsecret', 'evidence://x/thumb', 'evidence://1/thumb%00']) {
+    assert.equal(await status('evidence://media/evidence/1/original'), 200);
+    assert.equal(await status('evidence://media/evidence/2/original'), 409, 'a refusal is not a silent 404');
+    const before = asked.length;
+    for (const url of [
+      'evidence://1/original',
+      'evidence://media/evidence/1/../../../etc/passwd',
+      'evidence:///etc/passwd',
+      'evidence://media/evidence/1/original/../../x',
+      'evidence://media/evidence/1/%2e%2e%2fsecret',
+      'evidence://media/evidence/x/thumb',
+      'evidence://media/evidence/1/thumb%00',
+      'evidence://eval/0b8c5f0e-6a3e-4c55-9f0d-1c2b3a4d5e6f/0/thumb',
+    ]) {
       assert.equal(await status(url), 404, url);
     }
-    assert.ok(asked.every((a) => /^media \d+ (original|thumb|ela|ela-preview)$|^eval /.test(a)), asked.join('\n'));
+    assert.equal(asked.length, before, 'nothing malformed reached the services');
   });
 });

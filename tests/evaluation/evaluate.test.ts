@@ -12,7 +12,7 @@ import { averagePrecision, rocAuc, thresholdMetrics } from '../../src/main/evalu
 import { EvaluationCancelledError } from '../../src/main/evaluation/scoring';
 import type { Detector } from '../../src/main/inference';
 import type { JobProgress } from '../../src/main/jobs/progress';
-import { openDetectors } from '../../src/main/pipeline/detectors';
+import { testCatalogue } from '../config';
 import { makeCnnDetectionSet, removeDir, tempDir } from './datasets';
 
 const TEXTURE = 'fixture-texture-cnn';
@@ -31,7 +31,7 @@ before(async () => {
   root = await makeCnnDetectionSet(tempDir('pl-evaluate-'), { generators: ['biggan', 'stylegan'], perClass: 10 });
   fs.writeFileSync(path.join(root, 'stylegan', '1_fake', 'broken.jpg'), 'this is not a JPEG');
   set = await loadLabelledSet(root);
-  ({ detectors } = await openDetectors({ ids: [TEXTURE, ELA], provider: 'cpu' }));
+  ({ detectors } = await testCatalogue({ provider: 'cpu' }).openDetectors({ ids: [TEXTURE, ELA] }));
   const thumbs = `${root}-thumbs`;
   fs.mkdirSync(thumbs);
   result = await evaluate(set, detectors, {

@@ -9,7 +9,7 @@ import type { EvaluationResult, LabelledItem } from '../../src/contract/evaluati
 import { loadLabelledSet } from '../../src/main/evaluation/dataset';
 import { evaluate } from '../../src/main/evaluation/evaluate';
 import { groupAwareSplit, type GroupSplit } from '../../src/main/evaluation/split';
-import { openDetectors } from '../../src/main/pipeline/detectors';
+import { testCatalogue } from '../config';
 import { openCaseDatabase, verifyCase, type CaseStore } from '../../src/main/store';
 import { canonicalJson } from '../../src/main/store/canonicalJson';
 import {
@@ -36,7 +36,7 @@ before(async () => {
   const root = await makeCnnDetectionSet(path.join(work, 'data'), { generators: ['gan'], perClass: 4, tiny: true });
   const set = await loadLabelledSet(root);
   split = groupAwareSplit(set.items, { valRatio: 0.5, seed: 2, datasetRoot: root });
-  const { detectors } = await openDetectors({ ids: ['fixture-texture-cnn'], provider: 'cpu' });
+  const { detectors } = await testCatalogue({ provider: 'cpu' }).openDetectors({ ids: ['fixture-texture-cnn'] });
   try {
     result = await evaluate({ ...set, items: split.val }, detectors, { bootstrap: 0, selection: { split: split.summary } });
   } finally {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { Detector } from '../../src/main/inference/detector';
-import { availableProviders, providerOrder, resolveProviderRequest } from '../../src/main/inference/providers';
+import { availableProviders, providerOrder } from '../../src/main/inference/providers';
 import { loadModelRegistry } from '../../src/main/inference/registry';
 import { SessionOpenError, createSession } from '../../src/main/inference/session';
 
@@ -28,13 +28,6 @@ test('a named provider is strict by default; non-strict falls back through the a
   assert.deepEqual(providerOrder('webgpu', { platform: 'linux', available: ['webgpu', 'cpu'] }), ['webgpu']);
   assert.deepEqual(providerOrder('cpu'), ['cpu']);
   assert.deepEqual(providerOrder('dml', { strict: false, platform: 'win32', available: ['webgpu', 'dml', 'cpu'] }), ['dml', 'webgpu', 'cpu']);
-});
-
-test('PROVENANCE_EP applies when no provider is passed; typos are refused', () => {
-  assert.equal(resolveProviderRequest(undefined, {}), 'auto');
-  assert.equal(resolveProviderRequest(undefined, { PROVENANCE_EP: 'CPU' }), 'cpu');
-  assert.equal(resolveProviderRequest('webgpu', { PROVENANCE_EP: 'cpu' }), 'webgpu');
-  assert.throws(() => resolveProviderRequest(undefined, { PROVENANCE_EP: 'gpu' }), /PROVENANCE_EP="gpu" is not an execution provider/);
 });
 
 test('auto tries each provider alone and records why a failed one was skipped', async () => {

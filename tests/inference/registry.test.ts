@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, test } from 'node:test';
 import { checkManifest } from '../../src/main/inference/manifest';
-import { defaultModelsDir, loadModelRegistry } from '../../src/main/inference/registry';
+import { loadModelRegistry } from '../../src/main/inference/registry';
 
 const MODELS_DIR = resolve(import.meta.dirname, '..', '..', 'resources', 'models');
 const tmp = mkdtempSync(join(tmpdir(), 'provenance-registry-'));
@@ -112,7 +112,17 @@ test('checkManifest reports every problem at once', () => {
   assert.deepEqual(checkManifest([1, 2]), { ok: false, problems: ['the manifest must be a JSON object'] });
 });
 
-test('defaultModelsDir honours PROVENANCE_MODELS_DIR and otherwise finds the package resources', () => {
-  assert.equal(defaultModelsDir({ PROVENANCE_MODELS_DIR: tmp }), tmp);
-  assert.equal(defaultModelsDir({}), MODELS_DIR);
+test('the manifest is strict: a field no check knows (a misspelling, say) is named, with the fields known there', () => {
+  const fixture = JSON.parse(readFileSync(join(MODELS_DIR, 'fixture-texture-cnn', 'manifest.json'), 'utf8'));
+  const typo = structuredClone(fixture);
+  typo.defaultTreshold = 0.7;
+  typo.preprocessing.elaQuality = 90; // only meaningful with inputTransform "ela"
+  typo.provenance.licence_url = 'https://example.org';
+  const check = checkManifest(typo);
+  assert.equal(check.ok, false);
+  const problems = check.ok ? [] : check.problems;
+  assert.ok(problems.some((p) => /"defaultTreshold" is not a manifest field \(known here: .*defaultThreshold/.test(p)), problems.join(' | '));
+  assert.ok(problems.some((p) => p.startsWith('"preprocessing.elaQuality" is not a manifest field')), problems.join(' | '));
+  assert.ok(problems.some((p) => p.startsWith('"provenance.licence_url" is not a manifest field')), problems.join(' | '));
+  assert.equal(problems.length, 3, problems.join(' | '));
 });

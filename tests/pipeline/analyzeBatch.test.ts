@@ -8,7 +8,7 @@ import { DEFAULT_ELA_PARAMETERS } from '../../src/main/analysis';
 import type { Detector } from '../../src/main/inference';
 import { DEFAULT_INGEST_OPTIONS } from '../../src/main/ingest';
 import { analyzeBatch } from '../../src/main/pipeline/analyzeBatch';
-import { openDetectors } from '../../src/main/pipeline/detectors';
+import { testCatalogue } from '../config';
 import { makeBadFiles, makeJpeg } from '../fixtures/images';
 
 describe('analyzeBatch', () => {
@@ -20,7 +20,7 @@ describe('analyzeBatch', () => {
     dir = mkdtempSync(join(tmpdir(), 'pipeline-'));
     mkdirSync(join(dir, 'img'));
     for (let i = 0; i < n; i++) await makeJpeg(join(dir, 'img', `p${String(i).padStart(2, '0')}.jpg`), { width: 64 + (i % 5) * 40, height: 80, seed: i });
-    ({ detectors } = await openDetectors({ provider: 'cpu', ids: ['fixture-texture-cnn'] }));
+    ({ detectors } = await testCatalogue({ provider: 'cpu' }).openDetectors({ ids: ['fixture-texture-cnn'] }));
   });
   after(async () => Promise.all(detectors.map((d) => d.close())));
 
@@ -69,7 +69,7 @@ describe('analyzeBatch', () => {
     mkdirSync(mixed);
     const bad = await makeBadFiles(join(mixed, 'bad'));
     for (let i = 0; i < 4; i++) await makeJpeg(join(mixed, `w${i}.jpg`), { width: 120, height: 90, seed: 50 + i });
-    const ela = await openDetectors({ provider: 'cpu', ids: ['fixture-ela-cnn'] });
+    const ela = await testCatalogue({ provider: 'cpu' }).openDetectors({ ids: ['fixture-ela-cnn'] });
     const run = async (workers: number) => {
       const records = new Map<string, AnalysisRecord>();
       const heatmapDir = join(dir, `heat-${workers}`);

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { browserCandidates, buildReportData, ChromiumPrinter, findBrowser, pdfOptionsFor, reportDocument, sandboxDecision } from '../../src/main/reports';
-import { ensureReportPageBuilt, makeAnalysedCase, reportSkipReason } from './helpers';
+import { ensureReportPageBuilt, makeAnalysedCase, reportSettings, reportSkipReason } from './helpers';
 import { CHROMIUM_PATH } from '../e2e/harness';
 
 describe('finding a browser to print with', () => {
@@ -74,7 +74,7 @@ describe('the sandbox', () => {
   test('a real print says when it ran without the sandbox, and why', { skip: reportSkipReason(), timeout: 240_000 }, async () => {
     const pageDir = await ensureReportPageBuilt();
     const kase = await makeAnalysedCase(path.join(root, 'case-root'), 1, {}, { width: 64, height: 48 });
-    const data = await buildReportData(kase.store, { items: 'all' });
+    const data = await buildReportData(kase.store, { ...reportSettings(), items: 'all' });
     kase.store.close();
     const notes: string[] = [];
     const uid = process.getuid?.();

@@ -10,8 +10,8 @@ import { main } from '../../src/main/cli';
 import { buildReportData, reportDocument, serveReportRequest } from '../../src/main/reports';
 import { openCaseDatabase } from '../../src/main/store';
 import { runCli } from '../cli/run';
-import { CHROMIUM_PATH } from '../e2e/harness';
-import { ensureReportPageBuilt, makeAnalysedCase, pdfPages, reportSkipReason, tempDir } from './helpers';
+import { CHROMIUM_PATH, RENDERER_DIR } from '../e2e/harness';
+import { ensureReportPageBuilt, makeAnalysedCase, pdfPages, reportSettings, reportSkipReason, tempDir } from './helpers';
 
 const skip = reportSkipReason();
 
@@ -117,11 +117,11 @@ describe('provenance report', { skip }, () => {
     const store = openCaseDatabase(caseDir, { readonly: true });
     let data;
     try {
-      data = await buildReportData(store, { items: 'flagged' });
+      data = await buildReportData(store, { ...reportSettings(), items: 'flagged' });
     } finally {
       store.close();
     }
-    const doc = reportDocument(data);
+    const doc = reportDocument(data, RENDERER_DIR);
     const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: ['--no-sandbox', '--disable-gpu'] });
     try {
       // The printable width of A4 with the printer's 14 mm side margins: 182 mm at 96 px per inch.

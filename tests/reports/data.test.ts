@@ -10,7 +10,7 @@ import type { EvidenceItem } from '../../src/contract/case';
 import { buildReportData, EMBED_MAX_SIDE, ReportError, reportDocument, serveReportRequest } from '../../src/main/reports';
 import { openCaseDatabase } from '../../src/main/store';
 import { makeJpeg } from '../fixtures/images';
-import { makeAnalysedCase, tempDir, type TestCase } from './helpers';
+import { makeAnalysedCase, reportSettings, tempDir, type TestCase } from './helpers';
 
 async function decodeDataUrl(url: string) {
   assert.match(url, /^data:image\/jpeg;base64,/);
@@ -32,8 +32,9 @@ describe('report data', () => {
     });
     // One large photograph, to see it downscaled for embedding.
     const bigFile = await makeJpeg(path.join(kase.evidenceDir, 'large.jpg'), { width: 1800, height: 1200, seed: 7 });
-    const { importIntoCase } = await import('../../src/main/services/importer');
-    await importIntoCase(kase.store, { paths: [bigFile] });
+    const { importIntoCase } = await import('../../src/main/pipeline/importIntoCase');
+    const { catalogue, maxPixels } = reportSettings();
+    await importIntoCase(kase.store, { paths: [bigFile], catalogue, ingest: { maxPixels, maxFileBytes: 512 * 1024 * 1024 } });
     items = kase.store.listEvidence({ sort: 'time' });
     large = items.find((i) => i.fileName === 'large.jpg')!;
   });
@@ -44,13 +45,13 @@ describe('report data', () => {
   });
 
   test('flagged: items flagged by the reviewer or a detector; reviewed: a verdict or notes', async () => {
-    const flagged = await buildReportData(kase.store, { items: 'flagged' });
+    const flagged = await buildReportData(kase.store, { ...reportSettings(),  items: 'flagged' });
     const expectFlagged = items.filter((i) => i.review?.flagged || i.latestResult!.scores.some((s) => s.flagged)).map((i) => i.id);
     assert.ok(expectFlagged.includes(items[1].id));
     assert.deepEqual(flagged.items.map((i) => i.id), expectFlagged);
     assert.equal(flagged.itemsMode, 'flagged');
 
-    const reviewed = await buildReportData(kase.store, { items: 'reviewed' });
+    const reviewed = await buildReportData(kase.store, { ...reportSettings(),  items: 'reviewed' });
     assert.deepEqual(reviewed.items.map((i) => i.id), [items[0].id, items[2].id], 'a verdict, or notes without a verdict; a flag alone is not a review');
 
     for (const data of [flagged, reviewed]) {
@@ -60,14 +61,14 @@ describe('report data', () => {
   });
 
   test('a selection by ids, in evidence order; an unknown id is refused by name', async () => {
-    const data = await buildReportData(kase.store, { ids: [items[3].id, items[1].id] });
+    const data = await buildReportData(kase.store, { ...reportSettings(),  ids: [items[3].id, items[1].id] });
     assert.equal(data.itemsMode, 'selected');
     assert.deepEqual(data.items.map((i) => i.id), [items[1].id, items[3].id]);
-    await assert.rejects(buildReportData(kase.store, { ids: [items[0].id, 999] }), (err: unknown) => err instanceof ReportError && err.code === 'UNKNOWN_ITEMS' && /999/.test(err.message));
+    await assert.rejects(buildReportData(kase.store, { ...reportSettings(),  ids: [items[0].id, 999] }), (err: unknown) => err instanceof ReportError && err.code === 'UNKNOWN_ITEMS' && /999/.test(err.message));
   });
 
   test('pictures are embedded as JPEG data URLs no longer than the cap, from the original and the heatmap', async () => {
-    const data = await buildReportData(kase.store, { ids: [large.id, items[0].id] });
+    const data = await buildReportData(kase.store, { ...reportSettings(),  ids: [large.id, items[0].id] });
     const big = data.items.find((i) => i.id === large.id)!;
     const small = data.items.find((i) => i.id === items[0].id)!;
     const photo = await decodeDataUrl(big.photo!.dataUrl);
@@ -80,7 +81,7 @@ describe('report data', () => {
   });
 
   test('models, providers, thresholds and counts come from the runs and the stored scores', async () => {
-    const data = await buildReportData(kase.store, { items: 'flagged' });
+    const data = await buildReportData(kase.store, { ...reportSettings(),  items: 'flagged' });
     assert.deepEqual(data.models.map((m) => m.id).sort(), ['fixture-ela-cnn', 'fixture-texture-cnn']);
     for (const m of data.models) {
       assert.match(m.onnxSha256, /^[0-9a-f]{64}$/);
@@ -107,7 +108,7 @@ describe('report data', () => {
       const [changed, gone] = c.store.listEvidence({ sort: 'time' });
       fs.writeFileSync(changed.path, await sharp({ create: { width: 64, height: 64, channels: 3, background: '#ff0000' } }).jpeg().toBuffer());
       fs.rmSync(gone.path);
-      const data = await buildReportData(c.store, { items: 'all' });
+      const data = await buildReportData(c.store, { ...reportSettings(),  items: 'all' });
       assert.equal(data.verification.ok, false);
       const byId = new Map(data.items.map((i) => [i.id, i]));
       assert.equal(byId.get(changed.id)!.integrity, 'modified');
@@ -129,7 +130,7 @@ describe('report data', () => {
 
   test('the data is embedded so the page reads it back exactly, even text that closes a script tag', async () => {
     kase.store.setReview(items[4].id, { notes: 'Quote from the chat: </script><script>alert(1)</script> $& $1', reviewer: 'A. Examiner' });
-    const data = await buildReportData(kase.store, { ids: [items[4].id] });
+    const data = await buildReportData(kase.store, { ...reportSettings(),  ids: [items[4].id] });
     const pageDir = tempDir('pl-report-page-');
     try {
       fs.writeFileSync(path.join(pageDir, 'report.html'), '<html><head><script type="module" src="./assets/report.js"></script></head><body><script id="report-data" type="application/json">null</script></body></html>');
@@ -157,7 +158,7 @@ describe('report data', () => {
     const dir = tempDir('pl-report-empty-');
     const store = openCaseDatabase(dir);
     try {
-      await assert.rejects(buildReportData(store), (err: unknown) => err instanceof ReportError && err.code === 'NO_CASE' && /create it/.test(err.message));
+      await assert.rejects(buildReportData(store, reportSettings()), (err: unknown) => err instanceof ReportError && err.code === 'NO_CASE' && /create it/.test(err.message));
     } finally {
       store.close();
       fs.rmSync(dir, { recursive: true, force: true });

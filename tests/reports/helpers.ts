@@ -6,17 +6,20 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Verdict } from '../../src/contract/case';
-import { chromiumUnavailable } from '../../src/main/reports';
-import { importIntoCase } from '../../src/main/services/importer';
+import type { Config } from '../../src/main/config';
+import { ModelCatalogue } from '../../src/main/inference/catalogue';
+import { importIntoCase } from '../../src/main/pipeline/importIntoCase';
+import { ChromiumPrinter, chromiumUnavailable } from '../../src/main/reports';
 import { AnchorBook, openCaseDatabase, type CaseStore } from '../../src/main/store';
-import { ensureRendererBuilt, ROOT } from '../e2e/harness';
+import { testConfig } from '../config';
+import { CHROMIUM_PATH, ensureRendererBuilt, ROOT } from '../e2e/harness';
 import { makeJpeg, type ExifSpec } from '../fixtures/images';
 
 export const REPORT_PAGE = path.join(ROOT, 'out/renderer/report.html');
 
 /** Why the report tests cannot run here (pass to node:test's `skip`), or undefined. */
 export function reportSkipReason(): string | undefined {
-  const chromium = chromiumUnavailable();
+  const chromium = chromiumUnavailable(CHROMIUM_PATH);
   if (chromium) return chromium;
   for (const tool of ['pdftotext', 'pdftoppm']) {
     if (spawnSync(tool, ['-v']).error) return `${tool} not found: install Debian's "poppler-utils" to run the report tests`;
@@ -84,12 +87,23 @@ export async function makeAnalysedCase(root: string, count: number, reviews: Rec
   const store = openCaseDatabase(dir, { actor: 'test-examiner' });
   store.createCase({ name: 'Harbour fire photographs', number: 'PL-2026-0042', examiner: 'A. Examiner', organisation: 'Forensic Unit North', description: 'Photographs submitted by a witness.' });
   const anchorBook = new AnchorBook(path.join(root, 'state'));
-  await importIntoCase(store, { paths: [evidenceDir], anchorBook });
+  const config = testConfig();
+  await importIntoCase(store, { paths: [evidenceDir], anchorBook, catalogue: ModelCatalogue.fromConfig(config), ingest: { maxPixels: config.maxPixels, maxFileBytes: config.maxFileBytes } });
   const items = store.listEvidence({ sort: 'time' });
   for (const [index, specs] of Object.entries(reviews)) {
     for (const spec of specs) store.setReview(items[Number(index)].id, { ...spec, reviewer: 'A. Examiner' });
   }
   return { dir, evidenceDir, store, files, anchorBook };
+}
+
+/** What exporting or building a report takes from the configuration, as the CLI passes it. */
+export function reportSettings(config: Config = testConfig({ chromium: CHROMIUM_PATH })) {
+  return {
+    printer: new ChromiumPrinter({ executablePath: config.chromium ?? undefined, candidates: config.chromiumCandidates }),
+    pageDir: config.rendererDir,
+    catalogue: ModelCatalogue.fromConfig(config),
+    maxPixels: config.maxPixels,
+  };
 }
 
 /** The PDF's text, one string per page (pdftotext -layout separates pages with form feeds). */

@@ -9,12 +9,11 @@ import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
 import { VERDICTS, type EvidenceItem } from '../../src/contract/case';
 import { evaluate, loadLabelledSet } from '../../src/main/evaluation';
-import { openDetectors } from '../../src/main/pipeline/detectors';
 import { spawnSync } from 'node:child_process';
 import { exportCaseReport, readAnchor, type ExportedReport } from '../../src/main/reports';
 import { saveEvaluation } from '../../src/main/store/evaluations';
 import { makeCnnDetectionSet } from '../evaluation/datasets';
-import { ensureReportPageBuilt, makeAnalysedCase, pdfPages, renderPage, reportSkipReason, tempDir, type TestCase } from './helpers';
+import { ensureReportPageBuilt, makeAnalysedCase, pdfPages, renderPage, reportSettings, reportSkipReason, tempDir, type TestCase } from './helpers';
 
 const skip = reportSkipReason();
 const VERDICT_TEXT = { authentic: 'Authentic', manipulated: 'Manipulated', generated: 'AI-generated', inconclusive: 'Inconclusive' } as const;
@@ -38,7 +37,8 @@ describe('case report PDF', { skip }, () => {
       3: [{ verdict: 'manipulated', flagged: true }],
     });
     const datasetRoot = await makeCnnDetectionSet(path.join(root, 'dataset'), { generators: ['progan', 'stylegan'], perClass: 3, size: 64 });
-    const { detectors } = await openDetectors({});
+    const settings = reportSettings();
+    const { detectors } = await settings.catalogue.openDetectors();
     try {
       const result = await evaluate(await loadLabelledSet(datasetRoot), detectors, { bootstrap: 0 });
       evaluationId = saveEvaluation(kase.store, result).id;
@@ -46,7 +46,7 @@ describe('case report PDF', { skip }, () => {
       await Promise.all(detectors.map((d) => d.close()));
     }
     items = kase.store.listEvidence({ sort: 'time' });
-    report = await exportCaseReport(kase.store, { out: path.join(root, 'out', 'report.pdf'), items: 'all', anchorBook: kase.anchorBook });
+    report = await exportCaseReport(kase.store, { ...settings, out: path.join(root, 'out', 'report.pdf'), items: 'all', anchorBook: kase.anchorBook });
     pages = pdfPages(report.pdfPath);
   });
 
@@ -195,17 +195,17 @@ describe('case report PDF', { skip }, () => {
 
   test('refuses to write the report over the case database or an evidence file', async () => {
     for (const target of [path.join(kase.dir, 'case.sqlite'), items[0].path]) {
-      await assert.rejects(exportCaseReport(kase.store, { out: target }), (err: Error) => err.name === 'ReportError' && /would overwrite/.test(err.message));
+      await assert.rejects(exportCaseReport(kase.store, { ...reportSettings(), out: target }), (err: Error) => err.name === 'ReportError' && /would overwrite/.test(err.message));
     }
     // Also through a symbolic link, and where only the .sha256 beside it would land on evidence.
     const link = path.join(root, 'out', 'innocent.pdf');
     fs.symlinkSync(items[1].path, link);
-    await assert.rejects(exportCaseReport(kase.store, { out: link }), /would overwrite evidence item/);
+    await assert.rejects(exportCaseReport(kase.store, { ...reportSettings(), out: link }), /would overwrite evidence item/);
     const besideEvidence = path.join(root, 'out', 'target.pdf.sha256');
     fs.copyFileSync(items[2].path, besideEvidence);
     kase.store.addEvidence({ ...items[2].metadata, path: besideEvidence, fileName: path.basename(besideEvidence) });
-    await assert.rejects(exportCaseReport(kase.store, { out: path.join(root, 'out', 'target.pdf') }), /would overwrite evidence item/);
-    await assert.rejects(exportCaseReport(kase.store, { out: 'relative.pdf' }), /must be absolute/);
+    await assert.rejects(exportCaseReport(kase.store, { ...reportSettings(), out: path.join(root, 'out', 'target.pdf') }), /would overwrite evidence item/);
+    await assert.rejects(exportCaseReport(kase.store, { ...reportSettings(), out: 'relative.pdf' }), /must be absolute/);
     assert.equal(fs.readFileSync(items[0].path).subarray(0, 2).toString('hex'), 'ffd8', 'the evidence is untouched');
   });
 
@@ -230,7 +230,7 @@ describe('case report PDF', { skip }, () => {
   test('a file tampered with after import is named as a mismatch on the cover', async () => {
     const tampered = items[4];
     fs.appendFileSync(tampered.path, Buffer.from('tampered'));
-    const second = await exportCaseReport(kase.store, { out: path.join(root, 'out', 'second.pdf'), items: 'flagged', anchorBook: kase.anchorBook });
+    const second = await exportCaseReport(kase.store, { ...reportSettings(), out: path.join(root, 'out', 'second.pdf'), items: 'flagged', anchorBook: kase.anchorBook });
     const text = pdfPages(second.pdfPath);
     const cover = text[0];
     assert.match(cover, /INTEGRITY MISMATCH/);

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
-import { createAppServices, type AppServices } from '../../src/main/services';
+import { createAppServices, type AppServices, type MediaResponse } from '../../src/main/services';
+import { testConfigStore } from '../config';
 import { makeBadFiles, makeJpeg } from '../fixtures/images';
 import { caller } from './call';
 
@@ -25,7 +26,7 @@ describe('AppServices (the IPC contract behind Electron and the test server)', (
       const { copyFileSync } = await import('node:fs');
       copyFileSync(bad[name].path, join(imported, name));
     }
-    services = createAppServices({ stateDir: join(root, 'state'), shell: 'test-server', pickFolder: async () => null });
+    services = createAppServices({ config: testConfigStore({ stateDir: join(root, 'state') }), shell: 'test-server', pickFolder: async () => null });
   });
   after(() => services.close());
 
@@ -108,28 +109,36 @@ describe('AppServices (the IPC contract behind Electron and the test server)', (
   test('media: thumbnails, originals and ELA heatmaps are served; ELA re-runs at another quality', async () => {
     const { items } = await call('evidence.list', { hasError: false, limit: 1 });
     const id = items[0].id;
-    const thumb = await services.media(id, 'thumb');
-    assert.equal(thumb?.contentType, 'image/jpeg');
-    const meta = await sharp(thumb!.body).metadata();
+    const served = (answer: MediaResponse) => {
+      assert.ok(answer.ok, answer.ok ? '' : `${answer.status}: ${answer.message}`);
+      return answer;
+    };
+    const thumb = served(await services.media({ kind: 'thumb', evidenceId: id }));
+    assert.equal(thumb.contentType, 'image/jpeg');
+    const meta = await sharp(thumb.body).metadata();
     assert.ok(Math.max(meta.width!, meta.height!) <= 256);
-    const original = await services.media(id, 'original');
-    assert.equal((await sharp(original!.body).metadata()).width, 160);
-    assert.equal((await services.media(id, 'ela'))?.contentType, 'image/png');
+    const original = served(await services.media({ kind: 'original', evidenceId: id }));
+    assert.equal((await sharp(original.body).metadata()).width, 160);
+    const importQuality = items[0].latestResult!.ela!.parameters.quality;
+    assert.equal(served(await services.media({ kind: 'ela', evidenceId: id, quality: importQuality })).contentType, 'image/png');
+    const notYet = await services.media({ kind: 'ela-preview', evidenceId: id, quality: 75 });
+    assert.equal(notYet.ok ? 200 : notYet.status, 404, 'no heatmap at quality 75 before the re-run');
 
     const rerun = await call('evidence.rerunEla', { id, quality: 75 });
     assert.equal(rerun.parameters.quality, 75);
-    const q75 = await services.media(id, 'ela-preview', '75');
-    assert.ok(q75 && q75.body.length > 0);
-    assert.notDeepEqual(q75.body, (await services.media(id, 'ela-preview'))!.body);
-    assert.equal(await services.media(99_999, 'thumb'), null);
+    const q75 = served(await services.media({ kind: 'ela-preview', evidenceId: id, quality: 75 }));
+    assert.ok(q75.body.length > 0);
+    assert.notDeepEqual(q75.body, served(await services.media({ kind: 'ela-preview', evidenceId: id, quality: importQuality })).body);
+    const missing = await services.media({ kind: 'thumb', evidenceId: 99_999 });
+    assert.equal(missing.ok ? 200 : missing.status, 404);
 
     // A CMYK JPEG is shown as an sRGB PNG, rendered once and then served from the case folder.
     const cmyk = (await call('evidence.list', { text: 'cmyk' })).items[0];
-    const first = await services.media(cmyk.id, 'original');
-    assert.equal(first?.contentType, 'image/png');
-    assert.equal((await sharp(first!.body).metadata()).space, 'srgb');
+    const first = served(await services.media({ kind: 'original', evidenceId: cmyk.id }));
+    assert.equal(first.contentType, 'image/png');
+    assert.equal((await sharp(first.body).metadata()).space, 'srgb');
     const rendered = join(root, 'case-1', 'derived', 'display', `${cmyk.sha256}.png`);
     assert.ok(existsSync(rendered), 'the rendering is kept in derived/display');
-    assert.deepEqual((await services.media(cmyk.id, 'original'))!.body, first!.body);
+    assert.deepEqual(served(await services.media({ kind: 'original', evidenceId: cmyk.id })).body, first.body);
   });
 });

@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { absolutePathProblem } from '../../src/contract/paths';
 import { createAppServices, type AppServices } from '../../src/main/services';
 import { makeJpeg } from '../fixtures/images';
+import { testConfigStore } from '../config';
 import { caller } from './call';
 
 describe('the contract refuses what the renderer must not choose', () => {
@@ -23,7 +24,7 @@ describe('the contract refuses what the renderer must not choose', () => {
 
   before(async () => {
     root = mkdtempSync(join(tmpdir(), 'pl-contract-'));
-    services = createAppServices({ stateDir: join(root, 'state'), shell: 'test-server', pickFolder: async () => null, pickSaveFile: async () => saveAs, modelsDir: join(root, 'no-models') });
+    services = createAppServices({ config: testConfigStore({ stateDir: join(root, 'state'), modelsDir: join(root, 'no-models') }), shell: 'test-server', pickFolder: async () => null, pickSaveFile: async () => saveAs });
   });
   after(async () => {
     await services.close();

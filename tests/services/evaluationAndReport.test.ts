@@ -4,11 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
-import { createAppServices, type AppServices } from '../../src/main/services';
+import { createAppServices, type AppServices, type MediaResponse } from '../../src/main/services';
+import { testConfigStore } from '../config';
 import { makeCnnDetectionSet } from '../evaluation/datasets';
 import { makeJpeg } from '../fixtures/images';
 import { ensureReportPageBuilt, reportSkipReason } from '../reports/helpers';
-import { caller } from './call';
+import { caller, finishedJob } from './call';
 
 describe('AppServices: evaluation and report channels', () => {
   let services: AppServices;
@@ -20,7 +21,7 @@ describe('AppServices: evaluation and report channels', () => {
 
   before(async () => {
     root = mkdtempSync(join(tmpdir(), 'services-eval-'));
-    services = createAppServices({ stateDir: join(root, 'state'), shell: 'test-server', pickFolder: async () => null, pickSaveFile: async () => saveAs });
+    services = createAppServices({ config: testConfigStore({ stateDir: join(root, 'state') }), shell: 'test-server', pickFolder: async () => null, pickSaveFile: async () => saveAs });
     await call('cases.create', { dir: join(root, 'case'), name: 'Evaluation case', examiner: 'E. Xam' });
   });
   after(() => services.close());
@@ -33,9 +34,9 @@ describe('AppServices: evaluation and report channels', () => {
     assert.equal(summary.total, 20);
 
     const { jobId } = await call('evaluation.start', { path: dataset, models: ['fixture-texture-cnn'], bootstrap: 50, threshold: 0.35 });
-    const job = await services.context.jobs.wait(jobId);
-    assert.equal(job?.status, 'completed', job?.error);
-    const { evaluationId } = job!.result as { evaluationId: string };
+    const job = await finishedJob(services, jobId, 'evaluate');
+    assert.equal(job.status, 'completed', job.error);
+    const { evaluationId } = job.result!;
 
     const listed = await call('evaluation.list', {});
     assert.deepEqual(listed.map((e) => e.id), [evaluationId]);
@@ -47,10 +48,11 @@ describe('AppServices: evaluation and report channels', () => {
     assert.equal(flag.path, result.items[0].path);
     assert.equal((await call('evaluation.flags', {})).length, 1);
 
-    const thumb = await services.evaluationMedia(evaluationId, 0, 'thumb');
-    assert.equal(thumb?.contentType, 'image/jpeg');
-    assert.ok(((await sharp(thumb!.body).metadata()).width ?? 0) > 0);
-    assert.equal(await services.evaluationMedia(evaluationId, 999, 'thumb'), null);
+    const thumb: MediaResponse = await services.media({ kind: 'evaluation-thumb', evaluationId, item: 0 });
+    assert.ok(thumb.ok && thumb.contentType === 'image/jpeg', thumb.ok ? thumb.contentType : thumb.message);
+    assert.ok(((await sharp(thumb.body).metadata()).width ?? 0) > 0);
+    const none = await services.media({ kind: 'evaluation-thumb', evaluationId, item: 999 });
+    assert.equal(none.ok ? 200 : none.status, 404);
 
     const bad = await services.dispatch('evaluation.start', { path: join(root, 'nowhere') });
     assert.equal(bad.ok, false);

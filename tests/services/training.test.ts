@@ -3,10 +3,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { HeadTrainingResult } from '../../src/contract/training';
 import { createAppServices, type AppServices } from '../../src/main/services';
+import { testConfigStore } from '../config';
 import { makeLabelledFolder } from '../training/helpers';
-import { caller } from './call';
+import { caller, finishedJob } from './call';
 
 describe('AppServices: training and model versions', () => {
   let services: AppServices;
@@ -16,7 +16,7 @@ describe('AppServices: training and model versions', () => {
 
   before(() => {
     root = mkdtempSync(join(tmpdir(), 'services-train-'));
-    services = createAppServices({ stateDir: join(root, 'state'), userModelsDir: join(root, 'user-models'), shell: 'test-server', pickFolder: async () => null });
+    services = createAppServices({ config: testConfigStore({ stateDir: join(root, 'state'), userModelsDir: join(root, 'user-models') }), shell: 'test-server', pickFolder: async () => null });
   });
   after(() => services.close());
 
@@ -36,10 +36,10 @@ describe('AppServices: training and model versions', () => {
       if (event === 'training.event') events.push((payload as { event: { type: string } }).event.type);
     });
     const { jobId } = await call('training.head', { modelId: 'fixture-texture-cnn', folder: data, seed: 1 });
-    const job = await services.context.jobs.wait(jobId);
+    const job = await finishedJob(services, jobId, 'train-head');
     unsubscribe();
-    assert.equal(job?.status, 'completed', job?.error);
-    const result = job!.result as HeadTrainingResult;
+    assert.equal(job.status, 'completed', job.error);
+    const result = job.result!;
     assert.equal(result.version.version, 'r1');
     assert.ok(events.includes('stage') && events.includes('registered'));
 
@@ -53,7 +53,7 @@ describe('AppServices: training and model versions', () => {
     list = await call('models.activate', { modelId: 'fixture-texture-cnn', version: 'r1' });
     assert.equal(list.active, 'r1');
     const models = await call('models.list', {});
-    assert.equal(models.find((m) => m.id === 'fixture-texture-cnn')?.version, 'r1', 'the app now scores with the new version');
+    assert.equal(models.models.find((m) => m.id === 'fixture-texture-cnn')?.version, 'r1', 'the app now scores with the new version');
     const refused = await services.dispatch('models.discard', { modelId: 'fixture-texture-cnn', version: 'r1' });
     assert.equal(refused.ok, false, 'the active version cannot be discarded');
     list = await call('models.rollback', { modelId: 'fixture-texture-cnn' });

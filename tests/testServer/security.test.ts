@@ -11,6 +11,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium } from 'playwright-core';
 import { startTestServer, type TestServer } from '../../src/main/testServer';
+import { testConfigStore } from '../config';
 import { CHROMIUM_PATH, e2eSkipReason, ROOT } from '../e2e/harness';
 
 interface Answer {
@@ -44,7 +45,7 @@ describe('test server: only its own page may drive it', () => {
     const renderer = path.join(root, 'renderer');
     fs.mkdirSync(renderer);
     fs.writeFileSync(path.join(renderer, 'index.html'), '<!doctype html><title>app</title>');
-    server = await startTestServer({ rendererDir: renderer, stateDir: path.join(root, 'state'), modelsDir: path.join(root, 'no-models') });
+    server = await startTestServer({ config: testConfigStore({ rendererDir: renderer, stateDir: path.join(root, 'state'), modelsDir: path.join(root, 'no-models') }) });
     port = Number(new URL(server.url).port);
   });
   after(async () => {
@@ -147,7 +148,7 @@ describe('test server against real browser attacks', { skip: e2eSkipReason() }, 
     const renderer = path.join(root, 'renderer');
     fs.mkdirSync(renderer);
     fs.writeFileSync(path.join(renderer, 'index.html'), '<!doctype html><title>app</title>');
-    server = await startTestServer({ rendererDir: renderer, stateDir: path.join(root, 'state'), modelsDir: path.join(root, 'no-models') });
+    server = await startTestServer({ config: testConfigStore({ rendererDir: renderer, stateDir: path.join(root, 'state'), modelsDir: path.join(root, 'no-models') }) });
     // Any web page the examiner happens to have open.
     attacker = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>news</title>'));
     await new Promise<void>((r) => attacker.listen(0, '127.0.0.1', r));

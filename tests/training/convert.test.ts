@@ -14,6 +14,7 @@ import { loadModelRegistry } from '../../src/main/inference/registry';
 import { convertCheckpoint } from '../../src/main/training/convert';
 import { decodeFile } from '../../src/main/training/evaluate';
 import { makeJpeg } from '../fixtures/images';
+import { SCRIPTS_DIR } from '../config';
 import { pythonForTests } from './helpers';
 
 const tmp = mkdtempSync(join(tmpdir(), 'provenance-convert-'));
@@ -59,7 +60,7 @@ describe('CNNDetection converter', () => {
     checkpointsFor(found.env.executable);
     const modelsDir = join(tmp, 'models');
     const events: TrainingEvent[] = [];
-    const result = await convertCheckpoint({ checkpoint, modelsDir, environment: found.env, onEvent: (e) => events.push(e) });
+    const result = await convertCheckpoint({ scriptsDir: SCRIPTS_DIR, checkpoint, modelsDir, environment: found.env, onEvent: (e) => events.push(e) });
 
     assert.ok(result.parity.ok, `ONNX vs PyTorch ${JSON.stringify(result.parity)}`);
     assert.equal(result.parity.batch, 2);
@@ -95,9 +96,9 @@ describe('CNNDetection converter', () => {
     if ('skip' in found) return t.skip(found.skip);
     checkpointsFor(found.env.executable);
     const modelsDir = join(tmp, 'models-bad');
-    await assert.rejects(convertCheckpoint({ checkpoint: twoClass, modelsDir, id: 'two-class', environment: found.env }), /fc\.weight has shape \(2, 512\)/);
+    await assert.rejects(convertCheckpoint({ scriptsDir: SCRIPTS_DIR, checkpoint: twoClass, modelsDir, id: 'two-class', environment: found.env }), /fc\.weight has shape \(2, 512\)/);
     assert.ok(!existsSync(join(modelsDir, 'two-class')));
     // Unpickling can run code: a checkpoint holding Python objects needs explicit consent.
-    await assert.rejects(convertCheckpoint({ checkpoint: pickled, modelsDir, id: 'pickled', environment: found.env }), /holds Python objects besides tensors/);
+    await assert.rejects(convertCheckpoint({ scriptsDir: SCRIPTS_DIR, checkpoint: pickled, modelsDir, id: 'pickled', environment: found.env }), /holds Python objects besides tensors/);
   });
 });

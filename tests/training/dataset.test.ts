@@ -7,7 +7,7 @@ import { after, test } from 'node:test';
 import { dataHash, itemsFromFolder, prepareItems, splitItems } from '../../src/main/training/dataset';
 import { fitLogistic } from '../../src/main/training/logistic';
 import { accuracy, averagePrecision, crossEntropy } from '../../src/main/training/metrics';
-import { trainingScriptsDir } from '../../src/main/training/paths';
+import { SCRIPTS_DIR } from '../config';
 import { seededRandom } from '../fixtures/images';
 
 const tmp = mkdtempSync(join(tmpdir(), 'provenance-dataset-'));
@@ -80,7 +80,7 @@ test('Python (split.py) and TypeScript split and hash the same folder identicall
   }
   const script = [
     'import json, sys',
-    `sys.path.insert(0, ${JSON.stringify(trainingScriptsDir())})`,
+    `sys.path.insert(0, ${JSON.stringify(SCRIPTS_DIR)})`,
     'from provenance_train.split import prepare_items, data_hash',
     `train, val, warnings = prepare_items({"folder": ${JSON.stringify(root)}, "items": None, "valFraction": 0.3, "splitSeed": 5})`,
     'print(json.dumps({"val": sorted(it["path"] for it in val), "train": data_hash(train), "valHash": data_hash(val)}))',

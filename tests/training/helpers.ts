@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import type { PythonEnvironment } from '../../src/contract/training';
 import { findPython } from '../../src/main/training/python';
+import { SCRIPTS_DIR } from '../config';
 import { pixels } from '../inference/images';
 
 export interface FolderSpec {
@@ -35,7 +36,8 @@ let environment: Promise<PythonEnvironment> | undefined;
 
 /** The Python the trainer would use here, or the reason a test must skip. */
 export async function pythonForTests(): Promise<{ env: PythonEnvironment & { found: true } } | { skip: string }> {
-  environment ??= findPython();
+  // The candidates a user's machine would try; PROVENANCE_PYTHON is honoured as the app honours it.
+  environment ??= findPython({ python: process.env.PROVENANCE_PYTHON, pythonFrom: 'env', scriptsDir: SCRIPTS_DIR });
   const env = await environment;
   if (env.found) return { env };
   return { skip: `no Python with torch + torchvision on this machine (${env.probes.map((p) => `${p.command}: ${p.problem}`).join('; ')}). ${env.install}` };

@@ -3,7 +3,8 @@ import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { findPython, installHint } from '../../src/main/training/python';
+import { findPython, installHint, pythonSettings } from '../../src/main/training/python';
+import { SCRIPTS_DIR, testConfig } from '../config';
 import { pythonForTests } from './helpers';
 
 const tmp = mkdtempSync(join(tmpdir(), 'provenance-python-'));
@@ -37,20 +38,23 @@ test('a configured Python without torch is reported and the next candidate is us
   if (!noTorch) return t.skip('/usr/bin/python3 is absent, so no torch-less wrapper can be made');
   const withTorch = await pythonForTests();
   if ('skip' in withTorch) return t.skip(withTorch.skip);
-  const env = await findPython({ python: noTorch, candidates: [withTorch.env.executable], env: {}, fresh: true });
+  const env = await findPython({ python: noTorch, scriptsDir: SCRIPTS_DIR, candidates: [withTorch.env.executable], fresh: true });
   assert.equal(env.found, true);
   assert.equal(env.probes[0].source, 'option');
   assert.equal(env.probes[0].ok, false);
   assert.match(env.probes[0].problem!, /no PyTorch/);
   assert.equal(env.found && env.executable, withTorch.env.executable);
 
-  const viaEnv = await findPython({ env: { PROVENANCE_PYTHON: noTorch }, candidates: [], fresh: true });
+  // PROVENANCE_PYTHON reaches findPython through the configuration, labelled as coming from the environment.
+  const config = testConfig({ env: { PROVENANCE_PYTHON: noTorch } });
+  assert.equal(config.python, noTorch);
+  const viaEnv = await findPython({ ...pythonSettings(config), candidates: [], fresh: true });
   assert.equal(viaEnv.probes[0].source, 'env');
   assert.equal(viaEnv.found, false);
 });
 
 test('with no usable Python the answer explains what to install', async () => {
-  const env = await findPython({ env: {}, candidates: [join(tmp, 'no-such-python'), process.execPath], platform: 'linux', fresh: true });
+  const env = await findPython({ scriptsDir: SCRIPTS_DIR, candidates: [join(tmp, 'no-such-python'), process.execPath], platform: 'linux', fresh: true });
   assert.equal(env.found, false);
   if (env.found) return;
   assert.deepEqual(env.probes.map((p) => p.ok), [false, false]);

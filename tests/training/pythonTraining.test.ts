@@ -14,12 +14,12 @@ import type { TrainerEvent, TrainingEvent, TrainingJobSpec, TrainingRunResult } 
 import { Detector } from '../../src/main/inference/detector';
 import { dataHash, prepareItems } from '../../src/main/training/dataset';
 import { decodeFile } from '../../src/main/training/evaluate';
-import { trainingScriptsDir } from '../../src/main/training/paths';
 import { parseTrainerLine, runTrainerProcess } from '../../src/main/training/trainerProcess';
 import { trainHead } from '../../src/main/training/headTraining';
 import { runTrainingJob } from '../../src/main/training/trainingJob';
-import { activateVersion, loadRegistryWithActiveVersions, loadVersionModel } from '../../src/main/training/versions';
+import { activateVersion, loadVersionModel } from '../../src/main/training/versions';
 import { runCli } from '../cli/run';
+import { SCRIPTS_DIR, testCatalogue } from '../config';
 import { makeLabelledFolder, pythonForTests } from './helpers';
 
 const tmp = mkdtempSync(join(tmpdir(), 'provenance-train-'));
@@ -27,6 +27,8 @@ after(() => rmSync(tmp, { recursive: true, force: true }));
 
 const data = join(tmp, 'data');
 const userModels = join(tmp, 'user-models');
+/** Where versions go, the trainer's scripts, and the models in use (for baselines), as the app passes them. */
+const training = { userModelsDir: userModels, scriptsDir: SCRIPTS_DIR, catalogue: testCatalogue({ userModelsDir: userModels }) };
 
 function tinyJob(): TrainingJobSpec {
   return {
@@ -65,6 +67,7 @@ describe('Python training backend, end to end', () => {
     const reference = runTrainerProcess({
       python: found.env.executable,
       script: 'train.py',
+      scriptsDir: SCRIPTS_DIR,
       args: ['--job', jobPath, '--workdir', join(tmp, 'reference'), '--no-export'],
     });
 
@@ -74,7 +77,7 @@ describe('Python training backend, end to end', () => {
     const controller = new AbortController();
     const first = await runTrainingJob(job, {
       workdir,
-      userModelsDir: userModels,
+      ...training,
       environment: found.env,
       signal: controller.signal,
       onEvent: (e) => {
@@ -157,8 +160,7 @@ describe('Python training backend, end to end', () => {
       await detector.close();
     }
     await activateVersion(userModels, 'tiny-detector', 'r1');
-    const registry = await loadRegistryWithActiveVersions({ userModelsDir: userModels });
-    const active = registry.find((m) => m.id === 'tiny-detector');
+    const active = (await training.catalogue.entries()).find((e) => e.id === 'tiny-detector')?.model;
     assert.equal(active?.status, 'ok');
     assert.equal(active?.dir, v.dir);
 
@@ -190,7 +192,7 @@ describe('Python training backend, end to end', () => {
     const epochs: TrainingEvent[] = [];
     const result = await runTrainingJob(job, {
       workdir: join(tmp, 'ela'),
-      userModelsDir: userModels,
+      ...training,
       environment: found.env,
       provider: 'cpu',
       onEvent: (e) => e.type === 'epoch' && epochs.push(e),
@@ -218,7 +220,7 @@ describe('Python training backend, end to end', () => {
     const jobPath = join(tmp, 'orphan-job.json');
     writeFileSync(jobPath, JSON.stringify({ ...tinyJob(), epochs: 50 }));
     const workdir = join(tmp, 'orphan');
-    const child = spawn(found.env.executable, [join(trainingScriptsDir(), 'train.py'), '--job', jobPath, '--workdir', workdir, '--parent-pipe'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(found.env.executable, [join(SCRIPTS_DIR, 'train.py'), '--job', jobPath, '--workdir', workdir, '--parent-pipe'], { stdio: ['pipe', 'pipe', 'pipe'] });
     const events: TrainerEvent[] = [];
     createInterface({ input: child.stdout! }).on('line', (line) => {
       const e = parseTrainerLine(line);
@@ -238,7 +240,7 @@ describe('Python training backend, end to end', () => {
     const found = await pythonForTests();
     if ('skip' in found) return t.skip(found.skip);
     const job = { ...tinyJob(), epochs: 0, epoch: 3, model: { arch: 'vgg16' }, data: { folder: data, valFraction: 2 } } as unknown as TrainingJobSpec;
-    const result = await runTrainingJob(job, { workdir: join(tmp, 'bad'), userModelsDir: userModels, environment: found.env });
+    const result = await runTrainingJob(job, { workdir: join(tmp, 'bad'), ...training, environment: found.env });
     assert.equal(result.status, 'failed');
     assert.match(result.error!, /"epochs" must be an integer/);
     assert.match(result.error!, /"model\.arch" must be one of "resnet50", "resnet18", "small_cnn"/);
@@ -250,7 +252,7 @@ describe('Python training backend, end to end', () => {
     const result = await runTrainingJob(tinyJob(), {
       workdir: join(tmp, 'empty'),
       resume: true,
-      userModelsDir: userModels,
+      ...training,
       environment: { found: true, command: 'python3', executable: 'python3', python: '3', torch: '0', torchvision: '0', onnx: null, device: { kind: 'cpu', name: 'CPU' }, probes: [] },
     });
     assert.equal(result.status, 'failed');

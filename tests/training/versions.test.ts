@@ -11,13 +11,16 @@ import {
   discardVersion,
   getVersion,
   listModelVersions,
-  loadRegistryWithActiveVersions,
   loadVersionModel,
   registerVersion,
   rollbackVersion,
   type NewVersion,
 } from '../../src/main/training/versions';
 import { runCli } from '../cli/run';
+import { testCatalogue } from '../config';
+
+/** What the app scores with: the catalogue's model per id (bundled, or the active version). */
+const inUse = async (userModelsDir: string) => (await testCatalogue({ modelsDir: MODELS, userModelsDir }).entries()).map((e) => e.model);
 
 const MODELS = resolve(import.meta.dirname, '..', '..', 'resources', 'models');
 const tmp = mkdtempSync(join(tmpdir(), 'provenance-versions-'));
@@ -59,14 +62,14 @@ test('versions are numbered, inactive until activated, and replace the bundled m
   assert.equal(manifest.version, 'r1', 'the manifest names the version the scores will carry');
   assert.equal(manifest.sha256, r1.sha256);
 
-  let registry = await loadRegistryWithActiveVersions({ modelsDir: MODELS, userModelsDir: root });
+  let registry = await inUse(root);
   assert.equal(registry.find((m) => m.id === 'fixture-texture-cnn')?.dir, join(MODELS, 'fixture-texture-cnn'), 'bundled model while nothing is active');
   assert.equal(await activeModelDir(root, 'fixture-texture-cnn'), null);
 
   let list = await activateVersion(root, 'fixture-texture-cnn', 'r1');
   assert.equal(list.active, 'r1');
   assert.deepEqual(statuses(list), { r1: 'active', r2: 'candidate' });
-  registry = await loadRegistryWithActiveVersions({ modelsDir: MODELS, userModelsDir: root });
+  registry = await inUse(root);
   const active = registry.find((m) => m.id === 'fixture-texture-cnn')!;
   assert.equal(active.status, 'ok');
   assert.equal(active.dir, r1.dir);
@@ -118,7 +121,7 @@ test('a tampered active version is listed as invalid, not silently replaced', as
   const model = await loadVersionModel(root, 'fixture-ela-cnn', 'r1');
   assert.equal(model.status, 'invalid');
   assert.match(model.problem!, /SHA-256/);
-  const registry = await loadRegistryWithActiveVersions({ modelsDir: MODELS, userModelsDir: root });
+  const registry = await inUse(root);
   assert.equal(registry.find((m) => m.id === 'fixture-ela-cnn')?.status, 'invalid');
   await assert.rejects(activateVersion(root, 'fixture-ela-cnn', 'r1'), /cannot be used/);
 });
@@ -153,15 +156,15 @@ test('the CLI lists, activates, rolls back and discards versions, and "models" s
   assert.match(r.stdout, /fixture-texture-cnn\s+r2\s+retired\s+head/);
 });
 
-test('analyse and evaluate run the activated version: openDetectors sees it, and scores carry its version', async () => {
-  const { openDetectors } = await import('../../src/main/pipeline/detectors');
+test('analyse and evaluate run the activated version: the catalogue opens it, and scores carry its version', async () => {
   const root = join(tmp, 'in-use');
   await registerVersion(root, newVersion());
-  const before = await openDetectors({ ids: ['fixture-texture-cnn'], provider: 'cpu', modelsDir: MODELS, userModelsDir: root });
+  const catalogue = testCatalogue({ modelsDir: MODELS, userModelsDir: root, provider: 'cpu' });
+  const before = await catalogue.openDetectors({ ids: ['fixture-texture-cnn'] });
   assert.equal(before.detectors[0].model.manifest.version, '1.0.0');
   await Promise.all(before.detectors.map((d) => d.close()));
   await activateVersion(root, 'fixture-texture-cnn', 'r1');
-  const after = await openDetectors({ ids: ['fixture-texture-cnn'], provider: 'cpu', modelsDir: MODELS, userModelsDir: root });
+  const after = await catalogue.openDetectors({ ids: ['fixture-texture-cnn'] });
   try {
     assert.equal(after.detectors[0].model.manifest.version, 'r1');
     const { makeNaturalPixels } = await import('../fixtures/images');

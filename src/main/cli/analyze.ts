@@ -1,17 +1,14 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { ExecutionProviderName } from '../../contract/evidence';
 import { DEFAULT_ELA_PARAMETERS } from '../analysis';
-import { DEFAULT_INGEST_OPTIONS } from '../ingest';
 import { analyzeBatch, type BatchSummary } from '../pipeline/analyzeBatch';
-import { openDetectors } from '../pipeline/detectors';
 import { defaultMemoryBudget } from '../pipeline/memoryBudget';
 import { defaultPrepareWorkers } from '../pipeline/preparePool';
 import { ResultsFile } from '../pipeline/resultsFile';
+import type { CliContext } from './index';
+import { describeHidden, describeOpened } from './models';
 import { formatDuration, formatTable, ProgressLine } from './terminal';
 import { parseCommandArgs, positiveInt, UsageError } from './usage';
-
-const PROVIDERS = ['auto', 'webgpu', 'dml', 'coreml', 'cuda', 'cpu'];
 
 const help = `provenance analyze <file|folder>... --out results.jsonl [options]
 
@@ -21,9 +18,7 @@ Evidence files are only ever read.
 
 Options:
   --out FILE            results file (JSON Lines), required
-  --models ID,ID        models to run (default: every valid model; see "provenance models")
-  --ep PROVIDER         auto (default: webgpu, then dml/coreml, then cpu) or one of
-                        webgpu, dml, coreml, cuda, cpu (required: fails if unavailable)
+  --models ID,ID        models to run (default: every listed model; see "provenance models")
   --heatmaps DIR        where ELA heatmap PNGs go (default: <out>.heatmaps/)
   --ela-quality Q       JPEG quality of the ELA re-compression, 1-100 (default ${DEFAULT_ELA_PARAMETERS.quality})
   --no-ela              skip ELA
@@ -31,26 +26,22 @@ Options:
   --workers N           worker threads preparing files (hash, decode, ELA); 0 = main thread
                         (default ${defaultPrepareWorkers()} on this machine: one per core from 4 cores up)
   --batch N             images per inference batch (default 16)
-  --max-pixels N        refuse images above N pixels (default ${DEFAULT_INGEST_OPTIONS.maxPixels}: decompression bombs
-                        declare far more in a few KB)
   --memory-budget MB    memory the images in flight may take together (default ${Math.round(defaultMemoryBudget() / 1024 / 1024)} on
                         this machine): large images are then decoded a few at a time
   --threads N           CPU threads per model session
   --fresh               overwrite --out instead of resuming
   --quiet               no progress line`;
 
-async function run(args: string[]): Promise<number> {
+async function run(args: string[], { config, catalogue }: CliContext): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, {
     out: { type: 'string' },
     models: { type: 'string' },
-    ep: { type: 'string' },
     heatmaps: { type: 'string' },
     'ela-quality': { type: 'string' },
     'no-ela': { type: 'boolean' },
     concurrency: { type: 'string' },
     workers: { type: 'string' },
     batch: { type: 'string' },
-    'max-pixels': { type: 'string' },
     'memory-budget': { type: 'string' },
     threads: { type: 'string' },
     fresh: { type: 'boolean' },
@@ -58,8 +49,6 @@ async function run(args: string[]): Promise<number> {
   });
   if (positionals.length === 0) throw new UsageError('Give at least one file or folder to analyse.');
   if (!values.out) throw new UsageError('--out is required (the JSON Lines results file).');
-  const ep = values.ep ?? process.env.PROVENANCE_EP ?? 'auto';
-  if (!PROVIDERS.includes(ep)) throw new UsageError(`--ep must be one of ${PROVIDERS.join(', ')}, got "${ep}"`);
   const elaQuality = positiveInt(values['ela-quality'], 'ela-quality', DEFAULT_ELA_PARAMETERS.quality);
   if (elaQuality > 100) throw new UsageError('--ela-quality must be between 1 and 100');
 
@@ -68,17 +57,12 @@ async function run(args: string[]): Promise<number> {
   const heatmapDir = values['no-ela'] ? undefined : resolve(values.heatmaps ?? `${outPath}.heatmaps`);
   if (heatmapDir) mkdirSync(heatmapDir, { recursive: true });
 
-  const { detectors, skipped } = await openDetectors({
+  const { detectors, skipped, hidden } = await catalogue.openDetectors({
     ids: values.models?.split(',').map((s) => s.trim()).filter(Boolean),
-    provider: ep as ExecutionProviderName | 'auto',
     threads: values.threads ? positiveInt(values.threads, 'threads', 1) : undefined,
   });
-  for (const m of skipped) console.error(`warning: model ${m.manifest?.id ?? m.modelPath} skipped: ${m.problem}`);
-  for (const d of detectors) {
-    const fellBack = d.attempts.filter((a) => a.error).map((a) => `${a.provider}: ${a.error}`);
-    console.error(`model ${d.model.manifest.id} ${d.model.manifest.version} on ${d.provider}${fellBack.length ? ` (fell back from ${fellBack.join('; ')})` : ''}`);
-    if (d.model.manifest.fixture) console.error(`  ! ${d.model.manifest.id} is a TEST FIXTURE, not a trained detector: its scores carry no forensic meaning.`);
-  }
+  console.error(describeOpened(detectors, skipped, config.provider));
+  if (hidden.length) console.error(describeHidden(hidden));
 
   const results = new ResultsFile(outPath, { resume: !values.fresh });
   if (results.finished.size > 0) console.error(`resuming: ${results.finished.size} files already in ${values.out}`);
@@ -94,7 +78,7 @@ async function run(args: string[]): Promise<number> {
   try {
     summary = await analyzeBatch(positionals.map((p) => resolve(p)), {
       detectors,
-      ingest: { ...DEFAULT_INGEST_OPTIONS, maxPixels: values['max-pixels'] ? positiveInt(values['max-pixels'], 'max-pixels', 1) : DEFAULT_INGEST_OPTIONS.maxPixels },
+      ingest: { maxPixels: config.maxPixels, maxFileBytes: config.maxFileBytes },
       ela: values['no-ela'] ? null : { ...DEFAULT_ELA_PARAMETERS, quality: elaQuality },
       heatmapDir,
       concurrency: values.concurrency ? positiveInt(values.concurrency, 'concurrency', 1) : undefined,

@@ -2,10 +2,11 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { VerifyReport } from '../../contract/case';
+import { importIntoCase } from '../pipeline/importIntoCase';
 import { readAnchor } from '../reports/pdfAnchor';
-import { importIntoCase } from '../services/importer';
 import { AnchorBook, DATABASE_FILE, openCaseDatabase, parseHead, verifyCase, type ReportAnchor } from '../store';
 import type { CliContext } from './index';
+import { describeHidden, describeOpened } from './models';
 import { formatDuration, formatTable, ProgressLine } from './terminal';
 import { parseCommandArgs, positiveInt, UsageError } from './usage';
 
@@ -20,15 +21,14 @@ When it ends, the audit log's head is anchored in this installation's state fold
 Options:
   --name NAME           case name (only when creating the case)
   --number NUMBER       case number
-  --examiner NAME       examiner's name
-  --organisation NAME
-  --models ID,ID        models to run (default: every valid model)
+  --examiner NAME       examiner's name (default: the "examinerName" setting)
+  --organisation NAME   (default: the "organisation" setting)
+  --models ID,ID        models to run (default: every listed model; see "provenance models")
   --ela-quality Q       ELA re-compression quality (default 90)
-  --max-pixels N        refuse images above N pixels (default 100,000,000)
   --memory-budget MB    memory the images in flight may take together
   --quiet               no progress line`;
 
-async function runImport(args: string[], ctx: CliContext): Promise<number> {
+async function runImport(args: string[], { config, catalogue }: CliContext): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, {
     name: { type: 'string' },
     number: { type: 'string' },
@@ -36,7 +36,6 @@ async function runImport(args: string[], ctx: CliContext): Promise<number> {
     organisation: { type: 'string' },
     models: { type: 'string' },
     'ela-quality': { type: 'string' },
-    'max-pixels': { type: 'string' },
     'memory-budget': { type: 'string' },
     quiet: { type: 'boolean' },
   });
@@ -46,7 +45,8 @@ async function runImport(args: string[], ctx: CliContext): Promise<number> {
   const creating = !existsSync(join(dir, DATABASE_FILE));
   if (creating && !values.name) throw new UsageError(`${dir} holds no case yet: give --name to create one.`);
   mkdirSync(dir, { recursive: true });
-  const store = openCaseDatabase(dir, { actor: values.examiner });
+  const examiner = values.examiner ?? config.examinerName;
+  const store = openCaseDatabase(dir, { actor: examiner || undefined });
   const controller = new AbortController();
   const stop = () => controller.abort();
   process.once('SIGINT', stop);
@@ -54,17 +54,22 @@ async function runImport(args: string[], ctx: CliContext): Promise<number> {
   const bar = values.quiet ? undefined : new ProgressLine(process.stderr, 'importing');
   try {
     if (creating) {
-      store.createCase({ name: values.name!, number: values.number ?? '', examiner: values.examiner ?? '', organisation: values.organisation ?? '', description: '' });
+      store.createCase({ name: values.name!, number: values.number ?? '', examiner, organisation: values.organisation ?? config.organisation, description: '' });
     }
+    const models = values.models?.split(',').map((s) => s.trim()).filter(Boolean);
     const summary = await importIntoCase(store, {
       paths: paths.map((p) => resolve(p)),
-      models: values.models?.split(',').map((s) => s.trim()).filter(Boolean),
+      models,
+      catalogue,
+      ingest: { maxPixels: config.maxPixels, maxFileBytes: config.maxFileBytes },
+      onDetectors: values.quiet
+        ? undefined
+        : ({ detectors, skipped, hidden }) => console.error(`${describeOpened(detectors, skipped, config.provider)}${hidden.length ? `\n${describeHidden(hidden)}` : ''}`),
       elaQuality: positiveInt(values['ela-quality'], 'ela-quality', 90),
-      maxPixels: values['max-pixels'] ? positiveInt(values['max-pixels'], 'max-pixels', 1) : undefined,
       memoryBudgetBytes: values['memory-budget'] ? positiveInt(values['memory-budget'], 'memory-budget', 1) * 1024 * 1024 : undefined,
       signal: controller.signal,
       onProgress: (p) => bar?.update(p),
-      anchorBook: new AnchorBook(ctx.stateDir),
+      anchorBook: new AnchorBook(config.stateDir),
     });
     bar?.end();
     console.log(
@@ -118,7 +123,7 @@ function asList(value: string | string[] | undefined): string[] {
   return value === undefined ? [] : Array.isArray(value) ? value : [value];
 }
 
-async function runVerify(args: string[], ctx: CliContext): Promise<number> {
+async function runVerify(args: string[], { config }: CliContext): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, {
     json: { type: 'boolean' },
     'no-files': { type: 'boolean' },
@@ -136,7 +141,7 @@ async function runVerify(args: string[], ctx: CliContext): Promise<number> {
   const reports = asList(values.report).map((f) => reportAnchor(resolve(f)));
   const store = openCaseDatabase(resolve(positionals[0]), { readonly: true });
   try {
-    const report = await verifyCase(store, { rehashFiles: !values['no-files'], expectedHead: heads[0], expectedHeads: heads, reports, anchorBook: new AnchorBook(ctx.stateDir) });
+    const report = await verifyCase(store, { rehashFiles: !values['no-files'], expectedHead: heads[0], expectedHeads: heads, reports, anchorBook: new AnchorBook(config.stateDir) });
     const code = report.status === 'verified' ? 0 : report.status === 'failed' ? 1 : 3;
     if (values.json) {
       console.log(JSON.stringify(report, null, 2));
@@ -179,12 +184,12 @@ anchors its audit log's current head in this installation's state folder (PROVEN
 and in the case folder: later verifications hold the log against it. Prints the head, to note
 down and give later as --expect-head. Refuses a case that does not verify (exit 1).`;
 
-async function runAnchor(args: string[], ctx: CliContext): Promise<number> {
+async function runAnchor(args: string[], { config }: CliContext): Promise<number> {
   const { positionals } = parseCommandArgs(args, {});
   if (positionals.length !== 1) throw new UsageError('Give exactly one case folder.');
   const store = openCaseDatabase(resolve(positionals[0]));
   try {
-    const book = new AnchorBook(ctx.stateDir);
+    const book = new AnchorBook(config.stateDir);
     const report = await verifyCase(store, { anchorBook: book });
     if (!report.ok) {
       printVerification(report, true);

@@ -1,7 +1,6 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { DatasetSummary, EvaluationResult } from '../../contract/evaluation';
-import type { ExecutionProviderName } from '../../contract/evidence';
 import {
   DEFAULT_BOOTSTRAP,
   DEFAULT_TARGET_FPR,
@@ -14,13 +13,12 @@ import {
   scanDataset,
   selectEvaluationSet,
 } from '../evaluation';
-import { openDetectors } from '../pipeline/detectors';
 import { DATABASE_FILE, DERIVED_DIR, ensureDerivedFolders, openCaseDatabase } from '../store';
 import { saveEvaluation, saveSplit } from '../store/evaluations';
+import type { CliContext } from './index';
+import { describeHidden, describeOpened } from './models';
 import { formatDuration, formatTable, ProgressLine } from './terminal';
 import { parseCommandArgs, positiveInt, UsageError } from './usage';
-
-const PROVIDERS = ['auto', 'webgpu', 'dml', 'coreml', 'cuda', 'cpu'];
 
 const help = `provenance evaluate <dataset-folder|manifest.csv> [options]
 
@@ -35,9 +33,8 @@ detected and shown first:
 Images are only ever read.
 
 Options:
-  --models ID,ID        models to evaluate (default: every valid model); several are compared
+  --models ID,ID        models to evaluate (default: every listed model); several are compared
                         side by side on the same images
-  --ep PROVIDER         auto (default) or one of webgpu, dml, coreml, cuda, cpu
   --threshold T         decision threshold: fake when score >= T (default ${DEFAULT_THRESHOLD})
   --target-fpr F        also report the threshold reaching this false-positive rate (default ${DEFAULT_TARGET_FPR})
   --out FILE            full result as JSON: metrics, tables, curves, per-image scores, FP/FN lists
@@ -104,10 +101,9 @@ function writeFile(path: string, text: string): void {
   writeFileSync(path, text);
 }
 
-async function run(args: string[]): Promise<number> {
+async function run(args: string[], { config, catalogue }: CliContext): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, {
     models: { type: 'string' },
-    ep: { type: 'string' },
     threshold: { type: 'string' },
     'target-fpr': { type: 'string' },
     out: { type: 'string' },
@@ -125,8 +121,6 @@ async function run(args: string[]): Promise<number> {
     quiet: { type: 'boolean' },
   });
   if (positionals.length !== 1) throw new UsageError('Give exactly one dataset folder or CSV manifest.');
-  const ep = values.ep ?? process.env.PROVENANCE_EP ?? 'auto';
-  if (!PROVIDERS.includes(ep)) throw new UsageError(`--ep must be one of ${PROVIDERS.join(', ')}, got "${ep}"`);
   const threshold = fraction(values.threshold, 'threshold', DEFAULT_THRESHOLD);
   const targetFpr = fraction(values['target-fpr'], 'target-fpr', DEFAULT_TARGET_FPR);
   const valRatio = values['split-val'] === undefined ? undefined : fraction(values['split-val'], 'split-val', 0, true);
@@ -162,17 +156,16 @@ async function run(args: string[]): Promise<number> {
   }
   if (selected.sampled) console.log(`sample   ${set.items.length} images chosen at random (seed ${seed})`);
 
-  const { detectors, skipped } = await openDetectors({
+  const { detectors, skipped, hidden } = await catalogue.openDetectors({
     ids: values.models?.split(',').map((s) => s.trim()).filter(Boolean),
-    provider: ep as ExecutionProviderName | 'auto',
     threads: values.threads ? positiveInt(values.threads, 'threads', 1) : undefined,
   });
-  for (const m of skipped) console.error(`warning: model ${m.id} skipped: ${m.problem}`);
   if (detectors.length === 0) {
-    console.error('provenance evaluate: no usable model (see "provenance models")');
+    for (const m of skipped) console.error(`warning: model ${m.id} skipped: ${m.problem}`);
+    console.error(`provenance evaluate: no usable model (see "provenance models")${hidden.length ? ` ${describeHidden(hidden)}` : ''}`);
     return 1;
   }
-  for (const d of detectors) console.error(`model ${d.model.manifest.id} ${d.model.manifest.version} on ${d.provider}${d.model.manifest.fixture ? ' (TEST FIXTURE: scores carry no forensic meaning)' : ''}`);
+  console.error(describeOpened(detectors, skipped, config.provider));
 
   const bar = values.quiet ? undefined : new ProgressLine(process.stderr, 'evaluating');
   const controller = new AbortController();
@@ -192,6 +185,7 @@ async function run(args: string[]): Promise<number> {
       robustness: values.robustness ?? false,
       // Evaluating into a case: gallery thumbnails go where the case keeps its other ones.
       thumbnailDir: caseDir ? caseThumbnailDir(caseDir) : undefined,
+      ingest: { maxPixels: config.maxPixels, maxFileBytes: config.maxFileBytes },
       selection: { split: split?.summary ?? null, limit: limit ?? null, seed },
       concurrency: values.concurrency ? positiveInt(values.concurrency, 'concurrency', 1) : undefined,
       batchSize: positiveInt(values.batch, 'batch', 16),

@@ -1,44 +1,73 @@
-import { availableProviders, providerOrder } from '../inference';
-import { defaultUserModelsDir, listModelVersions, loadRegistryWithActiveVersions } from '../training';
+import type { CatalogueEntry } from '../inference/catalogue';
+import { availableProviders, providerOrder, type Detector, type ProviderRequest, type RegisteredModel } from '../inference';
+import type { CliContext } from './index';
 import { formatTable } from './terminal';
 import { formatVersionLists } from './versions';
 import { parseCommandArgs } from './usage';
 
 const help = `provenance models [--json]
 
-Lists the detectors in the model registry (resources/models, or $PROVENANCE_MODELS_DIR) with
-their task, version, ONNX SHA-256 and whether they can be used, then the execution providers
-this build of onnxruntime offers and the order "auto" tries them in, then the trained versions
-($PROVENANCE_USER_MODELS_DIR, see "provenance versions").`;
+Lists the detectors analyse, import and evaluate run: the installed models (resources/models,
+or --models-dir / $PROVENANCE_MODELS_DIR, then any extra folder in settings.json), each
+replaced by its activated trained version, with task, version, ONNX SHA-256 and whether it can
+be used; then the execution providers this build of onnxruntime offers and the order "auto"
+tries them in; then the trained versions (see "provenance versions"). Test-fixture models are
+listed only with --fixtures (or the developer setting).`;
 
-async function run(args: string[]): Promise<number> {
+/** What a run will use, for stderr before it starts: each model, its provider, fallbacks and skips. */
+export function describeOpened(detectors: Detector[], skipped: RegisteredModel[], requested: ProviderRequest): string {
+  const lines: string[] = [];
+  for (const m of skipped) lines.push(`warning: model ${m.id} skipped: ${m.problem}`);
+  if (detectors.length === 0) lines.push('no detector will run (see "provenance models"): only hashes, metadata and ELA');
+  for (const d of detectors) {
+    const fellBack = d.attempts.filter((a) => a.error).map((a) => `${a.provider}: ${a.error}`);
+    lines.push(`model ${d.model.manifest.id} ${d.model.manifest.version} on ${d.provider} (asked: ${requested})${fellBack.length ? ` (fell back from ${fellBack.join('; ')})` : ''}`);
+    if (d.model.manifest.fixture) lines.push(`  ! ${d.model.manifest.id} is a TEST FIXTURE, not a trained detector: its scores carry no forensic meaning.`);
+  }
+  return lines.join('\n');
+}
+
+export function describeHidden(hidden: CatalogueEntry[]): string {
+  return `(${hidden.length} test-fixture model${hidden.length === 1 ? '' : 's'} not run: ${hidden.map((h) => h.id).join(', ')}; --fixtures runs them)`;
+}
+
+async function run(args: string[], { config, catalogue }: CliContext): Promise<number> {
   const { values } = parseCommandArgs(args, { json: { type: 'boolean' } });
-  const userModelsDir = defaultUserModelsDir();
-  // What analyse and evaluate will run: bundled models, each replaced by its activated version.
-  const registry = await loadRegistryWithActiveVersions({ userModelsDir });
+  const entries = await catalogue.entries();
+  const listed = entries.filter((e) => !e.hidden);
+  const hidden = entries.filter((e) => e.hidden);
   const providers = availableProviders();
   const order = providerOrder('auto');
-  const versions = await listModelVersions(userModelsDir);
+  const versions = await catalogue.versions();
   if (values.json) {
-    console.log(JSON.stringify({ models: registry, providers, autoOrder: order, versions }, null, 2));
+    console.log(
+      JSON.stringify(
+        { models: listed.map((e) => ({ ...e.model, activeVersion: e.activeVersion })), hiddenFixtures: hidden.map((e) => e.id), modelDirs: config.modelDirs, provider: config.provider, providers, autoOrder: order, userModelsDir: config.userModelsDir, versions },
+        null,
+        2,
+      ),
+    );
     return 0;
   }
   console.log(
     formatTable(
       ['id', 'version', 'task', 'status', 'sha256', 'note'],
-      registry.map((m) => [
-        m.manifest?.id ?? m.modelPath,
+      listed.map(({ model: m, activeVersion }) => [
+        m.id,
         m.manifest?.version ?? '',
         m.manifest?.task ?? '',
         m.status,
         m.manifest?.sha256?.slice(0, 16) ?? '',
-        m.status !== 'ok' ? (m.problem ?? '') : m.manifest.fixture ? 'TEST FIXTURE: scores carry no forensic meaning' : m.manifest.name,
+        m.status !== 'ok' ? (m.problem ?? '') : m.manifest.fixture ? 'TEST FIXTURE: scores carry no forensic meaning' : `${m.manifest.name}${activeVersion ? ` (trained version ${activeVersion})` : ''}`,
       ]),
     ),
   );
-  console.log(`\nexecution providers in this build: ${providers.join(', ')}`);
+  if (listed.length === 0) console.log('(no detectors installed)');
+  if (hidden.length) console.log(describeHidden(hidden));
+  console.log(`\nmodel folders: ${config.modelDirs.join(', ')}`);
+  console.log(`execution providers in this build: ${providers.join(', ')}; configured: ${config.provider}`);
   console.log(`"auto" tries: ${order.join(' → ')} (the provider that actually ran is recorded with every score)`);
-  console.log(`\ntrained versions (${userModelsDir}; "provenance versions" to activate, roll back or discard):\n${formatVersionLists(versions)}`);
+  console.log(`\ntrained versions (${config.userModelsDir}; "provenance versions" to activate, roll back or discard):\n${formatVersionLists(versions)}`);
   return 0;
 }
 

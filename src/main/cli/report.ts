@@ -16,18 +16,20 @@ ELA parameters), summary, evidence table with every file's SHA-256, one section 
 saved in the case, and appendices with the re-verification made at report time and the full
 audit log. Writes <out>.sha256 beside the PDF and records report.export in the audit log.
 The report pins the audit log's head it describes: printed on the cover, carried inside the PDF
-and in <out>.anchor.json, signed with this installation's anchor key (PROVENANCE_STATE_DIR);
+and in <out>.anchor.json, signed with this installation's anchor key (the state folder);
 "provenance verify <case> --report <out>" later holds the case against it.
 Needs the built report page (npm run build) and a Chromium, Chrome or Edge (found in the usual
-places of this platform, or set PROVENANCE_CHROMIUM); it runs headless, with its sandbox except
-where the sandbox cannot work (as root), which is then said.
+places of this platform; --chromium PATH, the "chromium" setting or PROVENANCE_CHROMIUM name
+another); it runs headless, with its sandbox except where the sandbox cannot work (as root),
+which is then said.
 
 Options:
   --out FILE            the PDF to write (required)
   --items WHICH         items with a section of their own: all, flagged (by the reviewer or a
                         detector; default) or reviewed (with a verdict or notes)
   --ids 1,2,3           exactly these evidence items instead of --items
-  --examiner NAME       who exports the report (default: the case's examiner)
+  --examiner NAME       who exports the report (default: the "examinerName" setting, else the
+                        case's examiner)
   --quiet               no progress line
 
 Exit code 0 when the report was written and the case verified, 3 when it was written but the
@@ -39,7 +41,7 @@ function parseIds(value: string): number[] {
   return ids;
 }
 
-async function runReport(args: string[], ctx: CliContext): Promise<number> {
+async function runReport(args: string[], { config, catalogue }: CliContext): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, {
     out: { type: 'string' },
     items: { type: 'string' },
@@ -55,16 +57,20 @@ async function runReport(args: string[], ctx: CliContext): Promise<number> {
   if (values.items !== undefined && values.ids !== undefined) throw new UsageError('Give either --items or --ids, not both.');
   const ids = values.ids !== undefined ? parseIds(values.ids) : undefined;
 
-  const store = openCaseDatabase(resolve(positionals[0]), { actor: values.examiner });
+  const examiner = values.examiner ?? (config.examinerName || undefined);
+  const store = openCaseDatabase(resolve(positionals[0]), { actor: examiner });
   const bar = values.quiet ? undefined : new ProgressLine(process.stderr, 'report');
   try {
     const report = await exportCaseReport(store, {
       out: resolve(values.out),
-      anchorBook: new AnchorBook(ctx.stateDir),
-      printer: new ChromiumPrinter({ executablePath: ctx.browser, onNote: (note) => console.error(`note: ${note}`) }),
+      anchorBook: new AnchorBook(config.stateDir),
+      printer: new ChromiumPrinter({ executablePath: config.chromium ?? undefined, onNote: (note) => console.error(`note: ${note}`) }),
       items: values.items as ItemsOption | undefined,
       ids,
-      generatedBy: values.examiner,
+      generatedBy: examiner,
+      pageDir: config.rendererDir,
+      catalogue,
+      maxPixels: config.maxPixels,
       onProgress: (p) => bar?.update(p),
     });
     bar?.end();

@@ -1,25 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { HeadTrainingEvent, ModelVersion, TrainingEvent, TrainingJobSpec, ValidationMetrics } from '../../contract/training';
-import type { ExecutionProviderName } from '../../contract/evidence';
-import type { RegisteredModel } from '../inference';
-import {
-  defaultUserModelsDir,
-  describeProbes,
-  findPython,
-  loadRegistryWithActiveVersions,
-  loadVersionModel,
-  runTrainingJob,
-  trainHead,
-} from '../training';
+import { ModelUnavailableError } from '../inference';
+import { describeProbes, findPython, pythonSettings, runTrainingJob, trainHead } from '../training';
+import type { CliContext } from './index';
 import { formatDuration, formatTable, ProgressLine } from './terminal';
 import { parseCommandArgs, UsageError } from './usage';
 
-const PROVIDERS = ['auto', 'webgpu', 'dml', 'coreml', 'cuda', 'cpu'];
-
 const help = `provenance train --job job.json [options]          train with the Python backend
 provenance train --head --model ID --data FOLDER [options]   retrain only the head, no Python
-provenance train --env [--python PATH]                      show which Python would train
+provenance train --env                                      show which Python would train
 
 A finished model is registered as a new VERSION of its model id (see "provenance versions"),
 measured against the model it would replace on the same held-out images, and left inactive:
@@ -29,8 +19,8 @@ Python training (resources/training/train.py, PyTorch):
   --job FILE            training job (JSON, see src/contract/training.ts TrainingJobSpec)
   --workdir DIR         checkpoints and outputs (default: <job>.run next to the job file)
   --resume              continue from the last checkpoint in --workdir
-  --python PATH         interpreter with torch + torchvision (else $PROVENANCE_PYTHON,
-                        then /usr/bin/python3, python3, python)
+  (--python PATH, the "python" setting or $PROVENANCE_PYTHON name the interpreter; else
+  /usr/bin/python3, python3, python are tried. --verbose shows the trainer's own messages.)
 Ctrl+C stops after the current step with a checkpoint; run again with --resume.
 
 Head training (in-process: embeddings of the model's features output + logistic regression):
@@ -41,10 +31,9 @@ Head training (in-process: embeddings of the model's features output + logistic 
   --seed N              split seed (default 0)
   --l2 X                L2 strength on standardised features (default 0.001)
   --id ID               register under another model id (default: the starting model's)
-  --ep PROVIDER         execution provider for the embeddings (default auto)
+  (--ep PROVIDER chooses where the embeddings and the held-out checks run.)
 
 Common:
-  --user-models DIR     version registry (default $PROVENANCE_USER_MODELS_DIR, else the app's)
   --json                print the result as JSON
   --quiet               no progress line`;
 
@@ -62,8 +51,8 @@ function comparison(version: ModelVersion): string {
   return formatTable(['model on the validation split', 'images', 'accuracy', 'AP', 'loss'], rows);
 }
 
-async function showEnvironment(python: string | undefined, json: boolean): Promise<number> {
-  const env = await findPython({ python, fresh: true });
+async function showEnvironment(cli: CliContext, json: boolean): Promise<number> {
+  const env = await findPython({ ...pythonSettings(cli.config), fresh: true });
   if (json) {
     console.log(JSON.stringify(env, null, 2));
     return env.found ? 0 : 1;
@@ -87,7 +76,7 @@ function stopOnSignal(controller: AbortController, message: string): () => void 
   };
 }
 
-async function trainWithPython(values: Record<string, string | boolean | undefined>, userModelsDir: string): Promise<number> {
+async function trainWithPython(values: Record<string, string | boolean | undefined>, { config, catalogue, log: logger }: CliContext): Promise<number> {
   const jobPath = resolve(String(values.job));
   let job: TrainingJobSpec;
   try {
@@ -117,7 +106,7 @@ async function trainWithPython(values: Record<string, string | boolean | undefin
       log(`epoch ${e.epoch}/${e.epochs}: train loss ${e.trainLoss.toFixed(4)} acc ${percent(e.trainAcc)} | val loss ${e.valLoss.toFixed(4)} acc ${percent(e.valAcc)} AP ${e.valAp === null ? '--' : e.valAp.toFixed(3)}${e.best ? '  (best)' : ''}  ${formatDuration(e.seconds)}`);
     } else if (e.type === 'earlyStop') log(`early stop: no better ${e.metric} for ${e.patience} epochs; keeping epoch ${e.bestEpoch}`);
     else if (e.type === 'parity') log(`ONNX check with onnxruntime: max |difference| ${e.maxAbsDiff.toExponential(2)} (${e.ok ? 'ok' : 'FAILED'})`);
-    else if (e.type === 'log' && e.stream === 'stderr' && process.env.PROVENANCE_TRAIN_VERBOSE) log(`  ${e.line}`);
+    else if (e.type === 'log' && e.stream === 'stderr') logger.debug(`trainer: ${e.line}`);
   };
 
   let result;
@@ -125,8 +114,10 @@ async function trainWithPython(values: Record<string, string | boolean | undefin
     result = await runTrainingJob(job, {
       workdir,
       resume: Boolean(values.resume),
-      python: typeof values.python === 'string' ? values.python : undefined,
-      userModelsDir,
+      python: config.python,
+      scriptsDir: config.trainingScriptsDir,
+      userModelsDir: config.userModelsDir,
+      catalogue,
       signal: controller.signal,
       onEvent,
       onProgress: (p) => bar?.update(p),
@@ -152,28 +143,23 @@ async function trainWithPython(values: Record<string, string | boolean | undefin
   return 0;
 }
 
-async function resolveStartingModel(spec: string, userModelsDir: string): Promise<RegisteredModel> {
-  const [id, version] = spec.split('@');
-  if (version) return loadVersionModel(userModelsDir, id, version);
-  const registry = await loadRegistryWithActiveVersions({ userModelsDir });
-  const model = registry.find((m) => m.id === id);
-  if (!model) throw new UsageError(`No model "${id}". Available: ${registry.map((m) => m.id).join(', ') || 'none'}.`);
-  return model;
-}
-
-async function trainHeadCommand(values: Record<string, string | boolean | undefined>, userModelsDir: string): Promise<number> {
+async function trainHeadCommand(values: Record<string, string | boolean | undefined>, { config, catalogue }: CliContext): Promise<number> {
   if (typeof values.model !== 'string') throw new UsageError('--head needs --model ID (see "provenance models").');
   if (typeof values.data !== 'string') throw new UsageError('--head needs --data FOLDER (labelled images under real/ and fake/).');
-  const ep = typeof values.ep === 'string' ? values.ep : 'auto';
-  if (!PROVIDERS.includes(ep)) throw new UsageError(`--ep must be one of ${PROVIDERS.join(', ')}, got "${ep}"`);
   const valFraction = values['val-fraction'] === undefined ? 0.2 : Number(values['val-fraction']);
   if (!(valFraction > 0 && valFraction < 1)) throw new UsageError('--val-fraction must be between 0 and 1');
   const l2 = values.l2 === undefined ? 1e-3 : Number(values.l2);
   if (!(l2 >= 0)) throw new UsageError('--l2 must be a number >= 0');
   const seed = values.seed === undefined ? 0 : Number(values.seed);
   if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed must be a whole number >= 0, got "${values.seed}"`);
-  const model = await resolveStartingModel(values.model, userModelsDir);
-  if (model.status !== 'ok') throw new Error(`Model ${values.model} cannot be used: ${model.problem}`);
+  const [id, version] = values.model.split('@');
+  let model;
+  try {
+    model = await catalogue.find(id, version);
+  } catch (err) {
+    if (err instanceof ModelUnavailableError && err.reason === 'unknown') throw new UsageError(err.message);
+    throw err;
+  }
 
   const bar = values.quiet || values.json ? undefined : new ProgressLine(process.stderr, 'embedding');
   const controller = new AbortController();
@@ -189,11 +175,11 @@ async function trainHeadCommand(values: Record<string, string | boolean | undefi
     result = await trainHead({
       model,
       data: { folder: resolve(values.data), valFraction, splitSeed: seed },
-      userModelsDir,
+      userModelsDir: config.userModelsDir,
       modelId: typeof values.id === 'string' ? values.id : undefined,
       l2,
       seed,
-      provider: ep as ExecutionProviderName | 'auto',
+      provider: config.provider,
       signal: controller.signal,
       onProgress: (p) => bar?.update(p),
       onEvent,
@@ -212,12 +198,11 @@ async function trainHeadCommand(values: Record<string, string | boolean | undefi
   return 0;
 }
 
-async function run(args: string[]): Promise<number> {
+async function run(args: string[], cli: CliContext): Promise<number> {
   const { values } = parseCommandArgs(args, {
     job: { type: 'string' },
     workdir: { type: 'string' },
     resume: { type: 'boolean' },
-    python: { type: 'string' },
     head: { type: 'boolean' },
     model: { type: 'string' },
     data: { type: 'string' },
@@ -225,17 +210,14 @@ async function run(args: string[]): Promise<number> {
     seed: { type: 'string' },
     l2: { type: 'string' },
     id: { type: 'string' },
-    ep: { type: 'string' },
     env: { type: 'boolean' },
-    'user-models': { type: 'string' },
     json: { type: 'boolean' },
     quiet: { type: 'boolean' },
   });
-  if (values.env) return showEnvironment(values.python, Boolean(values.json));
-  const userModelsDir = values['user-models'] ? resolve(values['user-models']) : defaultUserModelsDir();
-  if (values.head) return trainHeadCommand(values, userModelsDir);
+  if (values.env) return showEnvironment(cli, Boolean(values.json));
+  if (values.head) return trainHeadCommand(values, cli);
   if (!values.job) throw new UsageError('Give --job job.json (Python training), --head (in-process head training) or --env.');
-  return trainWithPython(values, userModelsDir);
+  return trainWithPython(values, cli);
 }
 
 export const trainCommand = { run, help };

@@ -1,5 +1,5 @@
 import type { ModelVersionList } from '../../contract/training';
-import { activateVersion, defaultUserModelsDir, discardVersion, listModelVersions, rollbackVersion } from '../training';
+import type { CliContext } from './index';
 import { formatTable } from './terminal';
 import { parseCommandArgs, UsageError } from './usage';
 
@@ -8,8 +8,8 @@ provenance versions activate ID VERSION|bundled   score with a version (or the b
 provenance versions rollback ID                  undo the last activation
 provenance versions discard ID VERSION           delete a candidate's weights (record kept)
 
-Trained versions live in $PROVENANCE_USER_MODELS_DIR (default: the app's user data folder);
---user-models DIR points elsewhere.`;
+Trained versions live in <state folder>/models (the app's user data folder); --user-models DIR,
+the "userModelsDir" setting or $PROVENANCE_USER_MODELS_DIR point elsewhere.`;
 
 function pct(v: number | null | undefined): string {
   return v === null || v === undefined ? '--' : `${(100 * v).toFixed(1)}%`;
@@ -34,23 +34,22 @@ export function formatVersionLists(lists: ModelVersionList[]): string {
   return formatTable(['model', 'version', 'status', 'source', 'created', 'parent', 'val acc', 'was', 'sha256'], rows);
 }
 
-async function run(args: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, { json: { type: 'boolean' }, 'user-models': { type: 'string' } });
-  const root = values['user-models'] ?? defaultUserModelsDir();
+async function run(args: string[], { catalogue }: CliContext): Promise<number> {
+  const { values, positionals } = parseCommandArgs(args, { json: { type: 'boolean' } });
   const [action, id, version] = positionals;
   let lists: ModelVersionList[];
   if (action === 'activate') {
     if (!id || !version) throw new UsageError('activate needs ID and VERSION (or "bundled").');
-    lists = [await activateVersion(root, id, version === 'bundled' ? null : version)];
+    lists = [await catalogue.activate(id, version === 'bundled' ? null : version)];
   } else if (action === 'rollback') {
     if (!id) throw new UsageError('rollback needs ID.');
-    lists = [await rollbackVersion(root, id)];
+    lists = [await catalogue.rollback(id)];
   } else if (action === 'discard') {
     if (!id || !version) throw new UsageError('discard needs ID and VERSION.');
-    lists = [await discardVersion(root, id, version)];
+    lists = [await catalogue.discard(id, version)];
   } else {
     if (positionals.length > 1) throw new UsageError(`Unknown versions action "${action}".`);
-    lists = await listModelVersions(root, action);
+    lists = await catalogue.versions(action);
   }
   if (values.json) console.log(JSON.stringify(lists, null, 2));
   else {

@@ -6,14 +6,14 @@ import { EvidenceError } from '../errors';
 import type { DecodedImage } from '../ingest/decoded';
 import type { ModelManifest } from './manifest';
 import { preprocess } from './preprocess';
-import { providerOrder, resolveProviderRequest, type ProviderRequest } from './providers';
+import { providerOrder, type ProviderRequest } from './providers';
 import type { RegisteredModel } from './registry';
 import { createSession, type ProviderAttempt } from './session';
 
 export const DEFAULT_MAX_BATCH = 16;
 
 export interface DetectorOptions {
-  /** Execution provider; default: PROVENANCE_EP, else 'auto'. */
+  /** Execution provider; default 'auto' (callers pass the configured one, see ModelCatalogue). */
   provider?: ProviderRequest;
   /** Fail instead of falling back when a named provider cannot run the model.
    *  Default: true for a named provider, irrelevant for 'auto'. */
@@ -61,8 +61,7 @@ export class Detector {
     if (model.status !== 'ok') throw new Error(`Model ${model.id} is not usable: ${model.problem}`);
     const maxBatch = options.maxBatch ?? DEFAULT_MAX_BATCH;
     if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new Error(`maxBatch must be a whole number >= 1, got ${maxBatch}`);
-    const requested = resolveProviderRequest(options.provider);
-    const order = providerOrder(requested, { strict: options.strict });
+    const order = providerOrder(options.provider ?? 'auto', { strict: options.strict });
     const opened = await createSession(model.modelPath, order, { intraOpNumThreads: options.threads });
     try {
       const fixedBatch = checkSessionMatchesManifest(opened.session, model.manifest);

@@ -1,4 +1,4 @@
-// Public API of the inference layer: model registry, execution providers, detectors.
+// Public API of the inference layer: the model catalogue, execution providers, detectors.
 export { Detector, DEFAULT_MAX_BATCH, type DetectorOptions } from './detector';
 export {
   checkManifest,
@@ -14,11 +14,11 @@ export {
   type ResizeFit,
   type ResizeKernel,
 } from './manifest';
-export { loadModelRegistry, defaultModelsDir, MODEL_FILE, MANIFEST_FILE, type RegisteredModel } from './registry';
+export { loadModelRegistry, MODEL_FILE, MANIFEST_FILE, type RegisteredModel } from './registry';
+export { ModelCatalogue, ModelUnavailableError, type CatalogueEntry, type CatalogueOptions, type ModelSelection } from './catalogue';
 export {
   availableProviders,
   providerOrder,
-  resolveProviderRequest,
   isProviderRequest,
   PROVIDER_NAMES,
   type ProviderRequest,

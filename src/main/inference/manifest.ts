@@ -65,9 +65,33 @@ type Obj = Record<string, unknown>;
 
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Collects every problem in one pass so a model author can fix them all at once. */
+/**
+ * Collects every problem in one pass so a model author can fix them all at once. Strict: a
+ * field no check looked at is reported (a misspelt "defaultTreshold" must not pass as absent).
+ * To add a field, add its check below (and to the interface); nothing else knows the list.
+ */
 class Checker {
   readonly problems: string[] = [];
+  /** Per object checked: its path prefix and the keys some check looked at. */
+  private readonly known = new Map<Obj, { prefix: string; keys: Set<string> }>();
+
+  private mark(parent: Obj, key: string, path: string): void {
+    let entry = this.known.get(parent);
+    if (!entry) {
+      entry = { prefix: path.slice(0, path.length - key.length), keys: new Set() };
+      this.known.set(parent, entry);
+    }
+    entry.keys.add(key);
+  }
+
+  /** Reports the fields of every checked object that no check named. Call last. */
+  unknownFields(): void {
+    for (const [obj, { prefix, keys }] of this.known) {
+      for (const key of Object.keys(obj)) {
+        if (!keys.has(key)) this.problems.push(`"${prefix}${key}" is not a manifest field (known here: ${[...keys].join(', ')})`);
+      }
+    }
+  }
 
   private report(path: string, expected: string, value: unknown): void {
     const got = value === undefined ? 'it is missing' : `got ${JSON.stringify(value)}`;
@@ -75,6 +99,7 @@ class Checker {
   }
 
   object(parent: Obj, key: string, path: string): Obj | undefined {
+    this.mark(parent, key, path);
     const v = parent[key];
     if (isObj(v)) return v;
     this.report(path, 'an object', v);
@@ -82,18 +107,21 @@ class Checker {
   }
 
   string(parent: Obj, key: string, path: string, optional = false): void {
+    this.mark(parent, key, path);
     const v = parent[key];
     if (optional && v === undefined) return;
     if (typeof v !== 'string' || v.trim() === '') this.report(path, 'a non-empty string', v);
   }
 
   oneOf(parent: Obj, key: string, path: string, allowed: readonly unknown[], optional = false): void {
+    this.mark(parent, key, path);
     const v = parent[key];
     if (optional && v === undefined) return;
     if (!allowed.includes(v)) this.report(path, `one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`, v);
   }
 
   number(parent: Obj, key: string, path: string, rule: { min?: number; max?: number; integer?: boolean; positive?: boolean }, optional = false): void {
+    this.mark(parent, key, path);
     const v = parent[key];
     if (optional && v === undefined) return;
     const ok =
@@ -112,6 +140,7 @@ class Checker {
   }
 
   triple(parent: Obj, key: string, path: string, positive: boolean): void {
+    this.mark(parent, key, path);
     const v = parent[key];
     const ok = Array.isArray(v) && v.length === 3 && v.every((x) => typeof x === 'number' && Number.isFinite(x) && (!positive || x > 0));
     if (!ok) this.report(path, `an array of 3 ${positive ? 'positive ' : ''}numbers (R, G, B)`, v);
@@ -170,6 +199,7 @@ export function checkManifest(json: unknown): ManifestCheck {
     c.oneOf(pre, 'resizeKernel', 'preprocessing.resizeKernel', ['nearest', 'linear', 'cubic', 'lanczos3'], true);
     c.oneOf(pre, 'inputTransform', 'preprocessing.inputTransform', ['none', 'ela']);
     if (pre.mode === 'multi-crop') {
+      c.number(pre, 'cropCount', 'preprocessing.cropCount', { integer: true, positive: true });
       c.require(
         typeof pre.cropCount === 'number' && isSupportedCropCount(pre.cropCount),
         `"preprocessing.cropCount" must be 1, 5, 10 or a square (4, 9, 16, ...) when mode is "multi-crop", got ${JSON.stringify(pre.cropCount)}`,
@@ -194,6 +224,7 @@ export function checkManifest(json: unknown): ManifestCheck {
     c.string(prov, 'reference', 'provenance.reference', true);
   }
 
+  c.unknownFields();
   if (c.problems.length > 0) return { ok: false, problems: c.problems };
   return { ok: true, manifest: json as unknown as ModelManifest };
 }

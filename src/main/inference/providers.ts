@@ -3,13 +3,15 @@
 // drivers load) is only known when a session is created, see session.ts.
 import { listSupportedBackends } from 'onnxruntime-node';
 import type { ExecutionProviderName } from '../../contract/evidence';
+import { PROVIDER_CHOICES, type ProviderChoice } from '../../contract/settings';
 
-export const PROVIDER_NAMES: readonly ExecutionProviderName[] = ['webgpu', 'dml', 'coreml', 'cuda', 'cpu'];
+export const PROVIDER_NAMES: readonly ExecutionProviderName[] = PROVIDER_CHOICES.filter((p): p is ExecutionProviderName => p !== 'auto');
 
-export type ProviderRequest = ExecutionProviderName | 'auto';
+/** 'auto' or a named provider; the configured one comes from config.provider. */
+export type ProviderRequest = ProviderChoice;
 
 export function isProviderRequest(value: string): value is ProviderRequest {
-  return value === 'auto' || (PROVIDER_NAMES as readonly string[]).includes(value);
+  return (PROVIDER_CHOICES as readonly string[]).includes(value);
 }
 
 /** Providers this onnxruntime-node build ships with (cpu always). */
@@ -45,19 +47,4 @@ export function providerOrder(
   if (requested === 'auto') return auto;
   const strict = options.strict ?? true;
   return strict ? [requested] : [requested, ...auto.filter((p) => p !== requested)];
-}
-
-/**
- * The provider request in force: an explicit choice (CLI flag, settings) wins, then the
- * PROVENANCE_EP environment variable, then 'auto'. An unknown name is an error, not 'auto',
- * so a typo cannot quietly change where models run.
- */
-export function resolveProviderRequest(explicit?: ProviderRequest, env: NodeJS.ProcessEnv = process.env): ProviderRequest {
-  if (explicit !== undefined) return explicit;
-  const fromEnv = env.PROVENANCE_EP?.trim().toLowerCase();
-  if (!fromEnv) return 'auto';
-  if (!isProviderRequest(fromEnv)) {
-    throw new Error(`PROVENANCE_EP="${env.PROVENANCE_EP}" is not an execution provider; use one of auto, ${PROVIDER_NAMES.join(', ')}.`);
-  }
-  return fromEnv;
 }

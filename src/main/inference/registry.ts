@@ -1,10 +1,9 @@
-// Finds the installed models: every <modelsDir>/<id>/ holding manifest.json + model.onnx.
+// Reads one model folder: every <modelsDir>/<id>/ holding manifest.json + model.onnx. Which
+// folders, and which trained version replaces which model, is the catalogue's business.
 // A model whose manifest is wrong or whose file does not match its SHA-256 is listed as
 // 'invalid' with the reason, so the app can show it greyed out instead of refusing to start.
-import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { sha256File } from '../ingest/hash';
 import { checkManifest, type ModelManifest } from './manifest';
 
@@ -22,28 +21,6 @@ export type RegisteredModel =
   | (RegisteredBase & { status: 'ok'; manifest: ModelManifest; problem?: undefined })
   /** manifest is absent when the manifest itself is what is broken; use `id` to name the model. */
   | (RegisteredBase & { status: 'invalid'; manifest?: ModelManifest; problem: string });
-
-/**
- * Where models live: $PROVENANCE_MODELS_DIR when set; in a packaged Electron app
- * <resourcesPath>/models (outside the asar archive, which onnxruntime cannot read);
- * otherwise resources/models of the package this file belongs to, found by walking up from
- * this module (the same from src/main/inference under tsx and from the bundled out/main).
- */
-export function defaultModelsDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.PROVENANCE_MODELS_DIR) return resolve(env.PROVENANCE_MODELS_DIR);
-  // Electron sets process.resourcesPath; packaged builds copy resources/models there.
-  const resourcesPath = (process as { resourcesPath?: string }).resourcesPath;
-  if (resourcesPath && existsSync(join(resourcesPath, 'models'))) return join(resourcesPath, 'models');
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const candidate = join(dir, 'resources', 'models');
-    if (existsSync(join(dir, 'package.json')) && existsSync(candidate)) return candidate;
-    const parent = dirname(dir);
-    if (parent === dir) break;
-    dir = parent;
-  }
-  return resolve('resources', 'models');
-}
 
 async function registerOne(modelsDir: string, id: string): Promise<RegisteredModel> {
   const dir = join(modelsDir, id);
@@ -78,7 +55,7 @@ async function registerOne(modelsDir: string, id: string): Promise<RegisteredMod
 }
 
 /** Every model directory under modelsDir, sorted by id; never throws for a bad model. */
-export async function loadModelRegistry(modelsDir: string = defaultModelsDir()): Promise<RegisteredModel[]> {
+export async function loadModelRegistry(modelsDir: string): Promise<RegisteredModel[]> {
   let entries;
   try {
     entries = await readdir(modelsDir, { withFileTypes: true });

@@ -11,7 +11,7 @@ export { walkEvidence, OS_JUNK_NAMES } from './walk';
 export type { WalkEntry, WalkOptions } from './walk';
 export { decodeImage } from './decode';
 export type { DecodeOptions } from './decode';
-export { sha256File, sha256Buffer } from './hash';
+export { sha256File, sha256Buffer, readVerified, type VerifiedRead } from './hash';
 export { findTrailingData, imageEnd, type TrailingData } from './trailingData';
 export type { DecodedImage } from './decoded';
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { MAX_JOB_FILE_ERRORS, type JobInfo, type JobKind } from '../../contract/jobs';
+import { MAX_JOB_FILE_ERRORS, type JobFinished, type JobInfo, type JobInfoOf, type JobKind, type JobResults } from '../../contract/jobs';
 import type { EventBus } from './events';
 import type { JobProgress } from './progress';
 
@@ -25,10 +25,11 @@ export class JobRegistry {
 
   constructor(private readonly events: EventBus, private readonly progressIntervalMs = 100) {}
 
-  start<T>(kind: JobKind, label: string, work: (ctx: JobContext) => Promise<T>): JobInfo {
+  /** Runs `work` as a job of `kind`; what it resolves with is that kind's typed result. */
+  start<K extends JobKind>(kind: K, label: string, work: (ctx: JobContext) => Promise<JobResults[K]>): JobInfoOf<K> {
     const id = randomUUID();
     const controller = new AbortController();
-    const info: JobInfo = { id, kind, label, status: 'running', progress: { ...EMPTY_PROGRESS }, startedAt: new Date().toISOString(), fileErrors: [], fileErrorCount: 0 };
+    const info: JobInfoOf<K> = { id, kind, label, status: 'running', progress: { ...EMPTY_PROGRESS }, startedAt: new Date().toISOString(), fileErrors: [], fileErrorCount: 0 };
     const ctx: JobContext = {
       id,
       signal: controller.signal,
@@ -58,10 +59,12 @@ export class JobRegistry {
         info.finishedAt = new Date().toISOString();
         this.lastProgressAt.delete(id);
         this.events.publish('job.progress', { jobId: id, kind, progress: info.progress });
-        this.events.publish('job.finished', { jobId: id, kind, status: info.status, result: info.result, error: info.error });
+        // `info` is a JobInfoOf<K>, so this is the K member of the union; TypeScript cannot
+        // distribute a generic K over the union by itself.
+        this.events.publish('job.finished', { jobId: id, kind, status: info.status, result: info.result, error: info.error } as JobFinished);
       }
     })();
-    this.jobs.set(id, { info, controller, done });
+    this.jobs.set(id, { info: info as JobInfo, controller, done });
     return info;
   }
 

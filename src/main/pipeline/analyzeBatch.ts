@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import type { AnalysisRecord, FileError, ModelScore } from '../../contract/evidence';
+import type { BatchSummary } from '../../contract/jobs';
 import { toFileError } from '../errors';
 import { IngestRefusal, walkEvidence } from '../ingest';
 import type { Detector } from '../inference';
@@ -35,19 +36,7 @@ export interface AnalyzeBatchOptions extends PrepareOptions {
   onProgress?: (progress: JobProgress) => void;
 }
 
-export interface BatchSummary {
-  total: number;
-  ok: number;
-  failed: number;
-  skipped: number;
-  cancelled: boolean;
-  /** Failures by FileError code. */
-  errors: Partial<Record<FileError['code'], number>>;
-  /** Per model: how many files it flagged, and the provider that ran it. */
-  models: { modelId: string; provider: string; scored: number; flagged: number; fixture: boolean }[];
-  elapsedSeconds: number;
-  filesPerSecond: number;
-}
+export type { BatchSummary };
 
 /**
  * The analyse pipeline for a batch of paths: walk → (N parallel) ingest/decode/ELA → one

@@ -1,9 +1,12 @@
-import { join } from 'node:path';
 import sharp from 'sharp';
 import type { ElaParameters, ElaResult, EvidenceMetadata } from '../../contract/evidence';
 import { runEla } from '../analysis';
 import { decodeImage, ingestFile, type IngestOptions } from '../ingest';
 import type { DecodedImage } from '../ingest/decoded';
+// File names of derived data are defined with the case's derived folders (store/derived.ts).
+import { heatmapPaths, thumbnailPath } from '../store/derived';
+
+export { heatmapPaths, thumbnailPath };
 
 /** A file after the CPU-side stages: hashed, described, decoded once, ELA done. */
 export interface PreparedFile {
@@ -26,10 +29,6 @@ export interface PrepareOptions {
 
 export const THUMBNAIL_SIDE = 256;
 
-export function thumbnailPath(dir: string, sha256: string): string {
-  return join(dir, `${sha256}.jpg`);
-}
-
 /** A small JPEG for galleries, from decoded pixels so the evidence is not decoded twice. */
 export async function writeThumbnail(image: DecodedImage, path: string): Promise<void> {
   await sharp(image.data, { raw: { width: image.width, height: image.height, channels: image.channels } })
@@ -43,10 +42,6 @@ export class PrepareFailure extends Error {
   constructor(readonly reason: unknown, readonly metadata?: EvidenceMetadata) {
     super(reason instanceof Error ? reason.message : String(reason));
   }
-}
-
-export function heatmapPaths(dir: string, sha256: string): { heatmapPath: string; previewPath: string } {
-  return { heatmapPath: join(dir, `${sha256}.ela.png`), previewPath: join(dir, `${sha256}.ela-preview.png`) };
 }
 
 /** Ingest → decode → ELA for one file. Evidence is only ever read. */

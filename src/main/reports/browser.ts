@@ -1,18 +1,23 @@
 // Which Chromium-family browser prints reports outside the app (the app prints with Electron's
 // own Chromium). Every platform has one in a usual place: Chromium or Chrome on Linux, Chrome,
-// Chromium or Edge on macOS, Edge (part of Windows 10 and 11) or Chrome on Windows.
+// Chromium or Edge on macOS, Edge (part of Windows 10 and 11) or Chrome on Windows. The
+// configuration (src/main/config.ts) lists the places for this machine and names a configured
+// browser; this module only looks.
 import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 
-/** Environment variable naming the browser to use (read by the entry points). */
+/** Environment variable naming the browser to use (read by config.ts). */
 export const BROWSER_ENV = 'PROVENANCE_CHROMIUM';
 
 export interface BrowserSearch {
-  /** A configured browser (--browser, $PROVENANCE_CHROMIUM): used if it exists, never silently replaced. */
+  /** A configured browser (--chromium, the "chromium" setting, $PROVENANCE_CHROMIUM): used if it exists, never silently replaced. */
   configured?: string;
+  /** Where to look when none is configured (config.chromiumCandidates); default: browserCandidates(platform, env, home). */
+  candidates?: string[];
   platform?: NodeJS.Platform;
-  env?: NodeJS.ProcessEnv;
+  env?: Record<string, string | undefined>;
+  /** The user's home folder (macOS ~/Applications, Windows' local app data). */
+  home?: string;
   /** Stands in for the file system (tests). */
   exists?: (path: string) => boolean;
 }
@@ -20,13 +25,13 @@ export interface BrowserSearch {
 export type BrowserFound = { found: true; path: string; candidates: string[] } | { found: false; problem: string; candidates: string[] };
 
 /** The usual install locations of Chromium-family browsers on `platform`, most likely first. */
-export function browserCandidates(platform: NodeJS.Platform = process.platform, env: NodeJS.ProcessEnv = process.env): string[] {
+export function browserCandidates(platform: NodeJS.Platform, env: Record<string, string | undefined>, home = ''): string[] {
   if (platform === 'win32') {
-    const roots = [env.PROGRAMFILES ?? 'C:\\Program Files', env['PROGRAMFILES(X86)'] ?? 'C:\\Program Files (x86)', env.LOCALAPPDATA ?? join(homedir(), 'AppData', 'Local')];
+    const roots = [env.PROGRAMFILES ?? 'C:\\Program Files', env['PROGRAMFILES(X86)'] ?? 'C:\\Program Files (x86)', env.LOCALAPPDATA ?? join(home, 'AppData', 'Local')];
     return roots.flatMap((root) => [`${root}\\Microsoft\\Edge\\Application\\msedge.exe`, `${root}\\Google\\Chrome\\Application\\chrome.exe`, `${root}\\Chromium\\Application\\chrome.exe`]);
   }
   if (platform === 'darwin') {
-    const apps = ['/Applications', join(homedir(), 'Applications')];
+    const apps = ['/Applications', join(home, 'Applications')];
     return apps.flatMap((dir) => [
       `${dir}/Google Chrome.app/Contents/MacOS/Google Chrome`,
       `${dir}/Chromium.app/Contents/MacOS/Chromium`,
@@ -65,7 +70,7 @@ export function findBrowser(search: BrowserSearch = {}): BrowserFound {
       ? { found: true, path: search.configured, candidates: [search.configured] }
       : { found: false, problem: `The browser configured for printing reports (${search.configured}) does not exist. ${browserInstallHint(platform)}`, candidates: [search.configured] };
   }
-  const candidates = browserCandidates(platform, search.env ?? process.env);
+  const candidates = search.candidates ?? browserCandidates(platform, search.env ?? {}, search.home);
   const path = candidates.find((c) => exists(c));
   if (path) return { found: true, path, candidates };
   return { found: false, problem: `No Chromium, Chrome or Edge was found to print the report (looked in ${candidates.length} usual places). ${browserInstallHint(platform)}`, candidates };

@@ -61,8 +61,8 @@ export function sandboxDecision(uid: number | undefined = process.getuid?.()): S
 const SANDBOX_FAILURE = /no usable sandbox|setuid sandbox|running as root without --no-sandbox|zygote.*sandbox|sandbox.*(not|failed)/i;
 
 /** Why reports cannot be printed with a browser here, or undefined when they can. */
-export function chromiumUnavailable(executablePath?: string): string | undefined {
-  const found = findBrowser({ configured: executablePath });
+export function chromiumUnavailable(executablePath?: string, candidates?: string[]): string | undefined {
+  const found = findBrowser({ configured: executablePath, candidates });
   return found.found ? undefined : found.problem;
 }
 
@@ -130,8 +130,10 @@ class CdpPipe {
 }
 
 export interface ChromiumPrinterOptions {
-  /** The browser to run; default: findBrowser() (the usual places of this platform). */
+  /** The browser to run (config.chromium); default: the first of `candidates` that exists. */
   executablePath?: string;
+  /** Where to look when none is configured (config.chromiumCandidates: the usual places of this platform). */
+  candidates?: string[];
   timeoutMs?: number;
   /** Told when the report is printed without Chromium's sandbox, and why. */
   onNote?: (note: string) => void;
@@ -144,7 +146,7 @@ export class ChromiumPrinter implements PdfPrinter {
   constructor(private readonly options: ChromiumPrinterOptions = {}) {}
 
   async print(doc: ReportDocument, pdf: PdfOptions): Promise<Buffer> {
-    const found = findBrowser({ configured: this.options.executablePath });
+    const found = findBrowser({ configured: this.options.executablePath, candidates: this.options.candidates });
     if (!found.found) throw new ReportError('NO_BROWSER', found.problem);
     const sandbox = sandboxDecision(this.options.uid ?? process.getuid?.());
     try {

@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { EvidenceCheckStatus, EvidenceItem, StoredResult } from '../../contract/case';
 import type { ElaParameters } from '../../contract/evidence';
 import type { ReportData, ReportItemSection } from '../../contract/report';
-import { defaultUserModelsDir, loadRegistryWithActiveVersions } from '../training';
+import type { ModelCatalogue } from '../inference/catalogue';
 import { ProgressTracker, type JobProgress } from '../jobs/progress';
 import type { AuditAnchor } from '../../contract/case';
-import { derivedPaths, verifyCase, type AnchorBook, type CaseStore } from '../store';
+import { verifyCase, type AnchorBook, type CaseStore } from '../store';
 import { SOFTWARE_VERSION } from '../version';
 import { ReportError } from './errors';
 import { caseEvaluations } from './evaluations';
@@ -19,10 +19,10 @@ export interface BuildReportOptions extends ItemSelection {
   evaluationIds?: string[];
   /** Who exports the report; defaults to the case's examiner. */
   generatedBy?: string;
-  /** Where installed models are looked up for their names (default: the app's models folder). */
-  modelsDir?: string;
-  /** Trained model versions, so a report names an activated version correctly. */
-  userModelsDir?: string;
+  /** The installed models and active versions, to name the models the case's runs used. */
+  catalogue: Pick<ModelCatalogue, 'entries'>;
+  /** The configured pixel limit for the pictures embedded (config.maxPixels). */
+  maxPixels: number;
   now?: () => Date;
   signal?: AbortSignal;
   /** Called after verification and after each item section is prepared. */
@@ -43,7 +43,7 @@ const CONCURRENCY = 2;
  * what holds at report time), then prepares each selected item's section with its pictures.
  * Reads only; nothing is written to the case.
  */
-export async function buildReportData(store: CaseStore, options: BuildReportOptions = {}): Promise<ReportData> {
+export async function buildReportData(store: CaseStore, options: BuildReportOptions): Promise<ReportData> {
   const c = store.getCase();
   if (!c) throw new ReportError('NO_CASE', `${store.caseDir} holds no case yet: create it and import evidence first.`);
   const now = options.now ?? (() => new Date());
@@ -63,9 +63,9 @@ export async function buildReportData(store: CaseStore, options: BuildReportOpti
 
   const runs = store.listRuns();
   const allResults: StoredResult[] = items.flatMap((i) => store.resultsFor(i.id));
-  const models = collectModels(runs, allResults, await loadRegistryWithActiveVersions({ modelsDir: options.modelsDir, userModelsDir: options.userModelsDir ?? defaultUserModelsDir() }));
+  // Every installed model, hidden fixtures included: a case may have been analysed with them.
+  const models = collectModels(runs, allResults, (await options.catalogue.entries()).map((e) => e.model));
   const sectionIds = new Set(sections.map((s) => s.id));
-  const { thumbnailDir } = derivedPaths(store.derivedDir);
 
   const prepared: ReportItemSection[] = new Array(sections.length);
   let next = 0;
@@ -73,7 +73,7 @@ export async function buildReportData(store: CaseStore, options: BuildReportOpti
     while (next < sections.length) {
       if (options.signal?.aborted) throw new ReportError('CANCELLED', 'The report was cancelled.');
       const i = next++;
-      prepared[i] = await itemSection(store, sections[i], integrity.get(sections[i].id), thumbnailDir);
+      prepared[i] = await itemSection(store, sections[i], integrity.get(sections[i].id), options.maxPixels);
       progress.finish(sections[i].fileName, true);
       report();
     }
@@ -119,9 +119,9 @@ async function itemSection(
   store: CaseStore,
   item: EvidenceItem,
   integrity: EvidenceCheckStatus | undefined,
-  thumbnailDir: string,
+  maxPixels: number,
 ): Promise<ReportItemSection> {
-  const [photo, heatmap] = await Promise.all([embedPhoto(item, thumbnailDir), embedHeatmap(item)]);
+  const [photo, heatmap] = await Promise.all([embedPhoto(item, store.derivedDir, maxPixels), embedHeatmap(item, store.derivedDir, maxPixels)]);
   const result = item.latestResult;
   return {
     id: item.id,

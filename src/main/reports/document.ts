@@ -1,6 +1,5 @@
-import { existsSync, readFileSync, realpathSync } from 'node:fs';
-import { dirname, extname, join, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync, realpathSync } from 'node:fs';
+import { extname, join, resolve, sep } from 'node:path';
 import type { ReportData } from '../../contract/report';
 import { ReportError } from './errors';
 
@@ -19,26 +18,8 @@ export interface ReportDocument {
   assetsDir: string;
 }
 
-/**
- * out/renderer of the package this module belongs to: beside the bundle this module was built
- * into (out/main, out/cli: also in the packaged app, where the package.json is inside the asar
- * and out/cli is not), else found by walking up to the package root from src/main/reports.
- */
-export function defaultReportPageDir(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  const sibling = join(dirname(dir), 'renderer');
-  if (existsSync(join(sibling, REPORT_PAGE))) return sibling;
-  for (;;) {
-    const candidate = join(dir, 'out', 'renderer');
-    if (existsSync(join(dir, 'package.json'))) return candidate;
-    const parent = dirname(dir);
-    if (parent === dir) return resolve('out', 'renderer');
-    dir = parent;
-  }
-}
-
 /** The built page with `data` embedded. JSON inside <script> must not be able to close the tag. */
-export function reportDocument(data: ReportData, pageDir: string = defaultReportPageDir()): ReportDocument {
+export function reportDocument(data: ReportData, pageDir: string): ReportDocument {
   const file = join(pageDir, REPORT_PAGE);
   let page: string;
   try {
@@ -88,6 +69,6 @@ export function serveReportRequest(doc: ReportDocument, pathname: string): { bod
     if (!realFile.startsWith(realRoot + sep)) return null;
     return { body: readFileSync(realFile), contentType: type };
   } catch {
-    return null;
+    return null; // no such asset: the printer answers 404 and the page reports what it missed
   }
 }

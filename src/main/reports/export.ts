@@ -4,7 +4,6 @@ import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import type { ExportedReport } from '../../contract/report';
 import type { JobProgress } from '../jobs/progress';
 import type { AnchorBook, CaseStore } from '../store';
-import { ChromiumPrinter } from './chromium';
 import { buildReportData, type BuildReportOptions } from './collect';
 import { reportDocument } from './document';
 import { ReportError } from './errors';
@@ -21,10 +20,10 @@ export interface ExportReportOptions extends Omit<BuildReportOptions, 'extraStep
    * the head after its own audit entry is anchored. Without it the cover says the report is not anchored.
    */
   anchorBook?: AnchorBook;
-  /** Default: headless Chromium (ChromiumPrinter). The app passes its Electron printer. */
-  printer?: PdfPrinter;
-  /** Built renderer folder holding report.html (default: out/renderer of this package). */
-  pageDir?: string;
+  /** Headless Chromium (ChromiumPrinter with config.chromium) for the CLI; the app passes its Electron printer. */
+  printer: PdfPrinter;
+  /** The built renderer holding report.html (config.rendererDir). */
+  pageDir: string;
 }
 
 export type { ExportedReport };
@@ -47,7 +46,7 @@ export async function exportCaseReport(store: CaseStore, options: ExportReportOp
     options.onProgress?.(p);
   };
   const data = await buildReportData(store, { ...options, onProgress, extraSteps: 1, anchor: options.anchorBook ? (head, at, reportId) => options.anchorBook!.sign(store, head, 'report', reportId, at) : undefined });
-  const printed = await (options.printer ?? new ChromiumPrinter()).print(reportDocument(data, options.pageDir), pdfOptionsFor(data));
+  const printed = await options.printer.print(reportDocument(data, options.pageDir), pdfOptionsFor(data));
   const pdf = data.anchor ? embedAnchor(printed, data.anchor) : printed;
   if (last) options.onProgress?.({ ...last, done: last.done + 1, etaSeconds: 0, current: 'printed the PDF' });
 

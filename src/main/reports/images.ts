@@ -1,10 +1,9 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import type { EvidenceItem } from '../../contract/case';
 import type { ReportImage } from '../../contract/report';
-import { DEFAULT_INGEST_OPTIONS, sha256Buffer } from '../ingest';
-import { thumbnailPath } from '../pipeline/prepare';
+import { readVerified } from '../ingest';
+import { derivedPaths, elaHeatmaps, thumbnailPath } from '../store/derived';
 
 /**
  * Pictures are embedded as JPEG data URLs downscaled to this long side: sharp enough to see
@@ -19,8 +18,8 @@ export const EMBED_JPEG_QUALITY = 80;
  * decodes it shrunk (JPEG and WebP scale down while decoding, up to 8×) and streams the rest
  * line by line: a 100 MP original costs a fraction of its full decode.
  */
-async function toJpegDataUrl(input: Buffer | string, caveat?: string): Promise<ReportImage> {
-  const { data, info } = await sharp(input, { limitInputPixels: DEFAULT_INGEST_OPTIONS.maxPixels, pages: 1, page: 0, sequentialRead: true })
+async function toJpegDataUrl(input: Buffer | string, maxPixels: number, caveat?: string): Promise<ReportImage> {
+  const { data, info } = await sharp(input, { limitInputPixels: maxPixels, pages: 1, page: 0, sequentialRead: true })
     .autoOrient()
     .resize(EMBED_MAX_SIDE, EMBED_MAX_SIDE, { fit: 'inside', withoutEnlargement: true })
     .flatten({ background: '#ffffff' })
@@ -37,38 +36,40 @@ export type Embedded = { image: ReportImage; problem?: undefined } | { image: nu
  * imported SHA-256 the report must not show the changed picture as the evidence: it shows the
  * thumbnail made from the original bytes at import instead, and says so.
  */
-export async function embedPhoto(item: EvidenceItem, thumbnailDir: string): Promise<Embedded> {
-  let bytes: Buffer | null = null;
-  let problem: string;
-  try {
-    bytes = await readFile(item.path);
-    problem = sha256Buffer(bytes) === item.sha256 ? '' : 'The file on disk no longer has its imported SHA-256.';
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    problem = code === 'ENOENT' ? 'The file is no longer at its imported path.' : `The file could not be read (${(err as Error).message}).`;
-  }
-  if (bytes && !problem) {
+export async function embedPhoto(item: EvidenceItem, derivedDir: string, maxPixels: number): Promise<Embedded> {
+  const read = await readVerified(item.path, item.sha256);
+  if (read.ok) {
     try {
-      return { image: await toJpegDataUrl(bytes) };
+      return { image: await toJpegDataUrl(read.bytes, maxPixels) };
     } catch (err) {
       return { image: null, problem: `The image could not be decoded for display (${(err as Error).message}).` };
     }
   }
-  const thumb = thumbnailPath(thumbnailDir, item.sha256);
+  const problem = {
+    missing: 'The file is no longer at its imported path.',
+    changed: 'The file on disk no longer has its imported SHA-256.',
+    unreadable: `The file could not be read (${read.message}).`,
+  }[read.problem];
+  const thumb = thumbnailPath(derivedPaths(derivedDir).thumbnailDir, item.sha256);
   if (existsSync(thumb)) {
-    return { image: await toJpegDataUrl(thumb, `${problem} Shown: the thumbnail made from the original bytes at import.`) };
+    return { image: await toJpegDataUrl(thumb, maxPixels, `${problem} Shown: the thumbnail made from the original bytes at import.`) };
   }
   return { image: null, problem: `${problem} No import-time thumbnail is available.` };
 }
 
-/** The ELA heatmap preview the analysis wrote (derived data, PNG) as an embedded JPEG. */
-export async function embedHeatmap(item: EvidenceItem): Promise<Embedded> {
+/**
+ * The ELA heatmap preview the analysis wrote (derived data, PNG) as an embedded JPEG, found by
+ * the item's SHA-256 in the case's derived folder (never by a path stored in the database).
+ */
+export async function embedHeatmap(item: EvidenceItem, derivedDir: string, maxPixels: number): Promise<Embedded> {
   const ela = item.latestResult?.ela;
   if (!ela) return { image: null, problem: item.latestResult ? 'ELA did not run for this item.' : 'This item has not been analysed.' };
-  const path = [ela.previewPath, ela.heatmapPath].find((p): p is string => p !== undefined && existsSync(p));
+  const quality = ela.parameters.quality;
+  const paths = elaHeatmaps(derivedDir, item.sha256, quality, quality);
+  const path = [paths.previewPath, paths.heatmapPath].find((p) => existsSync(p));
   if (!path) return { image: null, problem: 'The heatmap file is missing from the case folder (derived/ was cleaned); re-run the analysis to restore it.' };
   try {
-    return { image: await toJpegDataUrl(path) };
+    return { image: await toJpegDataUrl(path, maxPixels) };
   } catch (err) {
     return { image: null, problem: `The heatmap could not be read (${(err as Error).message}).` };
   }

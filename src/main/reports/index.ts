@@ -2,7 +2,7 @@
 // embedded by document.ts), the printers (printer.ts, chromium.ts) and the export (export.ts).
 export { buildReportData, type BuildReportOptions } from './collect';
 export { exportCaseReport, type ExportReportOptions, type ExportedReport } from './export';
-export { reportDocument, serveReportRequest, defaultReportPageDir, REPORT_PAGE, type ReportDocument } from './document';
+export { reportDocument, serveReportRequest, REPORT_PAGE, type ReportDocument } from './document';
 export { pdfOptionsFor, type PdfOptions, type PdfPrinter } from './printer';
 export { ChromiumPrinter, chromiumUnavailable, sandboxDecision, type ChromiumPrinterOptions } from './chromium';
 export { findBrowser, browserCandidates, browserInstallHint, BROWSER_ENV, type BrowserFound } from './browser';

@@ -1,10 +1,29 @@
 import type { ExecutionProviderName } from '../../contract/evidence';
-import type { ParsedRequest, Responses } from '../../contract/ipc';
+import type { ModelInfo, ParsedRequest, Responses } from '../../contract/ipc';
+import type { EditableSettingKey } from '../../contract/settings';
+import { ConfigError, settingsView } from '../config';
+import type { CatalogueEntry } from '../inference/catalogue';
 import { availableProviders } from '../inference';
-import { loadRegistryWithActiveVersions } from '../training';
 import { SOFTWARE_VERSION } from '../version';
 import { isAbsolute } from 'node:path';
 import { ServiceError, type AppContext } from './context';
+
+function modelInfo(e: CatalogueEntry): ModelInfo {
+  const m = e.model;
+  return m.status === 'ok'
+    ? {
+        id: m.manifest.id,
+        name: m.manifest.name,
+        version: m.manifest.version,
+        task: m.manifest.task,
+        fixture: m.manifest.fixture,
+        status: 'ok',
+        sha256: m.manifest.sha256,
+        defaultThreshold: m.manifest.defaultThreshold,
+        activeVersion: e.activeVersion,
+      }
+    : { id: m.id, name: m.manifest?.name ?? m.id, version: m.manifest?.version ?? '', task: m.manifest?.task ?? 'generated', fixture: e.fixture, status: 'invalid', problem: m.problem, activeVersion: e.activeVersion };
+}
 
 export const appHandlers = {
   'app.info': async (ctx: AppContext): Promise<Responses['app.info']> => ({
@@ -13,23 +32,39 @@ export const appHandlers = {
     offline: true,
     shell: ctx.options.shell,
     providers: availableProviders() as ExecutionProviderName[],
+    provider: ctx.config.provider,
   }),
 
-  'models.list': async (ctx: AppContext): Promise<Responses['models.list']> =>
-    (await loadRegistryWithActiveVersions({ modelsDir: ctx.options.modelsDir, userModelsDir: ctx.userModelsDir })).map((m) =>
-      m.status === 'ok'
-        ? {
-            id: m.manifest.id,
-            name: m.manifest.name,
-            version: m.manifest.version,
-            task: m.manifest.task,
-            fixture: m.manifest.fixture,
-            status: 'ok' as const,
-            sha256: m.manifest.sha256,
-            defaultThreshold: m.manifest.defaultThreshold,
-          }
-        : { id: m.id, name: m.id, version: '', task: 'generated' as const, fixture: false, status: 'invalid' as const, problem: m.problem },
-    ),
+  /** What import and evaluation run by default: the catalogue's listed models. */
+  'models.list': async (ctx: AppContext): Promise<Responses['models.list']> => {
+    const entries = await ctx.catalogue.entries();
+    return { models: entries.filter((e) => !e.hidden).map(modelInfo), hiddenFixtures: entries.filter((e) => e.hidden).map((e) => e.id) };
+  },
+
+  'settings.get': async (ctx: AppContext): Promise<Responses['settings.get']> => settingsView(ctx.config),
+
+  /**
+   * Writes the change to the settings file and rebuilds the configuration from it. A setting an
+   * environment variable or the command line fixes cannot be changed here: the file's value
+   * would be saved and silently not apply.
+   */
+  'settings.update': async (ctx: AppContext, req: ParsedRequest<'settings.update'>): Promise<Responses['settings.update']> => {
+    const config = ctx.config;
+    for (const key of Object.keys(req) as EditableSettingKey[]) {
+      const source = config.sources[key];
+      if (source === 'environment' || source === 'command line' || source === 'app') {
+        throw new ServiceError('FAILED', `"${key}" is set by ${source === 'environment' ? `the environment variable ${settingsView(config).environment[key]}` : `the ${source}`}; change it there.`);
+      }
+    }
+    try {
+      const next = ctx.options.config.update(req);
+      ctx.log.info('settings changed', { changed: req, settingsFile: next.settingsFile });
+      return settingsView(next);
+    } catch (err) {
+      if (err instanceof ConfigError) throw new ServiceError('FAILED', err.message);
+      throw err;
+    }
+  },
 
   'dialog.pickFolder': async (ctx: AppContext, req: ParsedRequest<'dialog.pickFolder'>): Promise<Responses['dialog.pickFolder']> => ({
     path: await ctx.options.pickFolder(req.purpose, req.title),

@@ -9,9 +9,12 @@ const RECENT_FILE = 'recent-cases.json';
 const MAX_RECENT = 20;
 
 function readRecent(ctx: AppContext): RecentCase[] {
+  const file = join(ctx.config.stateDir, RECENT_FILE);
   try {
-    return JSON.parse(readFileSync(join(ctx.options.stateDir, RECENT_FILE), 'utf8')) as RecentCase[];
-  } catch {
+    return JSON.parse(readFileSync(file, 'utf8')) as RecentCase[];
+  } catch (err) {
+    // No list yet is normal; a damaged one is started afresh (it is a convenience, not a record).
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') ctx.log.warn(`the recent-cases list ${file} is unreadable and starts afresh: ${(err as Error).message}`);
     return [];
   }
 }
@@ -19,8 +22,8 @@ function readRecent(ctx: AppContext): RecentCase[] {
 function rememberRecent(ctx: AppContext, dir: string, c: Case): void {
   const entry: RecentCase = { dir, name: c.name, number: c.number, openedAt: new Date().toISOString() };
   const list = [entry, ...readRecent(ctx).filter((r) => r.dir !== dir)].slice(0, MAX_RECENT);
-  mkdirSync(ctx.options.stateDir, { recursive: true });
-  writeFileSync(join(ctx.options.stateDir, RECENT_FILE), JSON.stringify(list, null, 2));
+  mkdirSync(ctx.config.stateDir, { recursive: true });
+  writeFileSync(join(ctx.config.stateDir, RECENT_FILE), JSON.stringify(list, null, 2));
 }
 
 async function switchTo(ctx: AppContext, dir: string, open: () => Case, store: ReturnType<typeof openCaseDatabase>): Promise<Case> {
@@ -65,8 +68,11 @@ export const caseHandlers = {
     const dir = resolve(req.dir);
     if (existsSync(join(dir, DATABASE_FILE))) throw new ServiceError('FAILED', `${dir} already holds a case. Open it instead, or choose an empty folder.`);
     mkdirSync(dir, { recursive: true });
-    const store = openCaseDatabase(dir, { actor: req.examiner || undefined });
-    return switchTo(ctx, dir, () => store.createCase({ name: req.name, number: req.number, examiner: req.examiner, organisation: req.organisation, description: req.description }), store);
+    // Left blank, the examiner and organisation are the workstation's (Settings).
+    const examiner = req.examiner || ctx.config.examinerName;
+    const organisation = req.organisation || ctx.config.organisation;
+    const store = openCaseDatabase(dir, { actor: examiner || undefined });
+    return switchTo(ctx, dir, () => store.createCase({ name: req.name, number: req.number, examiner, organisation, description: req.description }), store);
   },
 
   'cases.open': async (ctx: AppContext, req: ParsedRequest<'cases.open'>): Promise<Responses['cases.open']> => {

@@ -1,15 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import type { Case } from '../../contract/case';
 import type { IpcError } from '../../contract/ipc';
+import type { Config, ConfigStore } from '../config';
+import { ModelCatalogue } from '../inference/catalogue';
+import type { IngestOptions } from '../ingest';
 import { EventBus } from '../jobs/events';
 import { JobRegistry } from '../jobs/registry';
+import { silentLogger, type Logger } from '../logger';
 import type { PdfPrinter } from '../reports';
 import { AnchorBook, type CaseStore } from '../store';
-import { defaultUserModelsDir } from '../training/paths';
 
 export interface AppServicesOptions {
-  /** App-level state (recent cases, the audit-anchor key and log): Electron's userData, a temp dir in tests. */
-  stateDir: string;
+  /** The configuration the entry point built (the Settings view updates it). */
+  config: ConfigStore;
+  /** The entry point's logger (a file in the state folder in the app). */
+  log?: Logger;
   shell: 'electron' | 'test-server';
   /** The native folder dialog, or its stand-in. */
   pickFolder: (purpose: 'case' | 'import', title?: string) => Promise<string | null>;
@@ -19,13 +24,8 @@ export interface AppServicesOptions {
    * can be exported from the renderer.
    */
   pickSaveFile?: (purpose: 'report', defaultName?: string) => Promise<string | null>;
-  /** The Python interpreter configured in the settings or on the command line (never by the renderer). */
-  python?: string;
   /** Prints report pages: Electron's printToPDF in the app, headless Chromium by default. */
   printer?: PdfPrinter;
-  modelsDir?: string;
-  /** Trained model versions; default: defaultUserModelsDir() (the CLI uses the same folder). */
-  userModelsDir?: string;
 }
 
 export interface OpenCase {
@@ -34,19 +34,38 @@ export interface OpenCase {
   case: Case;
 }
 
-/** State shared by the service areas: the open case (one at a time), jobs and events. */
+/** State shared by the service areas: the configuration, the open case (one at a time), jobs and events. */
 export class AppContext {
   readonly events = new EventBus();
   readonly jobs = new JobRegistry(this.events);
+  readonly log: Logger;
   current: OpenCase | null = null;
-
-  readonly userModelsDir: string;
   /** This installation's audit anchors and their key, in the state folder (never in a case folder). */
   readonly anchors: AnchorBook;
 
   constructor(readonly options: AppServicesOptions) {
-    this.userModelsDir = options.userModelsDir ?? defaultUserModelsDir();
-    this.anchors = new AnchorBook(options.stateDir);
+    this.log = options.log ?? silentLogger;
+    this.anchors = new AnchorBook(options.config.current.stateDir);
+  }
+
+  /** The configuration in force now (read it per request: the Settings view may change it). */
+  get config(): Config {
+    return this.options.config.current;
+  }
+
+  /** The models in force now: the catalogue of the current configuration. */
+  get catalogue(): ModelCatalogue {
+    return ModelCatalogue.fromConfig(this.config, this.log.child('models'));
+  }
+
+  /** The configured limits for reading images. */
+  get ingest(): IngestOptions {
+    return { maxPixels: this.config.maxPixels, maxFileBytes: this.config.maxFileBytes };
+  }
+
+  /** Who works at this workstation (Settings), else the case's examiner. */
+  examiner(): string {
+    return this.config.examinerName || this.current?.case.examiner || '';
   }
 
   /** Save-dialog answers waiting to be used, by handle (see rememberSaveTarget). */

@@ -1,7 +1,6 @@
 import type { EvaluationJobResult } from '../../contract/evaluation';
 import type { ParsedRequest, Responses } from '../../contract/ipc';
 import { DEFAULT_BOOTSTRAP, DEFAULT_TARGET_FPR, DEFAULT_THRESHOLD, detectLayout, evaluate, selectEvaluationSet } from '../evaluation';
-import { openDetectors } from '../pipeline/detectors';
 import { ensureDerivedFolders } from '../store';
 import { getEvaluation, listEvaluations, listRetrainingFlags, saveEvaluation, saveSplit, setRetrainingFlag } from '../store/evaluations';
 import { AppContext, ServiceError } from './context';
@@ -23,7 +22,7 @@ export const evaluationHandlers = {
     if (!selected.ok) throw new ServiceError('FAILED', `Cannot evaluate ${req.path}: ${selected.error.message}`);
     const { thumbnailDir } = ensureDerivedFolders(store.derivedDir);
     const job = ctx.jobs.start('evaluate', `Evaluate ${selected.summary.root}`, async (job) => {
-      const { detectors } = await openDetectors({ ids: req.models, modelsDir: ctx.options.modelsDir });
+      const { detectors } = await ctx.catalogue.openDetectors({ ids: req.models });
       if (detectors.length === 0) throw new Error('No usable model to evaluate (see the Models list).');
       try {
         const result = await evaluate(selected.set, detectors, {
@@ -33,6 +32,7 @@ export const evaluationHandlers = {
           seed,
           robustness: req.robustness ?? false,
           thumbnailDir,
+          ingest: ctx.ingest,
           selection: { split: selected.split?.summary ?? null, limit: req.limit ?? null, seed },
           signal: job.signal,
           onProgress: job.progress,
@@ -65,7 +65,7 @@ export const evaluationHandlers = {
       evaluationId: result.id,
       flagged: req.flagged,
       note: req.note,
-      actor: open.case.examiner || 'examiner',
+      actor: ctx.examiner() || 'examiner',
     });
   },
 

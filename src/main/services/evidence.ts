@@ -1,24 +1,16 @@
 import { mkdirSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { ParsedRequest, Responses } from '../../contract/ipc';
 import { DEFAULT_ELA_PARAMETERS, runEla } from '../analysis';
-import { decodeImage, DEFAULT_INGEST_OPTIONS } from '../ingest';
-import { sha256Buffer } from '../ingest/hash';
-import { heatmapPaths } from '../pipeline/prepare';
+import { decodeImage, readVerified } from '../ingest';
+import { importIntoCase } from '../pipeline/importIntoCase';
+import { elaRerunDir, heatmapPaths } from '../store';
 import { AppContext, ServiceError } from './context';
-import { importIntoCase } from './importer';
 
 export function requireEvidence(ctx: AppContext, id: number) {
   const { store } = ctx.requireCase();
   const item = store.getEvidence(id);
   if (!item) throw new ServiceError('NOT_FOUND', `No evidence item ${id} in this case.`);
   return item;
-}
-
-/** Where a re-run of ELA at a given quality writes its heatmaps (the import's stay untouched). */
-export function elaRerunDir(derivedDir: string, quality: number): string {
-  return join(derivedDir, `ela-q${quality}`);
 }
 
 export const evidenceHandlers = {
@@ -30,7 +22,8 @@ export const evidenceHandlers = {
         paths: req.paths,
         models: req.models,
         elaQuality: req.elaQuality,
-        modelsDir: ctx.options.modelsDir,
+        catalogue: ctx.catalogue,
+        ingest: ctx.ingest,
         signal: job.signal,
         onProgress: job.progress,
         onFileError: job.fileError,
@@ -57,11 +50,9 @@ export const evidenceHandlers = {
   'evidence.rerunEla': async (ctx: AppContext, req: ParsedRequest<'evidence.rerunEla'>): Promise<Responses['evidence.rerunEla']> => {
     const item = requireEvidence(ctx, req.id);
     const { store } = ctx.requireCase();
-    const bytes = await readFile(item.path);
-    if (sha256Buffer(bytes) !== item.sha256) {
-      throw new ServiceError('FAILED', `${item.fileName} has changed on disk since it was imported (SHA-256 differs); ELA was not re-run. Verify the case.`);
-    }
-    const image = await decodeImage(bytes, { maxPixels: DEFAULT_INGEST_OPTIONS.maxPixels });
+    const read = await readVerified(item.path, item.sha256, item.fileName);
+    if (!read.ok) throw new ServiceError('FAILED', `${read.message} ELA was not re-run.`);
+    const image = await decodeImage(read.bytes, { maxPixels: ctx.config.maxPixels, fileName: item.fileName });
     const dir = elaRerunDir(store.derivedDir, req.quality);
     mkdirSync(dir, { recursive: true });
     const result = await runEla(image, { ...DEFAULT_ELA_PARAMETERS, quality: req.quality }, heatmapPaths(dir, item.sha256));
@@ -76,7 +67,7 @@ export const evidenceHandlers = {
       verdict: req.verdict,
       notes: req.notes,
       flagged: req.flagged,
-      reviewer: open.case.examiner || 'examiner',
+      reviewer: ctx.examiner() || 'examiner',
     });
     ctx.events.publish('evidence.changed', { ids: [req.evidenceId] });
     return review;

@@ -1,9 +1,12 @@
 // AppServices: the main-process side of the IPC contract, shared by the Electron shell and the
 // test server so both run the very same code. Each area has its own handler file; this one
 // validates requests and turns thrown errors into error values.
-import type { Channel, EvaluationMediaKind, IpcError, IpcResult, MediaKind, ParsedRequest, Responses } from '../../contract/ipc';
+import type { Channel, IpcError, IpcResult, ParsedRequest, Responses } from '../../contract/ipc';
+import type { MediaRef } from '../../contract/media';
+import { ConfigError } from '../config';
 import { parseRequest } from '../../contract/ipc';
 import { EvidenceError } from '../errors';
+import { ModelUnavailableError } from '../inference/catalogue';
 import type { EventBus } from '../jobs/events';
 import { StoreError } from '../store';
 import { VersionError } from '../training';
@@ -13,11 +16,12 @@ import { caseHandlers, closeCurrentCase } from './cases';
 import { AppContext, ServiceError, type AppServicesOptions } from './context';
 import { evaluationHandlers } from './evaluation';
 import { evidenceHandlers } from './evidence';
-import { loadEvaluationMedia, loadMedia, type Media } from './media';
+import { loadMedia, type MediaResponse } from './media';
 import { reportHandlers } from './report';
 import { trainingHandlers } from './training';
 
 export type { AppServicesOptions } from './context';
+export { MEDIA_CACHE_CONTROL, type MediaResponse } from './media';
 
 type Handlers = { [C in Channel]: (ctx: AppContext, req: ParsedRequest<C>) => Promise<Responses[C]> };
 
@@ -26,8 +30,8 @@ const handlers: Handlers = { ...appHandlers, ...caseHandlers, ...evidenceHandler
 export interface AppServices {
   /** Validates and runs one request; never throws: failures come back as `{ ok: false, error }`. */
   dispatch(channel: string, payload: unknown): Promise<IpcResult<Channel>>;
-  media(evidenceId: number, kind: MediaKind, version?: string): Promise<Media | null>;
-  evaluationMedia(evaluationId: string, item: number, kind: EvaluationMediaKind): Promise<Media | null>;
+  /** The bytes behind a media URL (parsed with contract/media.ts), or why there are none; never throws. */
+  media(ref: MediaRef): Promise<MediaResponse>;
   readonly events: EventBus;
   /** The shared state, for the shell and tests (e.g. to wait for a job). */
   readonly context: AppContext;
@@ -46,11 +50,14 @@ export function createAppServices(options: AppServicesOptions): AppServices {
         const handler = handlers[parsed.channel] as (ctx: AppContext, req: unknown) => Promise<Responses[Channel]>;
         return { ok: true, value: await handler(ctx, parsed.value) };
       } catch (err) {
-        return { ok: false, error: toIpcError(err) };
+        const error = toIpcError(err);
+        // Expected refusals (no case, unknown id) are the user's to act on; anything else is ours.
+        if (error.code === 'FAILED' && !(err instanceof ServiceError)) ctx.log.error(`${parsed.channel} failed: ${error.message}`, { error: err });
+        else ctx.log.debug(`${parsed.channel} refused: ${error.message}`);
+        return { ok: false, error };
       }
     },
-    media: (id, kind, version) => loadMedia(ctx, id, kind, version),
-    evaluationMedia: (id, item, kind) => loadEvaluationMedia(ctx, id, item, kind),
+    media: (ref) => loadMedia(ctx, ref),
     close: async () => {
       await closeCurrentCase(ctx);
       await ctx.jobs.cancelAll();
@@ -61,6 +68,7 @@ export function createAppServices(options: AppServicesOptions): AppServices {
 function toIpcError(err: unknown): IpcError {
   if (err instanceof ServiceError) return { code: err.code, message: err.message };
   if (err instanceof StoreError) return { code: err.code === 'NOT_FOUND' ? 'NOT_FOUND' : 'FAILED', message: err.message };
-  if (err instanceof EvidenceError || err instanceof VersionError) return { code: 'FAILED', message: err.message };
+  if (err instanceof ModelUnavailableError) return { code: err.reason === 'unknown' ? 'NOT_FOUND' : 'FAILED', message: err.message };
+  if (err instanceof EvidenceError || err instanceof VersionError || err instanceof ConfigError) return { code: 'FAILED', message: err.message };
   return { code: 'FAILED', message: err instanceof Error ? err.message : String(err) };
 }

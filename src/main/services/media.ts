@@ -1,20 +1,30 @@
+// The images the renderer shows, for both shells (the Electron protocol and the test server
+// parse the URL with contract/media.ts and answer with what this returns).
+//
+// What is shown must be what was analysed: an original is served only after its bytes are
+// hashed and match the SHA-256 recorded at import; every derived file (thumbnail, heatmap,
+// display rendering) is looked up by the item's SHA-256 under the case's derived folder,
+// never by a path stored in the database. Failures are answered with a status and a reason,
+// and logged: a file that cannot be decoded or no longer matches is not a silent 404.
 import { existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import type { EvidenceItem } from '../../contract/case';
-import type { EvaluationMediaKind, MediaKind } from '../../contract/ipc';
-import { derivedPaths, ensureDerivedFolders, type CaseStore } from '../store';
+import type { MediaRef } from '../../contract/media';
+import { decodeImage, readVerified, type DecodedImage, type VerifiedRead } from '../ingest';
+import { writeThumbnail } from '../pipeline/prepare';
+import { derivedPaths, displayPath, elaHeatmaps, ensureDerivedFolders, thumbnailPath, type CaseStore } from '../store';
 import { getEvaluation } from '../store/evaluations';
-import { decodeImage, DEFAULT_INGEST_OPTIONS, type DecodedImage } from '../ingest';
-import { heatmapPaths, thumbnailPath, writeThumbnail } from '../pipeline/prepare';
 import type { AppContext } from './context';
-import { elaRerunDir } from './evidence';
 
-export interface Media {
-  contentType: string;
-  body: Buffer;
-}
+export type MediaResponse =
+  | { ok: true; status: 200; contentType: string; body: Buffer }
+  /**
+   * 404: nothing by that name (no case, no item, no heatmap at that quality yet);
+   * 409: the original no longer has its imported SHA-256 (or is gone);
+   * 422: the file could not be decoded for display; 500: anything else.
+   */
+  | { ok: false; status: 404 | 409 | 422 | 500; message: string };
 
 /**
  * Media URLs name an evidence item (fixed by its SHA-256 at import), a kind and an ELA quality,
@@ -26,32 +36,46 @@ export const MEDIA_CACHE_CONTROL = 'private, max-age=3600';
 /** Formats every browser (and Electron) shows as they are; anything else is converted for display. */
 const BROWSER_FORMATS = new Set(['jpeg', 'png', 'webp', 'gif', 'bmp']);
 
-/**
- * Bytes for the renderer's <img> elements. Originals the browser cannot show faithfully (TIFF,
- * HEIF, CMYK or 16-bit files) are rendered to PNG from the same decode the analysis used; the
- * evidence file itself is only read.
- */
-export async function loadMedia(ctx: AppContext, evidenceId: number, kind: MediaKind, version?: string): Promise<Media | null> {
+const notFound = (message: string): MediaResponse => ({ ok: false, status: 404, message });
+const found = (contentType: string, body: Buffer): MediaResponse => ({ ok: true, status: 200, contentType, body });
+
+/** A failed verified read as an answer: a changed or missing original is a conflict with the record. */
+function unverified(read: Exclude<VerifiedRead, { ok: true }>): MediaResponse {
+  return { ok: false, status: read.problem === 'unreadable' ? 500 : 409, message: read.message };
+}
+
+export async function loadMedia(ctx: AppContext, ref: MediaRef): Promise<MediaResponse> {
+  let answer: MediaResponse;
+  try {
+    answer = await answerFor(ctx, ref);
+  } catch (err) {
+    answer = { ok: false, status: 500, message: (err as Error).message };
+  }
+  if (!answer.ok) {
+    const fields = { ref, status: answer.status };
+    if (answer.status === 404) ctx.log.debug(`media not found: ${answer.message}`, fields);
+    else ctx.log.warn(`media not served: ${answer.message}`, fields);
+  }
+  return answer;
+}
+
+async function answerFor(ctx: AppContext, ref: MediaRef): Promise<MediaResponse> {
   const open = ctx.current;
-  if (!open) return null;
-  const item = open.store.getEvidence(evidenceId);
-  if (!item) return null;
-  switch (kind) {
+  if (!open) return notFound('No case is open.');
+  if ('evaluationId' in ref) return evaluationMedia(ctx, open.store, ref);
+  const item = open.store.getEvidence(ref.evidenceId);
+  if (!item) return notFound(`No evidence item ${ref.evidenceId} in this case.`);
+  switch (ref.kind) {
     case 'original':
-      return original(open.store, item);
+      return original(ctx, open.store, item);
     case 'thumb':
-      return thumbnail(open.store, item);
+      return thumbnail(ctx, open.store, item.fileName, item.path, item.sha256);
     case 'ela':
     case 'ela-preview': {
-      const quality = version && /^\d{1,3}$/.test(version) ? Number(version) : undefined;
-      const fromResult = item.latestResult?.ela;
-      const paths =
-        quality !== undefined && quality !== fromResult?.parameters.quality
-          ? heatmapPaths(elaRerunDir(open.store.derivedDir, quality), item.sha256)
-          : { heatmapPath: fromResult?.heatmapPath, previewPath: fromResult?.previewPath };
-      const path = kind === 'ela' ? paths.heatmapPath : paths.previewPath;
-      if (!path || !existsSync(path)) return null;
-      return { contentType: 'image/png', body: await readFile(path) };
+      const paths = elaHeatmaps(open.store.derivedDir, item.sha256, ref.quality, item.latestResult?.ela?.parameters.quality);
+      const path = ref.kind === 'ela' ? paths.heatmapPath : paths.previewPath;
+      if (!existsSync(path)) return notFound(`No ELA heatmap at quality ${ref.quality} for ${item.fileName} (re-run ELA at that quality).`);
+      return found('image/png', await readFile(path));
     }
   }
 }
@@ -61,61 +85,59 @@ function displayPng(image: DecodedImage): Promise<Buffer> {
   return sharp(image.data, { raw: { width: image.width, height: image.height, channels: image.channels } }).png({ compressionLevel: 3 }).toBuffer();
 }
 
-async function original(store: CaseStore, item: EvidenceItem): Promise<Media | null> {
-  const m = item.metadata;
-  const asIs = BROWSER_FORMATS.has(m.format) && m.bitDepth === 8 && m.colourSpace !== 'cmyk' && m.orientation === 1;
-  // Other files are decoded and converted once, then served from the case's derived folder:
-  // stepping back and forth through a TIFF or CMYK series must not decode each time.
-  const cached = asIs ? undefined : join(derivedPaths(store.derivedDir).displayDir, `${item.sha256}.png`);
-  if (cached && existsSync(cached)) return { contentType: 'image/png', body: await readFile(cached) };
-  let bytes: Buffer;
+async function decodeForDisplay(ctx: AppContext, bytes: Buffer, what: string): Promise<DecodedImage | MediaResponse> {
   try {
-    bytes = await readFile(item.path);
-  } catch {
-    return null;
+    return await decodeImage(bytes, { maxPixels: ctx.config.maxPixels, fileName: what });
+  } catch (err) {
+    return { ok: false, status: 422, message: `${what} could not be decoded for display: ${(err as Error).message}` };
   }
-  if (!cached) return { contentType: `image/${m.format}`, body: bytes };
-  const body = await displayPng(await decodeImage(bytes, { maxPixels: DEFAULT_INGEST_OPTIONS.maxPixels }));
-  ensureDerivedFolders(store.derivedDir);
-  writeFileSync(cached, body);
-  return { contentType: 'image/png', body };
 }
 
-async function thumbnail(store: CaseStore, item: EvidenceItem): Promise<Media | null> {
-  const path = thumbnailPath(derivedPaths(store.derivedDir).thumbnailDir, item.sha256);
-  if (!existsSync(path)) {
-    // Imported before thumbnails existed, or the derived folder was cleaned: make it now.
-    try {
-      const image = await decodeImage(await readFile(item.path), { maxPixels: DEFAULT_INGEST_OPTIONS.maxPixels });
-      ensureDerivedFolders(store.derivedDir);
-      await writeThumbnail(image, path);
-    } catch {
-      return null;
-    }
-  }
-  return { contentType: 'image/jpeg', body: await readFile(path) };
+const isAnswer = (x: DecodedImage | MediaResponse): x is MediaResponse => 'status' in x;
+
+async function original(ctx: AppContext, store: CaseStore, item: EvidenceItem): Promise<MediaResponse> {
+  const read = await readVerified(item.path, item.sha256, item.fileName);
+  if (!read.ok) return unverified(read);
+  const m = item.metadata;
+  if (BROWSER_FORMATS.has(m.format) && m.bitDepth === 8 && m.colourSpace !== 'cmyk' && m.orientation === 1) return found(`image/${m.format}`, read.bytes);
+  // Other files are decoded and converted once, then served from the case's derived folder:
+  // stepping back and forth through a TIFF or CMYK series must not decode each time. The
+  // rendering is only made from bytes that verified, and only served once they verify again.
+  const cached = displayPath(store.derivedDir, item.sha256);
+  if (existsSync(cached)) return found('image/png', await readFile(cached));
+  const image = await decodeForDisplay(ctx, read.bytes, item.fileName);
+  if (isAnswer(image)) return image;
+  const body = await displayPng(image);
+  ensureDerivedFolders(store.derivedDir);
+  writeFileSync(cached, body);
+  return found('image/png', body);
+}
+
+/** The thumbnail by SHA-256; made now from the verified original when missing (imported before thumbnails existed, or derived/ cleaned). */
+async function thumbnail(ctx: AppContext, store: CaseStore, what: string, originalPath: string, sha256: string): Promise<MediaResponse> {
+  const path = thumbnailPath(derivedPaths(store.derivedDir).thumbnailDir, sha256);
+  if (existsSync(path)) return found('image/jpeg', await readFile(path));
+  const read = await readVerified(originalPath, sha256, what);
+  if (!read.ok) return unverified(read);
+  const image = await decodeForDisplay(ctx, read.bytes, what);
+  if (isAnswer(image)) return image;
+  ensureDerivedFolders(store.derivedDir);
+  await writeThumbnail(image, path);
+  return found('image/jpeg', await readFile(path));
 }
 
 /**
  * Images of a saved evaluation's items (FP/FN galleries): the thumbnail made while evaluating,
- * or the dataset image itself for display. Dataset images are only read.
+ * or the dataset image itself, checked against the SHA-256 the evaluation recorded. Dataset
+ * images are only read.
  */
-export async function loadEvaluationMedia(ctx: AppContext, evaluationId: string, index: number, kind: EvaluationMediaKind): Promise<Media | null> {
-  const open = ctx.current;
-  if (!open) return null;
-  const item = getEvaluation(open.store, evaluationId)?.items[index];
-  if (!item) return null;
-  const path = thumbnailPath(derivedPaths(open.store.derivedDir).thumbnailDir, item.sha256);
-  if (kind === 'thumb' && existsSync(path)) return { contentType: 'image/jpeg', body: await readFile(path) };
-  try {
-    const image = await decodeImage(await readFile(item.path), { maxPixels: DEFAULT_INGEST_OPTIONS.maxPixels });
-    if (kind === 'thumb') {
-      ensureDerivedFolders(open.store.derivedDir);
-      await writeThumbnail(image, path);
-      return { contentType: 'image/jpeg', body: await readFile(path) };
-    }
-    return { contentType: 'image/png', body: await displayPng(image) };
-  } catch {
-    return null;
-  }
+async function evaluationMedia(ctx: AppContext, store: CaseStore, ref: Extract<MediaRef, { evaluationId: string }>): Promise<MediaResponse> {
+  const item = getEvaluation(store, ref.evaluationId)?.items[ref.item];
+  if (!item) return notFound(`No item ${ref.item} in evaluation ${ref.evaluationId}.`);
+  if (ref.kind === 'evaluation-thumb') return thumbnail(ctx, store, item.path, item.path, item.sha256);
+  const read = await readVerified(item.path, item.sha256);
+  if (!read.ok) return unverified(read);
+  const image = await decodeForDisplay(ctx, read.bytes, item.path);
+  if (isAnswer(image)) return image;
+  return found('image/png', await displayPng(image));
 }

@@ -1,5 +1,5 @@
 import type { ParsedRequest, Responses } from '../../contract/ipc';
-import { assertReportTarget, exportCaseReport } from '../reports';
+import { assertReportTarget, ChromiumPrinter, exportCaseReport } from '../reports';
 import type { AppContext } from './context';
 
 export const reportHandlers = {
@@ -17,9 +17,11 @@ export const reportHandlers = {
         out,
         items: req.items,
         ids: req.ids,
-        printer: ctx.options.printer,
-        modelsDir: ctx.options.modelsDir,
-        userModelsDir: ctx.userModelsDir,
+        generatedBy: ctx.config.examinerName || undefined,
+        printer: ctx.options.printer ?? new ChromiumPrinter({ executablePath: ctx.config.chromium ?? undefined, candidates: ctx.config.chromiumCandidates, onNote: (note) => ctx.log.warn(note) }),
+        pageDir: ctx.config.rendererDir,
+        catalogue: ctx.catalogue,
+        maxPixels: ctx.config.maxPixels,
         anchorBook: ctx.anchors,
         signal: job.signal,
         onProgress: job.progress,

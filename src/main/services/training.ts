@@ -2,48 +2,35 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ParsedRequest, Responses } from '../../contract/ipc';
 import type { TrainingJobSpec } from '../../contract/training';
-import {
-  activateVersion,
-  discardVersion,
-  findPython,
-  getVersion,
-  listModelVersions,
-  loadRegistryWithActiveVersions,
-  measureAgainstBaseline,
-  rollbackVersion,
-  runTrainingJob,
-  trainHead,
-} from '../training';
+import { findPython, measureAgainstBaseline, pythonSettings, runTrainingJob, trainHead } from '../training';
 import { AppContext, ServiceError } from './context';
 
-/** The app's training folder: every run keeps its checkpoints and split in a folder of its own here. */
-function trainingRunsDir(ctx: AppContext): string {
-  return join(ctx.options.stateDir, 'training-runs');
-}
-
-/** A new run's id (its folder name): the model and the start time. */
+/** A new run's id (its folder name in the training folder, config.trainingDir): the model and the start time. */
 function newRunId(modelId: string): string {
   return `${modelId}-${new Date().toISOString().replace(/[:.]/g, '-')}`;
 }
 
 export const trainingHandlers = {
-  'training.environment': async (ctx: AppContext): Promise<Responses['training.environment']> => findPython({ python: ctx.options.python }),
+  /** The interpreter comes from the configuration (settings file, environment, --python), never from the renderer. */
+  'training.environment': async (ctx: AppContext): Promise<Responses['training.environment']> => findPython(pythonSettings(ctx.config)),
 
   /** The Python trainer as a job: live events for the curves, cancel = checkpoint and stop. */
   'training.start': async (ctx: AppContext, req: ParsedRequest<'training.start'>): Promise<Responses['training.start']> => {
-    const environment = await findPython({ python: ctx.options.python });
+    const config = ctx.config;
+    const environment = await findPython(pythonSettings(config));
     if (!environment.found) throw new ServiceError('FAILED', `No Python with PyTorch was found. ${environment.install}`);
     const job = req.job as TrainingJobSpec;
     // The contract admits only a plain folder name (no separators, no ".."): the run stays inside the training folder.
     const runId = req.resumeRun ?? newRunId(job.modelId);
-    const workdir = join(trainingRunsDir(ctx), runId);
+    const workdir = join(config.trainingDir, runId);
     if (req.resumeRun !== undefined && !existsSync(workdir)) throw new ServiceError('NOT_FOUND', `No training run "${runId}" to resume.`);
     const started = ctx.jobs.start('train', `Train ${job.modelId} (${job.model.arch}, ${job.mode ?? 'full'})`, async (run) => {
       const result = await runTrainingJob(job, {
         workdir,
         resume: req.resumeRun !== undefined,
-        userModelsDir: ctx.userModelsDir,
-        modelsDir: ctx.options.modelsDir,
+        userModelsDir: config.userModelsDir,
+        catalogue: ctx.catalogue,
+        scriptsDir: config.trainingScriptsDir,
         environment,
         signal: run.signal,
         onProgress: run.progress,
@@ -57,15 +44,14 @@ export const trainingHandlers = {
 
   /** Fits a new head on the current model's features, in-process: no Python needed. */
   'training.head': async (ctx: AppContext, req: ParsedRequest<'training.head'>): Promise<Responses['training.head']> => {
-    const registry = await loadRegistryWithActiveVersions({ modelsDir: ctx.options.modelsDir, userModelsDir: ctx.userModelsDir });
-    const model = registry.find((m) => m.id === req.modelId);
-    if (!model) throw new ServiceError('NOT_FOUND', `No model "${req.modelId}".`);
-    if (model.status !== 'ok') throw new ServiceError('FAILED', `Model "${req.modelId}" cannot be used: ${model.problem}`);
-    const started = ctx.jobs.start('train', `New head for ${req.modelId}`, (run) =>
+    const catalogue = ctx.catalogue;
+    const model = await catalogue.find(req.modelId);
+    const started = ctx.jobs.start('train-head', `New head for ${req.modelId}`, (run) =>
       trainHead({
         model,
         data: { folder: req.folder, valFraction: req.valFraction },
-        userModelsDir: ctx.userModelsDir,
+        userModelsDir: catalogue.userModelsDir,
+        provider: catalogue.provider,
         modelId: req.newModelId,
         seed: req.seed,
         signal: run.signal,
@@ -76,15 +62,15 @@ export const trainingHandlers = {
     return { jobId: started.id };
   },
 
-  'models.versions': async (ctx: AppContext, req: ParsedRequest<'models.versions'>): Promise<Responses['models.versions']> => listModelVersions(ctx.userModelsDir, req.modelId),
-  'models.activate': async (ctx: AppContext, req: ParsedRequest<'models.activate'>): Promise<Responses['models.activate']> => activateVersion(ctx.userModelsDir, req.modelId, req.version),
-  'models.rollback': async (ctx: AppContext, req: ParsedRequest<'models.rollback'>): Promise<Responses['models.rollback']> => rollbackVersion(ctx.userModelsDir, req.modelId),
-  'models.discard': async (ctx: AppContext, req: ParsedRequest<'models.discard'>): Promise<Responses['models.discard']> => discardVersion(ctx.userModelsDir, req.modelId, req.version),
+  'models.versions': async (ctx: AppContext, req: ParsedRequest<'models.versions'>): Promise<Responses['models.versions']> => ctx.catalogue.versions(req.modelId),
+  'models.activate': async (ctx: AppContext, req: ParsedRequest<'models.activate'>): Promise<Responses['models.activate']> => ctx.catalogue.activate(req.modelId, req.version),
+  'models.rollback': async (ctx: AppContext, req: ParsedRequest<'models.rollback'>): Promise<Responses['models.rollback']> => ctx.catalogue.rollback(req.modelId),
+  'models.discard': async (ctx: AppContext, req: ParsedRequest<'models.discard'>): Promise<Responses['models.discard']> => ctx.catalogue.discard(req.modelId, req.version),
 
   /** Re-scores the version's own validation split with it and with whatever is active now. */
   'models.compare': async (ctx: AppContext, req: ParsedRequest<'models.compare'>): Promise<Responses['models.compare']> => {
-    const version = await getVersion(ctx.userModelsDir, req.modelId, req.version);
-    if (!version) throw new ServiceError('NOT_FOUND', `No version ${req.version} of ${req.modelId}.`);
-    return measureAgainstBaseline(version, { userModelsDir: ctx.userModelsDir, modelsDir: ctx.options.modelsDir });
+    const catalogue = ctx.catalogue;
+    const version = await catalogue.version(req.modelId, req.version);
+    return measureAgainstBaseline(version, { userModelsDir: catalogue.userModelsDir, catalogue });
   },
 };

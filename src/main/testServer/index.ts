@@ -3,27 +3,22 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve } from 'node:path';
-import type { MediaKind } from '../../contract/ipc';
-import { createAppServices, type AppServices } from '../services';
-import { MEDIA_CACHE_CONTROL } from '../services/media';
+import { MEDIA_HTTP_PREFIX, parseMediaPath } from '../../contract/media';
+import type { ConfigStore } from '../config';
 import { CONTENT_SECURITY_POLICY } from '../contentSecurityPolicy';
+import type { Logger } from '../logger';
+import { createAppServices, MEDIA_CACHE_CONTROL, type AppServices } from '../services';
 
 export interface TestServerOptions {
-  /** The built renderer (out/renderer). */
-  rendererDir: string;
-  /** Where app-level state (recent cases) lives; a temp dir in tests. */
-  stateDir: string;
+  /** The configuration its entry point built: state folder, models, the built renderer (rendererDir), ... */
+  config: ConfigStore;
+  log?: Logger;
   /** Stands in for the native folder dialog. */
   pickFolder?: (purpose: 'case' | 'import') => string | null;
   /** Stands in for the native save dialog. */
   pickSaveFile?: (purpose: 'report', defaultName?: string) => string | null;
-  modelsDir?: string;
-  /** Trained model versions (the registry the Training view manages); a temp dir in tests. */
-  userModelsDir?: string;
   /** Default 0: a free port the system picks (a fixed port is one any local page can guess). */
   port?: number;
-  /** The Python interpreter the training channels use (what the settings give in the app). */
-  python?: string;
 }
 
 export interface TestServer {
@@ -49,12 +44,11 @@ const CONTENT_TYPES: Record<string, string> = {
   '.json': 'application/json',
   '.woff2': 'font/woff2',
 };
-const MEDIA_KINDS = new Set<MediaKind>(['original', 'thumb', 'ela', 'ela-preview']);
 const MAX_BODY = 1 << 20;
 
 /**
  * Serves the built renderer to a plain browser and speaks the IPC contract over HTTP:
- * `POST /api/<channel>` → IpcResult JSON, `GET /events` → Server-Sent Events, `GET /media/<id>/<kind>`.
+ * `POST /api/<channel>` → IpcResult JSON, `GET /events` → Server-Sent Events, `GET /media/…` (contract/media.ts).
  * Every request goes to the same AppServices the Electron shell uses, so there is no second
  * implementation of any behaviour.
  *
@@ -67,15 +61,13 @@ const MAX_BODY = 1 << 20;
 export async function startTestServer(opts: TestServerOptions): Promise<TestServer> {
   const token = randomBytes(32).toString('base64url');
   const services = createAppServices({
-    python: opts.python,
-    stateDir: opts.stateDir,
+    config: opts.config,
+    log: opts.log,
     shell: 'test-server',
-    modelsDir: opts.modelsDir,
-    userModelsDir: opts.userModelsDir,
     pickFolder: async (purpose) => opts.pickFolder?.(purpose) ?? null,
     pickSaveFile: async (purpose, name) => opts.pickSaveFile?.(purpose, name) ?? null,
   });
-  const rendererDir = resolve(opts.rendererDir);
+  const rendererDir = resolve(opts.config.current.rendererDir);
   const sseClients = new Set<ServerResponse>();
   const unsubscribe = services.events.subscribe((event, payload) => {
     const frame = `event: ${event}\ndata: ${JSON.stringify(payload)}\n\n`;
@@ -136,22 +128,16 @@ export async function startTestServer(opts: TestServerOptions): Promise<TestServ
       req.on('close', () => sseClients.delete(res));
       return;
     }
-    const media = /^\/media\/(\d+)\/([a-z-]+)$/.exec(url.pathname);
-    if (req.method === 'GET' && media) {
-      const kind = media[2] as MediaKind;
-      if (!MEDIA_KINDS.has(kind)) return notFound(res);
-      const found = await services.media(Number(media[1]), kind, url.searchParams.get('v') ?? undefined);
-      if (!found) return notFound(res);
-      res.writeHead(200, { 'content-type': found.contentType, 'cache-control': MEDIA_CACHE_CONTROL });
-      res.end(found.body);
-      return;
-    }
-    const evalMedia = /^\/media\/eval\/([0-9a-f-]{36})\/(\d+)\/(thumb|original)$/.exec(url.pathname);
-    if (req.method === 'GET' && evalMedia) {
-      const found = await services.evaluationMedia(evalMedia[1], Number(evalMedia[2]), evalMedia[3] as 'thumb' | 'original');
-      if (!found) return notFound(res);
-      res.writeHead(200, { 'content-type': found.contentType, 'cache-control': MEDIA_CACHE_CONTROL });
-      res.end(found.body);
+    if (req.method === 'GET' && url.pathname.startsWith(`${MEDIA_HTTP_PREFIX}/`)) {
+      const ref = parseMediaPath(url.pathname.slice(MEDIA_HTTP_PREFIX.length), url.searchParams);
+      if (!ref) return notFound(res);
+      const answer = await services.media(ref);
+      if (!answer.ok) {
+        res.writeHead(answer.status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }).end(answer.message);
+        return;
+      }
+      res.writeHead(200, { 'content-type': answer.contentType, 'cache-control': MEDIA_CACHE_CONTROL });
+      res.end(answer.body);
       return;
     }
     if (req.method === 'GET') return serveStatic(url.pathname, res);

@@ -22,7 +22,9 @@ export interface ConvertOptions {
   licence?: string;
   /** Accept a checkpoint that pickles Python objects besides tensors (trusted sources only). */
   allowPickle?: boolean;
-  python?: string;
+  python?: string | null;
+  /** The trainer's scripts (config.trainingScriptsDir): convert.py is run from there. */
+  scriptsDir: string;
   environment?: PythonEnvironment & { found: true };
   onEvent?: (event: TrainingEvent) => void;
   signal?: AbortSignal;
@@ -36,7 +38,7 @@ export interface ConvertResult {
 }
 
 export async function convertCheckpoint(options: ConvertOptions): Promise<ConvertResult> {
-  const env = options.environment ?? (await findPython({ python: options.python }));
+  const env = options.environment ?? (await findPython({ python: options.python, scriptsDir: options.scriptsDir }));
   if (!env.found) throw new Error(env.install);
   const id = options.id ?? 'cnndetection-resnet50';
   const args = ['cnndetection', '--checkpoint', resolve(options.checkpoint), '--out', resolve(options.modelsDir), '--id', id];
@@ -45,7 +47,7 @@ export async function convertCheckpoint(options: ConvertOptions): Promise<Conver
   if (options.inputSize) args.push('--input-size', String(options.inputSize));
   if (options.licence) args.push('--licence', options.licence);
   if (options.allowPickle) args.push('--allow-pickle');
-  const exit = await runTrainerProcess({ python: env.executable, script: 'convert.py', args, signal: options.signal, onEvent: options.onEvent });
+  const exit = await runTrainerProcess({ python: env.executable, script: 'convert.py', scriptsDir: options.scriptsDir, args, signal: options.signal, onEvent: options.onEvent });
   const exported = exit.last.export;
   if (exit.code !== 0 || !exported) throw new Error(failureMessage(exit));
 

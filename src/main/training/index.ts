@@ -1,7 +1,6 @@
 // Public API of training: Python environment discovery, the Python training job, the
 // in-process head training, the converters, and the registry of trained model versions.
-export { findPython, installHint, describeProbes, type FindPythonOptions } from './python';
-export { defaultStateDir, defaultUserModelsDir, trainingScriptsDir, PYTHON_ENV, USER_MODELS_DIR_ENV, TRAINING_DIR_ENV } from './paths';
+export { findPython, installHint, describeProbes, pythonSettings, type FindPythonOptions } from './python';
 export { runTrainingJob, measureAgainstBaseline, TrainingProgress, canonicalSha256, type RunTrainingOptions } from './trainingJob';
 export { runTrainerProcess, runningTrainers, stopAllTrainers, parseTrainerLine, failureMessage, type TrainerExit, type TrainerProcessOptions, type RunningTrainer } from './trainerProcess';
 export { convertCheckpoint, type ConvertOptions, type ConvertResult } from './convert';
@@ -21,7 +20,6 @@ export {
   discardVersion,
   loadVersionModel,
   activeModelDir,
-  loadRegistryWithActiveVersions,
   versionOf,
   modelRefOf,
   VersionError,

@@ -5,12 +5,15 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import type { PythonEnvironment, PythonProbe } from '../../contract/training';
-import { PYTHON_ENV, trainingScriptsDir } from './paths';
+import { childEnvironment, ENVIRONMENT, type Config } from '../config';
 
 export interface FindPythonOptions {
-  /** A configured interpreter (settings, --python): tried first. */
-  python?: string;
-  env?: NodeJS.ProcessEnv;
+  /** The configured interpreter (config.python: settings file, environment, --python): tried first. */
+  python?: string | null;
+  /** Where config.python came from, for the probe list (default 'option'). */
+  pythonFrom?: 'option' | 'env';
+  /** The trainer's scripts (config.trainingScriptsDir): probe.py is run from there. */
+  scriptsDir: string;
   /** Overrides the platform's usual candidates (tests). */
   candidates?: string[];
   platform?: NodeJS.Platform;
@@ -38,7 +41,7 @@ function platformCandidates(platform: NodeJS.Platform): string[] {
 /** How to install what the trainer needs, for the platform, as sentences for the user. */
 export function installHint(platform: NodeJS.Platform = process.platform): string {
   const pip = 'pip install torch torchvision onnx';
-  const common = ` Then restart Provenance Lab, or point it at that interpreter with the Python setting, --python PATH, or the ${PYTHON_ENV} environment variable.`;
+  const common = ` Then restart Provenance Lab, or point it at that interpreter with the "python" setting in settings.json, --python PATH, or the ${ENVIRONMENT.python} environment variable.`;
   if (platform === 'linux') {
     return `No Python with PyTorch was found. On Debian or Ubuntu: sudo apt-get install python3-torch python3-torchvision python3-onnx. Elsewhere: ${pip} (for an NVIDIA GPU, take the CUDA build from pytorch.org).${common}`;
   }
@@ -56,11 +59,11 @@ function splitCommand(command: string): [string, string[]] {
   return [command, []];
 }
 
-function runProbe(candidate: Candidate, timeoutMs: number): Promise<PythonProbe> {
+function runProbe(candidate: Candidate, scriptsDir: string, timeoutMs: number): Promise<PythonProbe> {
   const [exe, args] = splitCommand(candidate.command);
-  const script = join(trainingScriptsDir(), 'probe.py');
+  const script = join(scriptsDir, 'probe.py');
   return new Promise((resolvePromise) => {
-    execFile(exe, [...args, script], { timeout: timeoutMs, windowsHide: true, env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } }, (err, stdout, stderr) => {
+    execFile(exe, [...args, script], { timeout: timeoutMs, windowsHide: true, env: childEnvironment({ PYTHONDONTWRITEBYTECODE: '1' }) }, (err, stdout, stderr) => {
       const base = { command: candidate.command, source: candidate.source };
       if (err && (err as NodeJS.ErrnoException).code === 'ENOENT') return resolvePromise({ ...base, ok: false, problem: 'not found' });
       if (err && (err as { killed?: boolean }).killed) return resolvePromise({ ...base, ok: false, problem: `did not answer within ${Math.round(timeoutMs / 1000)} s` });
@@ -92,21 +95,21 @@ function runProbe(candidate: Candidate, timeoutMs: number): Promise<PythonProbe>
   });
 }
 
-function probe(candidate: Candidate, timeoutMs: number, fresh: boolean): Promise<PythonProbe> {
-  const key = candidate.command;
+function probe(candidate: Candidate, scriptsDir: string, timeoutMs: number, fresh: boolean): Promise<PythonProbe> {
+  const key = `${candidate.command}\u0000${scriptsDir}`;
   if (!fresh && cache.has(key)) return cache.get(key)!.then((p) => ({ ...p, source: candidate.source }));
-  const pending = runProbe(candidate, timeoutMs);
+  const pending = runProbe(candidate, scriptsDir, timeoutMs);
   cache.set(key, pending);
   return pending;
 }
 
 /**
  * The first Python that imports torch and torchvision, trying in order: the configured
- * interpreter, $PROVENANCE_PYTHON, then the platform's usual commands. Never throws: when none
- * works the answer says what each candidate lacked and what to install.
+ * interpreter (settings file, $PROVENANCE_PYTHON or --python, see config.ts), then the
+ * platform's usual commands. Never throws: when none works the answer says what each
+ * candidate lacked and what to install.
  */
-export async function findPython(options: FindPythonOptions = {}): Promise<PythonEnvironment> {
-  const env = options.env ?? process.env;
+export async function findPython(options: FindPythonOptions): Promise<PythonEnvironment> {
   const platform = options.platform ?? process.platform;
   const candidates: Candidate[] = [];
   const seen = new Set<string>();
@@ -117,13 +120,12 @@ export async function findPython(options: FindPythonOptions = {}): Promise<Pytho
       candidates.push({ command: c, source });
     }
   };
-  add(options.python, 'option');
-  add(env[PYTHON_ENV], 'env');
+  add(options.python ?? undefined, options.pythonFrom ?? 'option');
   for (const c of options.candidates ?? platformCandidates(platform)) add(c, 'candidate');
 
   const probes: PythonProbe[] = [];
   for (const candidate of candidates) {
-    const result = await probe(candidate, options.timeoutMs ?? 90_000, options.fresh ?? false);
+    const result = await probe(candidate, options.scriptsDir, options.timeoutMs ?? 90_000, options.fresh ?? false);
     probes.push(result);
     if (result.ok) {
       return {
@@ -152,4 +154,9 @@ export function describeProbes(probes: PythonProbe[]): string {
 /** [executable, leading args] to spawn for a command findPython accepted. */
 export function pythonCommand(command: string): [string, string[]] {
   return splitCommand(command);
+}
+
+/** The Python settings of a configuration, as findPython takes them. */
+export function pythonSettings(config: Pick<Config, 'python' | 'sources' | 'trainingScriptsDir'>): Pick<FindPythonOptions, 'python' | 'pythonFrom' | 'scriptsDir'> {
+  return { python: config.python, pythonFrom: config.sources.python === 'environment' ? 'env' : 'option', scriptsDir: config.trainingScriptsDir };
 }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { TrainerEvent, TrainingEvent } from '../../contract/training';
 import { pythonCommand } from './python';
-import { trainingScriptsDir } from './paths';
+import { childEnvironment } from '../config';
 
 const TRAINER_EVENT_TYPES = new Set([
   'start',
@@ -41,6 +41,8 @@ export interface TrainerProcessOptions {
   /** Python command accepted by findPython (its `executable` is best: no shim in between). */
   python: string;
   script: 'train.py' | 'convert.py';
+  /** The trainer's folder (config.trainingScriptsDir): the script's location and working directory. */
+  scriptsDir: string;
   args: string[];
   signal?: AbortSignal;
   onEvent?: (event: TrainingEvent) => void;
@@ -109,16 +111,16 @@ const STDERR_TAIL = 40;
 /** Spawns the script and resolves when it exits (never rejects for a failed run; see `code`). */
 export function runTrainerProcess(options: TrainerProcessOptions): Promise<TrainerExit> {
   const [exe, leading] = pythonCommand(options.python);
-  const script = join(trainingScriptsDir(), options.script);
+  const script = join(options.scriptsDir, options.script);
   const child = spawn(exe, [...leading, '-u', script, ...options.args], {
-    cwd: trainingScriptsDir(),
+    cwd: options.scriptsDir,
     stdio: ['pipe', 'pipe', 'pipe'],
     windowsHide: true,
     // Its own process group on POSIX: Ctrl+C in a terminal then reaches only this process,
     // which asks the trainer to checkpoint, instead of killing its data-loading workers.
     detached: process.platform !== 'win32',
     // No __pycache__ in the shipped resources (often read-only); unbuffered lines.
-    env: { ...process.env, ...options.env, PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1' },
+    env: childEnvironment({ ...options.env, PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1' }),
   });
   const result: TrainerExit = { code: null, signal: null, events: [], last: {}, stderrTail: [], aborted: false, killed: false };
   const emit = (event: TrainingEvent) => {

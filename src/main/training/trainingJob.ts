@@ -16,23 +16,26 @@ import type {
   TrainingLabel,
   TrainingRunResult,
 } from '../../contract/training';
+import type { ModelCatalogue } from '../inference/catalogue';
 import type { ProviderRequest } from '../inference/providers';
 import { evaluateOnSplit } from './evaluate';
 import { checkParity, DEFAULT_PARITY_TOLERANCE } from './parity';
 import { findPython } from './python';
 import { failureMessage, runTrainerProcess } from './trainerProcess';
-import { loadRegistryWithActiveVersions, loadVersionModel, modelRefOf, registerVersion, SPLIT_FILE, updateVersion } from './versions';
+import { loadVersionModel, modelRefOf, registerVersion, SPLIT_FILE, updateVersion } from './versions';
 
 export interface RunTrainingOptions {
   /** Checkpoints, split.json, output/: reuse it with `resume` to continue. */
   workdir: string;
   resume?: boolean;
-  /** Where versions are registered (see defaultUserModelsDir). */
+  /** Where versions are registered (config.userModelsDir). */
   userModelsDir: string;
-  /** The bundled models, for the baseline comparison (default: resources/models). */
-  modelsDir?: string;
+  /** The models in use now, for the baseline comparison. */
+  catalogue: Pick<ModelCatalogue, 'entries' | 'provider'>;
+  /** The trainer's scripts (config.trainingScriptsDir). */
+  scriptsDir: string;
   /** A configured interpreter, tried first (see findPython). */
-  python?: string;
+  python?: string | null;
   /** An environment found earlier (skips discovery). */
   environment?: PythonEnvironment & { found: true };
   signal?: AbortSignal;
@@ -40,7 +43,7 @@ export interface RunTrainingOptions {
   onProgress?: (progress: JobProgress) => void;
   /** Limit on the ONNX-vs-PyTorch difference (scaled, see checkParity). Default 1e-4. */
   parityTolerance?: number;
-  /** Execution provider for the held-out evaluation (default auto). */
+  /** Execution provider for the held-out evaluation (default: the catalogue's, i.e. the configured one). */
   provider?: ProviderRequest;
   /** Score the validation split with the new version and its baseline (default true). */
   evaluate?: boolean;
@@ -119,7 +122,7 @@ export async function runTrainingJob(job: TrainingJobSpec, options: RunTrainingO
   const history: EpochRecord[] = [];
   const failed = (error: string): TrainingRunResult => ({ status: 'failed', workdir, history, error });
 
-  const env = options.environment ?? (await findPython({ python: options.python }));
+  const env = options.environment ?? (await findPython({ python: options.python, scriptsDir: options.scriptsDir }));
   if (!env.found) return failed(env.install);
 
   await mkdir(workdir, { recursive: true });
@@ -133,6 +136,7 @@ export async function runTrainingJob(job: TrainingJobSpec, options: RunTrainingO
   const exit = await runTrainerProcess({
     python: env.executable,
     script: 'train.py',
+    scriptsDir: options.scriptsDir,
     // --parent-pipe: the trainer also stops (with a checkpoint) when told on stdin or when
     // this process dies and the pipe closes, so a crashed app leaves no orphan on the GPU.
     args: ['--job', jobPath, '--workdir', workdir, '--parent-pipe', ...(options.resume ? ['--resume'] : [])],
@@ -196,18 +200,19 @@ export async function runTrainingJob(job: TrainingJobSpec, options: RunTrainingO
  */
 export async function measureAgainstBaseline(
   version: ModelVersion,
-  options: Pick<RunTrainingOptions, 'userModelsDir' | 'modelsDir' | 'provider' | 'signal'>,
+  options: Pick<RunTrainingOptions, 'userModelsDir' | 'catalogue' | 'provider' | 'signal'>,
 ): Promise<ModelVersion> {
+  const provider = options.provider ?? options.catalogue.provider;
   const split = JSON.parse(await readFile(join(version.dir, SPLIT_FILE), 'utf8')) as SplitFile;
   const val = split.items.filter((it) => it.split === 'val');
   const candidate = await loadVersionModel(options.userModelsDir, version.modelId, version.version);
   if (candidate.status !== 'ok') throw new Error(`The new version cannot be loaded: ${candidate.problem}`);
-  const mine = await evaluateOnSplit(candidate, val, { provider: options.provider, signal: options.signal });
+  const mine = await evaluateOnSplit(candidate, val, { provider, signal: options.signal });
 
-  const current = (await loadRegistryWithActiveVersions({ modelsDir: options.modelsDir, userModelsDir: options.userModelsDir })).find((m) => m.id === version.modelId);
+  const current = (await options.catalogue.entries()).find((e) => e.id === version.modelId)?.model;
   let baseline: ModelVersion['baseline'] = null;
   if (current?.status === 'ok' && current.manifest.sha256 !== version.sha256) {
-    baseline = { model: modelRefOf(current), metrics: (await evaluateOnSplit(current, val, { provider: options.provider, signal: options.signal })).metrics };
+    baseline = { model: modelRefOf(current), metrics: (await evaluateOnSplit(current, val, { provider, signal: options.signal })).metrics };
   }
   return updateVersion(options.userModelsDir, version.modelId, version.version, { metrics: { ...version.metrics, detector: mine.metrics }, baseline });
 }

@@ -12,7 +12,7 @@ import { copyFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:
 import { basename, dirname, join } from 'node:path';
 import type { ActivationEntry, ModelRef, ModelVersion, ModelVersionList, VersionStatus } from '../../contract/training';
 import { checkManifest, type ModelManifest } from '../inference/manifest';
-import { defaultModelsDir, loadModelRegistry, MANIFEST_FILE, MODEL_FILE, type RegisteredModel } from '../inference/registry';
+import { MANIFEST_FILE, MODEL_FILE, type RegisteredModel } from '../inference/registry';
 import { sha256File } from '../ingest/hash';
 
 export const VERSION_FILE = 'version.json';
@@ -279,19 +279,4 @@ export function versionOf(model: RegisteredModel): string | null {
 /** Lineage reference to a usable registry entry (a bundled model has version null). */
 export function modelRefOf(model: RegisteredModel & { status: 'ok' }): ModelRef {
   return { modelId: model.manifest.id, version: versionOf(model), sha256: model.manifest.sha256 };
-}
-
-/**
- * The models the app should score with: the bundled registry, where every model with an
- * active version is replaced by that version, plus models that exist only as trained
- * versions. An active version that fails validation is listed as invalid (not silently
- * replaced by the bundled one: the user chose it).
- */
-export async function loadRegistryWithActiveVersions(options: { modelsDir?: string; userModelsDir: string }): Promise<RegisteredModel[]> {
-  const bundled = await loadModelRegistry(options.modelsDir ?? defaultModelsDir());
-  const byId = new Map(bundled.map((m) => [m.id, m]));
-  for (const list of await listModelVersions(options.userModelsDir)) {
-    if (list.active !== null) byId.set(list.modelId, await loadVersionModel(options.userModelsDir, list.modelId, list.active));
-  }
-  return [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }

@@ -1,18 +1,8 @@
 // The renderer's only door to the main process. In Electron the preload exposes the contract as
 // `window.provenance`; in plain Chromium (served by the test server) the same contract is spoken
 // over HTTP, so one built renderer runs in both.
-import type {
-  Channel,
-  EvaluationMediaKind,
-  EventName,
-  Events,
-  IpcError,
-  IpcResult,
-  MediaKind,
-  ProvenanceApi,
-  Request,
-  Responses,
-} from '../../contract/ipc';
+import type { Channel, EventName, Events, IpcError, IpcResult, ProvenanceApi, Request, Responses } from '../../contract/ipc';
+import { httpMediaUrl, type MediaRef } from '../../contract/media';
 
 /** A `{ ok: false }` answer turned into something a view can catch and show. */
 export class ApiError extends Error {
@@ -44,7 +34,7 @@ function serverToken(): string {
 
 /**
  * ProvenanceApi over HTTP: `POST /api/<channel>` answers an IpcResult (always HTTP 200 when the
- * server is healthy), `GET /events` streams events as SSE, media under `/media/<id>/<kind>`.
+ * server is healthy), `GET /events` streams events as SSE, media under `/media/` (contract/media.ts).
  */
 export function createHttpApi(base = '', token = serverToken()): ProvenanceApi {
   const listeners = new Map<EventName, Set<(payload: never) => void>>();
@@ -95,13 +85,8 @@ export function createHttpApi(base = '', token = serverToken()): ProvenanceApi {
       return () => set.delete(listener as (payload: never) => void);
     },
 
-    mediaUrl(evidenceId: number, kind: MediaKind, version?: string | number): string {
-      const url = `${base}/media/${evidenceId}/${kind}`;
-      return withToken(version === undefined ? url : `${url}?v=${encodeURIComponent(String(version))}`);
-    },
-
-    evaluationMediaUrl(evaluationId: string, item: number, kind: EvaluationMediaKind): string {
-      return withToken(`${base}/media/eval/${encodeURIComponent(evaluationId)}/${item}/${kind}`);
+    mediaUrl(ref: MediaRef): string {
+      return httpMediaUrl(base, ref, token);
     },
   };
 }
@@ -115,12 +100,9 @@ export async function call<C extends Channel>(channel: C, request: Request<C>): 
   return result.value;
 }
 
-export function mediaUrl(evidenceId: number, kind: MediaKind, version?: string | number): string {
-  return api.mediaUrl(evidenceId, kind, version);
-}
-
-export function evaluationMediaUrl(evaluationId: string, item: number, kind: EvaluationMediaKind): string {
-  return api.evaluationMediaUrl(evaluationId, item, kind);
+/** The URL of an image (original, thumbnail, heatmap, evaluation item) in this shell. */
+export function mediaUrl(ref: MediaRef): string {
+  return api.mediaUrl(ref);
 }
 
 export function onEvent<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void {

@@ -37,7 +37,7 @@ const warmed = new Set<string>();
 
 /** Starts downloading and decoding an image the examiner is likely to look at next. */
 export function prefetchOriginal(id: number): void {
-  const url = mediaUrl(id, 'original');
+  const url = mediaUrl({ kind: 'original', evidenceId: id });
   if (warmed.has(url)) return;
   warmed.add(url);
   if (warmed.size > 64) warmed.delete(warmed.values().next().value as string);

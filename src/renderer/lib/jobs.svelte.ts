@@ -1,7 +1,7 @@
 // Long jobs (imports, later evaluation/training/reports) as the renderer sees them, fed by the
 // job.* events. Per-file errors are kept after a job ends so the examiner can act on them.
 import type { Events } from '../../contract/ipc';
-import type { JobKind, JobProgress, JobStatus } from '../../contract/jobs';
+import type { JobFinished, JobInfo, JobKind, JobProgress, JobStatus } from '../../contract/jobs';
 import { call, errorMessage, onEvent } from './api';
 
 export type FileErrorEvent = Omit<Events['job.fileError'], 'jobId'>;
@@ -13,14 +13,15 @@ export interface TrackedJob {
   status: JobStatus;
   progress: JobProgress;
   fileErrors: FileErrorEvent[];
-  result?: unknown;
+  /** How the job ended, with its result typed by kind (narrow with isJobKind); null while it runs. */
+  outcome: JobFinished | JobInfo | null;
   error?: string;
   cancelling: boolean;
 }
 
 const EMPTY_PROGRESS: JobProgress = { total: null, done: 0, failed: 0, skipped: 0, rate: 0, etaSeconds: null, elapsedSeconds: 0 };
 
-const KIND_LABELS: Record<JobKind, string> = { import: 'Import', evaluate: 'Evaluation', train: 'Training', report: 'Report' };
+const KIND_LABELS: Record<JobKind, string> = { import: 'Import', evaluate: 'Evaluation', train: 'Training', 'train-head': 'Head training', report: 'Report' };
 
 class Jobs {
   /** Keyed by job id, in the order first seen. */
@@ -43,11 +44,11 @@ class Jobs {
     onEvent('job.fileError', ({ jobId, path, code, message }) => {
       this.ensure(jobId).fileErrors.push({ path, code, message });
     });
-    onEvent('job.finished', ({ jobId, kind, status, result, error }) => {
-      const job = this.ensure(jobId, kind);
-      job.status = status;
-      job.result = result;
-      job.error = error;
+    onEvent('job.finished', (finished) => {
+      const job = this.ensure(finished.jobId, finished.kind);
+      job.status = finished.status;
+      job.outcome = finished;
+      job.error = finished.error;
       job.cancelling = false;
     });
     void this.refresh();
@@ -62,7 +63,7 @@ class Jobs {
         job.label = info.label || job.label;
         job.status = info.status;
         job.progress = info.progress;
-        job.result = info.result;
+        job.outcome = info.status === 'running' ? null : info;
         job.error = info.error;
         // The server keeps each job's per-file errors, so a reloaded window lists them again.
         if (info.fileErrors.length > job.fileErrors.length) job.fileErrors = [...info.fileErrors];
@@ -104,6 +105,7 @@ class Jobs {
         status: 'running',
         progress: { ...EMPTY_PROGRESS },
         fileErrors: [],
+        outcome: null,
         cancelling: false,
       };
       job = this.byId[id];

@@ -38,6 +38,8 @@ const MAX_STEP_POINTS = 4000;
 
 class TrainingState {
   models = $state.raw<ModelInfo[]>([]);
+  /** Test fixtures the developer setting hides (Settings). */
+  hiddenFixtures = $state.raw<string[]>([]);
   versions = $state.raw<ModelVersionList[]>([]);
   loadError = $state<string | null>(null);
   actionError = $state<string | null>(null);
@@ -93,13 +95,13 @@ class TrainingState {
       }
     });
     onEvent('job.finished', ({ kind }) => {
-      if (kind === 'train') void this.refresh();
+      if (kind === 'train' || kind === 'train-head') void this.refresh();
     });
   }
 
   /** Starts showing a job this window just started. */
   follow(jobId: string, kind: LiveRun['kind'], label: string, extra: Pick<LiveRun, 'spec' | 'runId'> = {}): void {
-    jobs.track(jobId, 'train', label);
+    jobs.track(jobId, kind === 'head' ? 'train-head' : 'train', label);
     const run = this.runs[jobId];
     if (run) Object.assign(run, { kind, label, ...extra });
     else this.runs[jobId] = { ...this.emptyRun(jobId, kind, label), ...extra };
@@ -112,8 +114,9 @@ class TrainingState {
 
   async refresh(): Promise<void> {
     try {
-      const [models, versions] = await Promise.all([call('models.list', {}), call('models.versions', {})]);
+      const [{ models, hiddenFixtures }, versions] = await Promise.all([call('models.list', {}), call('models.versions', {})]);
       this.models = models;
+      this.hiddenFixtures = hiddenFixtures;
       this.versions = versions;
       this.loadError = null;
     } catch (err) {

@@ -1,36 +1,39 @@
 import type { RunParameters } from '../../contract/case';
 import type { AnalysisRecord, ElaParameters } from '../../contract/evidence';
+import type { ImportSummary } from '../../contract/jobs';
 import { DEFAULT_ELA_PARAMETERS } from '../analysis';
-import { DEFAULT_INGEST_OPTIONS } from '../ingest';
+import type { Detector } from '../inference/detector';
+import type { ModelCatalogue, ModelSelection } from '../inference/catalogue';
+import type { IngestOptions } from '../ingest';
 import type { JobProgress } from '../jobs/progress';
-import { analyzeBatch, type BatchSummary } from '../pipeline/analyzeBatch';
-import { openDetectors } from '../pipeline/detectors';
-import { defaultPrepareWorkers } from '../pipeline/preparePool';
 import { ensureDerivedFolders, type AnchorBook, type CaseStore } from '../store';
 import { canonicalJson } from '../store/canonicalJson';
 import { SOFTWARE_VERSION } from '../version';
+import { analyzeBatch } from './analyzeBatch';
+import { defaultPrepareWorkers } from './preparePool';
+
+export type { ImportSummary };
 
 export interface ImportOptions {
   paths: string[];
+  /** Model ids; default: every model the catalogue lists. */
   models?: string[];
   elaQuality?: number;
-  modelsDir?: string;
+  /** Which models, which files, and the configured execution provider. */
+  catalogue: ModelCatalogue;
+  /** The configured limits (config.maxPixels, config.maxFileBytes). */
+  ingest: IngestOptions;
+  /** Told which models were opened (on which provider), skipped or hidden, before any file. */
+  onDetectors?: (opened: ModelSelection & { detectors: Detector[] }) => void;
   /** Prepare worker threads (default: defaultPrepareWorkers()). */
   workers?: number;
   signal?: AbortSignal;
   onProgress?: (p: JobProgress) => void;
   onFileError?: (path: string, code: string, message: string) => void;
-  /** Images above this many pixels are refused from their header (default DEFAULT_MAX_PIXELS). */
-  maxPixels?: number;
   /** Memory the files in flight may take together (default: defaultMemoryBudget()). */
   memoryBudgetBytes?: number;
   /** This installation's anchors: the head is anchored when the import ends (cancelled included). */
   anchorBook?: AnchorBook;
-}
-
-export interface ImportSummary extends BatchSummary {
-  runId: number;
-  resumed: boolean;
 }
 
 /**
@@ -42,13 +45,15 @@ export interface ImportSummary extends BatchSummary {
  * evidence items; they are recorded in the audit log with the reason.
  */
 export async function importIntoCase(store: CaseStore, opts: ImportOptions): Promise<ImportSummary> {
-  const { detectors } = await openDetectors({ ids: opts.models, modelsDir: opts.modelsDir });
+  const opened = await opts.catalogue.openDetectors({ ids: opts.models });
+  const { detectors } = opened;
   try {
+    opts.onDetectors?.(opened);
     const ela: ElaParameters = { ...DEFAULT_ELA_PARAMETERS, quality: opts.elaQuality ?? DEFAULT_ELA_PARAMETERS.quality };
     const parameters: RunParameters = {
       ela,
       models: detectors.map((d) => ({ id: d.model.manifest.id, version: d.model.manifest.version, onnxSha256: d.model.manifest.sha256 })),
-      provider: 'auto',
+      provider: opts.catalogue.provider,
     };
     const previous = store.resumableRun();
     const resumed = previous !== null && canonicalJson(previous.parameters) === canonicalJson(parameters);
@@ -75,7 +80,7 @@ export async function importIntoCase(store: CaseStore, opts: ImportOptions): Pro
 
     const summary = await analyzeBatch(opts.paths, {
       detectors,
-      ingest: { ...DEFAULT_INGEST_OPTIONS, maxPixels: opts.maxPixels ?? DEFAULT_INGEST_OPTIONS.maxPixels },
+      ingest: opts.ingest,
       memoryBudgetBytes: opts.memoryBudgetBytes,
       ela,
       ...ensureDerivedFolders(store.derivedDir),

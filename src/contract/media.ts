@@ -1,0 +1,124 @@
+// The one definition of media URLs: the images the renderer shows (originals, thumbnails, ELA
+// heatmaps, evaluation items). The preload and the HTTP client build them with mediaUrl; the
+// Electron protocol handler and the test server parse them with parseMediaUrl. Both sides
+// speak the same path, under a different origin:
+//
+//   Electron:     evidence://media/<path>
+//   test server:  http://127.0.0.1:<port>/media/<path>[&|?]token=<the run's token>
+//
+//   <path> = evidence/<id>/original
+//          | evidence/<id>/thumb[?rev=<n>]        rev: a cache key (e.g. the latest result id)
+//          | evidence/<id>/ela/<quality>          the full-size heatmap at that JPEG quality
+//          | evidence/<id>/ela-preview/<quality>  its preview
+//          | evaluation/<uuid>/<item>/thumb|original
+//
+// Plain TypeScript without dependencies: the sandboxed preload bundles it.
+
+import { MEDIA_SCHEME } from './channels';
+
+export type MediaRef =
+  | { kind: 'original'; evidenceId: number }
+  /** `rev` only changes the URL (so a thumbnail made later is fetched again); it selects nothing. */
+  | { kind: 'thumb'; evidenceId: number; rev?: number }
+  /** `quality`: the import's heatmap when it is the quality the import used, else a re-run's (evidence.rerunEla). */
+  | { kind: 'ela' | 'ela-preview'; evidenceId: number; quality: number }
+  /** `item`: index into EvaluationResult.items of a saved evaluation. */
+  | { kind: 'evaluation-thumb' | 'evaluation-original'; evaluationId: string; item: number };
+
+export type MediaKind = MediaRef['kind'];
+
+/** The host of media URLs in the Electron shell. */
+export const MEDIA_HOST = 'media';
+/** The path prefix of media URLs on the test server. */
+export const MEDIA_HTTP_PREFIX = '/media';
+/**
+ * The query parameter carrying the test server's per-run token (the browser fetches images by
+ * itself, so they cannot send it in a header). It authenticates the request and names nothing.
+ */
+export const MEDIA_TOKEN_PARAM = 'token';
+
+const MAX_ID = 2 ** 31 - 1;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const DIGITS = /^(0|[1-9]\d{0,9})$/;
+
+function whole(text: string | undefined | null, min: number, max: number): number | null {
+  if (text == null || !DIGITS.test(text)) return null;
+  const n = Number(text);
+  return n >= min && n <= max ? n : null;
+}
+
+/** The path (and query) after the media prefix, without a leading slash. */
+export function mediaPath(ref: MediaRef): string {
+  switch (ref.kind) {
+    case 'original':
+      return `evidence/${ref.evidenceId}/original`;
+    case 'thumb':
+      return `evidence/${ref.evidenceId}/thumb${ref.rev !== undefined ? `?rev=${ref.rev}` : ''}`;
+    case 'ela':
+    case 'ela-preview':
+      return `evidence/${ref.evidenceId}/${ref.kind}/${ref.quality}`;
+    case 'evaluation-thumb':
+    case 'evaluation-original':
+      return `evaluation/${ref.evaluationId}/${ref.item}/${ref.kind === 'evaluation-thumb' ? 'thumb' : 'original'}`;
+  }
+}
+
+/** The media URL in the Electron shell: evidence://media/<path>. */
+export function electronMediaUrl(ref: MediaRef): string {
+  return `${MEDIA_SCHEME}://${MEDIA_HOST}/${mediaPath(ref)}`;
+}
+
+/** The media URL on the test server whose origin is `base` ('' for the page's own origin), with its token. */
+export function httpMediaUrl(base: string, ref: MediaRef, token?: string): string {
+  const url = `${base}${MEDIA_HTTP_PREFIX}/${mediaPath(ref)}`;
+  return token === undefined ? url : `${url}${url.includes('?') ? '&' : '?'}${MEDIA_TOKEN_PARAM}=${encodeURIComponent(token)}`;
+}
+
+/**
+ * The reference a media path names (the part after the prefix, with its query), or null when it
+ * names none: every number in range, the evaluation id a UUID, no extra segment or parameter.
+ */
+export function parseMediaPath(path: string, query: URLSearchParams = new URLSearchParams()): MediaRef | null {
+  const parts = path.replace(/^\/+/, '').split('/');
+  const params = [...query.keys()].filter((k) => k !== MEDIA_TOKEN_PARAM);
+  if (parts[0] === 'evidence') {
+    const evidenceId = whole(parts[1], 1, MAX_ID);
+    if (evidenceId === null) return null;
+    const kind = parts[2];
+    if ((kind === 'original' || kind === 'thumb') && parts.length === 3) {
+      if (kind === 'original') return params.length === 0 ? { kind, evidenceId } : null;
+      if (params.some((p) => p !== 'rev')) return null;
+      if (!query.has('rev')) return { kind, evidenceId };
+      const rev = whole(query.get('rev'), 0, Number.MAX_SAFE_INTEGER);
+      return rev === null ? null : { kind, evidenceId, rev };
+    }
+    if ((kind === 'ela' || kind === 'ela-preview') && parts.length === 4 && params.length === 0) {
+      const quality = whole(parts[3], 1, 100);
+      return quality === null ? null : { kind, evidenceId, quality };
+    }
+    return null;
+  }
+  if (parts[0] === 'evaluation' && parts.length === 4 && params.length === 0) {
+    const evaluationId = parts[1];
+    const item = whole(parts[2], 0, MAX_ID);
+    if (!UUID.test(evaluationId) || item === null) return null;
+    if (parts[3] === 'thumb') return { kind: 'evaluation-thumb', evaluationId, item };
+    if (parts[3] === 'original') return { kind: 'evaluation-original', evaluationId, item };
+  }
+  return null;
+}
+
+/** Parses a whole media URL of either origin (evidence://media/… or http(s)://host/media/…). */
+export function parseMediaUrl(url: string): MediaRef | null {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return null; // not a URL at all: names no media
+  }
+  if (parsed.protocol === `${MEDIA_SCHEME}:`) return parsed.hostname === MEDIA_HOST ? parseMediaPath(parsed.pathname, parsed.searchParams) : null;
+  if ((parsed.protocol === 'http:' || parsed.protocol === 'https:') && parsed.pathname.startsWith(`${MEDIA_HTTP_PREFIX}/`)) {
+    return parseMediaPath(parsed.pathname.slice(MEDIA_HTTP_PREFIX.length), parsed.searchParams);
+  }
+  return null;
+}
