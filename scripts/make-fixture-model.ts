@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ModelManifest } from '../src/main/inference/manifest';
-import { DataType, GraphBuilder, encodeModel } from '../src/main/inference/onnxWriter';
+import { DataType, GraphBuilder, encodeModel } from './onnxWriter';
 import { seededRandom } from '../src/main/random';
 
 export const INPUT_SIZE = 64;

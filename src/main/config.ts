@@ -313,6 +313,14 @@ export function loadConfig(inputs: ConfigInputs): Config {
     if (!r.success) throw overrideError(key, value, expected);
     return r.data;
   };
+  /** An environment variable's text through a setting's rule; what fails it stops the entry point. */
+  const fromText =
+    <T>(key: SettingKey, rule: z.ZodType<T>, expected: string, prepare: (text: string) => unknown = (t) => t) =>
+    (text: string): T => {
+      const p = rule.safeParse(prepare(text));
+      if (!p.success) throw envError(key, expected);
+      return p.data;
+    };
   const providerText = `an execution provider; use one of ${PROVIDER_CHOICES.join(', ')}`;
   const levelText = `a log level; use one of ${LOG_LEVELS.join(', ')}`;
   const pixelsText = `a whole number of pixels from ${MAX_PIXELS_RANGE.min} to ${MAX_PIXELS_RANGE.max}`;
@@ -332,53 +340,13 @@ export function loadConfig(inputs: ConfigInputs): Config {
     python: layer<string | null>('python', null, s.python, (t) => (t.includes('/') || t.includes('\\') ? resolve(t) : t), o.python),
     chromium: layer<string | null>('chromium', null, s.chromium, asPath, o.chromium && resolve(o.chromium)),
     chromiumCandidates: browserCandidates(platform, env, home),
-    provider: layer(
-      'provider',
-      'auto',
-      s.provider,
-      (t) => {
-        const p = FILE_RULES.provider.safeParse(t.toLowerCase());
-        if (!p.success) throw envError('provider', providerText);
-        return p.data;
-      },
-      checkedOverride('--ep', o.provider?.toLowerCase(), FILE_RULES.provider, providerText),
-    ),
-    maxPixels: layer(
-      'maxPixels',
-      DEFAULT_INGEST_OPTIONS.maxPixels,
-      s.maxPixels,
-      (t) => {
-        const p = FILE_RULES.maxPixels.safeParse(Number(t));
-        if (!p.success) throw envError('maxPixels', pixelsText);
-        return p.data;
-      },
-      checkedOverride('--max-pixels', o.maxPixels, FILE_RULES.maxPixels, pixelsText),
-    ),
+    provider: layer('provider', 'auto', s.provider, fromText('provider', FILE_RULES.provider, providerText, (t) => t.toLowerCase()), checkedOverride('--ep', o.provider?.toLowerCase(), FILE_RULES.provider, providerText)),
+    maxPixels: layer('maxPixels', DEFAULT_INGEST_OPTIONS.maxPixels, s.maxPixels, fromText('maxPixels', FILE_RULES.maxPixels, pixelsText, Number), checkedOverride('--max-pixels', o.maxPixels, FILE_RULES.maxPixels, pixelsText)),
     maxFileBytes: DEFAULT_INGEST_OPTIONS.maxFileBytes,
     examinerName: layer('examinerName', '', s.examinerName, (t) => t.slice(0, 500), o.examinerName),
     organisation: layer('organisation', '', s.organisation, (t) => t.slice(0, 500), o.organisation),
-    showFixtureModels: layer(
-      'showFixtureModels',
-      false,
-      s.showFixtureModels,
-      (t) => {
-        const b = parseBoolean(t);
-        if (b === undefined) throw envError('showFixtureModels', 'a yes/no value (1, 0, true, false)');
-        return b;
-      },
-      o.showFixtureModels,
-    ),
-    logLevel: layer(
-      'logLevel',
-      'info',
-      s.logLevel,
-      (t) => {
-        const p = FILE_RULES.logLevel.safeParse(t.toLowerCase());
-        if (!p.success) throw envError('logLevel', levelText);
-        return p.data;
-      },
-      checkedOverride('log level', o.logLevel, FILE_RULES.logLevel, levelText),
-    ),
+    showFixtureModels: layer('showFixtureModels', false, s.showFixtureModels, fromText('showFixtureModels', z.boolean(), 'a yes/no value (1, 0, true, false)', parseBoolean), o.showFixtureModels),
+    logLevel: layer('logLevel', 'info', s.logLevel, fromText('logLevel', FILE_RULES.logLevel, levelText, (t) => t.toLowerCase()), checkedOverride('log level', o.logLevel, FILE_RULES.logLevel, levelText)),
     rendererDevUrl: env.ELECTRON_RENDERER_URL?.trim() || null,
     sources,
     problems,

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import type { ConfusionMatrix, EvaluationResult } from '../../src/contract/evaluation';
-import { confusionAt } from '../../src/main/evaluation/metrics';
+import { confusionAt } from '../../src/shared/metrics';
 import { makeCnnDetectionSet } from '../evaluation/datasets';
 import { createCaseThroughUi, e2eSkipReason, screenshot, startApp, waitForInputValue, type AppUnderTest, invokeFromPage } from './harness';
 

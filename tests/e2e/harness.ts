@@ -1,8 +1,8 @@
 /**
  * What every Chromium end-to-end test needs: a built renderer, the test server (the real engine
  * behind the IPC contract spoken over HTTP), Debian's Chromium driven by playwright-core, and a
- * place for screenshots. Builds the renderer only when out/renderer is missing or older than its
- * sources, so `npm test` works on a clean clone.
+ * place for screenshots. The renderer is built only when out/renderer is missing or older than
+ * what it imports (scripts/renderer-build.ts), so `npm test` works on a clean clone.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -11,7 +11,10 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import type { Channel, IpcResult, Request, Responses } from '../../src/contract/ipc';
 import { startTestServer } from '../../src/main/testServer';
+import { ensureRendererBuilt } from '../../scripts/renderer-build';
 import { testConfigStore, type TestConfigOptions } from '../config';
+
+export { ensureRendererBuilt };
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const RENDERER_DIR = path.join(ROOT, 'out/renderer');
@@ -19,74 +22,11 @@ export const ARTIFACTS_DIR = path.join(ROOT, 'tests/artifacts');
 export const CHROMIUM_PATH = process.env.PROVENANCE_CHROMIUM ?? '/usr/bin/chromium';
 
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const RENDERER_SOURCES = ['src/renderer', 'src/contract', 'src/shared', 'electron.config.ts'];
-const LOCK_DIR = path.join(ROOT, 'out/.renderer-build-lock');
 
 /** Why the e2e tests cannot run here, or undefined when they can (pass to node:test's `skip`). */
 export function e2eSkipReason(): string | undefined {
   if (!fs.existsSync(CHROMIUM_PATH)) return `Chromium not found at ${CHROMIUM_PATH}: install Debian's "chromium" package (or set PROVENANCE_CHROMIUM) to run the e2e tests`;
   return undefined;
-}
-
-function newestMtime(p: string): number {
-  const stat = fs.statSync(p);
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  let newest = stat.mtimeMs;
-  for (const name of fs.readdirSync(p)) newest = Math.max(newest, newestMtime(path.join(p, name)));
-  return newest;
-}
-
-/** Every page the renderer build emits (electron.config.ts renderer inputs): all must be newer than the sources. */
-const BUILT_PAGES = ['index.html', 'report.html'];
-
-function rendererIsFresh(): boolean {
-  const pages = BUILT_PAGES.map((p) => path.join(RENDERER_DIR, p));
-  if (!pages.every((p) => fs.existsSync(p))) return false;
-  const built = Math.min(...pages.map((p) => fs.statSync(p).mtimeMs));
-  return RENDERER_SOURCES.every((s) => newestMtime(path.join(ROOT, s)) <= built);
-}
-
-async function buildRenderer(): Promise<void> {
-  const [{ build }, { default: config }] = await Promise.all([import('vite'), import('../../electron.config')]);
-  const renderer = config.renderer;
-  if (!renderer) throw new Error('electron.config.ts has no renderer section');
-  // The same renderer section `electron-vite build` uses, with the defaults electron-vite adds
-  // for a production renderer (relative base so file:// works in Electron too).
-  await build({
-    ...(renderer as Record<string, unknown>),
-    configFile: false,
-    base: './',
-    mode: 'production',
-    logLevel: 'warn',
-    build: { ...renderer.build, emptyOutDir: true, target: 'chrome120', modulePreload: { polyfill: false } },
-  });
-}
-
-/**
- * Builds out/renderer when it is stale. Test files run in parallel processes: a lock directory
- * makes the first one build while the others wait and then reuse its output.
- */
-export async function ensureRendererBuilt(): Promise<string> {
-  const deadline = Date.now() + 180_000;
-  while (!rendererIsFresh()) {
-    fs.mkdirSync(path.dirname(LOCK_DIR), { recursive: true });
-    try {
-      fs.mkdirSync(LOCK_DIR);
-    } catch {
-      // Someone else is building; a lock older than the deadline is from a killed process.
-      const age = Date.now() - fs.statSync(LOCK_DIR, { throwIfNoEntry: false })!.mtimeMs;
-      if (age > 180_000) fs.rmSync(LOCK_DIR, { recursive: true, force: true });
-      if (Date.now() > deadline) throw new Error(`Timed out waiting for another process to build the renderer (${LOCK_DIR})`);
-      await new Promise((r) => setTimeout(r, 250));
-      continue;
-    }
-    try {
-      if (!rendererIsFresh()) await buildRenderer();
-    } finally {
-      fs.rmSync(LOCK_DIR, { recursive: true, force: true });
-    }
-  }
-  return RENDERER_DIR;
 }
 
 export interface AppUnderTest {

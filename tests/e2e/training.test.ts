@@ -55,8 +55,8 @@ test('new head from the form: live stages and fit curve, before/after comparison
   assert.ok(bundledVersion && bundledVersion !== 'r1');
 
   // Models belong to the installation: the view works without an open case.
-  await page.getByTestId('nav-training').click();
-  await page.getByTestId('training-view').waitFor();
+  await page.getByTestId('nav-models').click();
+  await page.getByTestId('models-view').waitFor();
   await page.getByTestId('training-environment').getByRole('table').or(page.getByTestId('env-missing')).first().waitFor();
   const entry = page.locator(`[data-testid="model-entry"][data-model="${MODEL}"]`);
   await entry.waitFor();
@@ -125,7 +125,7 @@ test('Python trainer from the form: a tiny small_cnn run streams epochs to the c
   const { page } = app;
   const folder = path.join(root, 'python-set');
   await makeLabelledFolder(folder, { perLabel: 8, size: 64, realNoise: 40, fakeNoise: 0, seed: 5 });
-  await page.getByTestId('nav-training').click();
+  await page.getByTestId('nav-models').click();
   await page.getByTestId('env-found').waitFor({ timeout: 60_000 });
 
   await page.getByTestId('mode-python').click();

@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import type { EvaluationResult, Label } from '../../src/contract/evaluation';
 import { loadLabelledSet, type LabelledSet } from '../../src/main/evaluation/dataset';
 import { evaluate, robustnessSweep } from '../../src/main/evaluation/evaluate';
-import { averagePrecision, rocAuc, thresholdMetrics } from '../../src/main/evaluation/metrics';
+import { averagePrecision, rocAuc, thresholdMetrics } from '../../src/shared/metrics';
 import { EvaluationCancelledError } from '../../src/main/evaluation/scoring';
 import type { Detector } from '../../src/main/inference';
 import type { JobProgress } from '../../src/main/jobs/progress';

@@ -13,7 +13,7 @@ import {
   rocCurve,
   thresholdForFpr,
   thresholdMetrics,
-} from '../../src/main/evaluation/metrics';
+} from '../../src/shared/metrics';
 import { metricsSummary } from '../../src/main/evaluation/modelEvaluation';
 import { seededRandom } from '../../src/main/evaluation/random';
 

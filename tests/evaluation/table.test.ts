@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Label } from '../../src/contract/evaluation';
-import { formatGeneratorTableMarkdown, formatGeneratorTableText, generatorTable } from '../../src/main/evaluation/table';
+import { formatGeneratorTableMarkdown, formatGeneratorTableText, generatorTable } from '../../src/shared/generatorTable';
 
 const row = (source: string, label: Label, score: number) => ({ source, label, score });
 

@@ -8,8 +8,9 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { ModelCatalogue, ModelUnavailableError } from '../../src/main/inference/catalogue';
 import type { ModelManifest } from '../../src/main/inference/manifest';
-import { activateVersion, registerVersion, type NewVersion } from '../../src/main/training/versions';
+import { activateVersion, registerVersion } from '../../src/main/training/versions';
 import { MODELS_DIR } from '../config';
+import { fixtureVersion } from '../training/helpers';
 
 const tmp = mkdtempSync(join(tmpdir(), 'provenance-catalogue-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -58,25 +59,8 @@ test('folders are searched in order: an id in an earlier folder wins, later fold
 
 test('an active trained version replaces the installed model; a version-only model appears once active', async () => {
   const userModelsDir = join(tmp, 'versions');
-  const version = (modelId: string, from: string, fixture: boolean): NewVersion => {
-    const manifest = JSON.parse(readFileSync(join(MODELS_DIR, from, 'manifest.json'), 'utf8')) as ModelManifest;
-    const summary = { count: 4, real: 2, fake: 2, sha256: 'a'.repeat(64) };
-    return {
-      modelId,
-      source: 'head',
-      parent: null,
-      jobSha256: 'b'.repeat(64),
-      job: null,
-      data: { train: summary, val: summary },
-      metrics: { trainer: null, detector: null },
-      baseline: null,
-      parity: null,
-      history: [],
-      files: { onnx: join(MODELS_DIR, from, 'model.onnx'), manifest: { ...manifest, fixture } },
-    };
-  };
-  await registerVersion(userModelsDir, version('fixture-texture-cnn', 'fixture-texture-cnn', true));
-  await registerVersion(userModelsDir, version('my-detector', 'fixture-ela-cnn', false));
+  await registerVersion(userModelsDir, fixtureVersion('fixture-texture-cnn'));
+  await registerVersion(userModelsDir, fixtureVersion('my-detector', { from: 'fixture-ela-cnn', fixture: false }));
   const c = catalogue({ userModelsDir, showFixtureModels: true });
   assert.equal((await c.entries()).find((e) => e.id === 'fixture-texture-cnn')?.activeVersion, null, 'a candidate changes nothing');
   assert.ok(!(await c.entries()).some((e) => e.id === 'my-detector'), 'an inactive version-only model is not in use');

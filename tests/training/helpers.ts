@@ -1,11 +1,13 @@
 // Shared by the training tests: labelled image folders written as real PNG files, and the
 // Python environment (found once per test file).
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import type { PythonEnvironment } from '../../src/contract/training';
+import type { ModelManifest } from '../../src/main/inference/manifest';
 import { findPython } from '../../src/main/training/python';
-import { SCRIPTS_DIR } from '../config';
+import type { NewVersion } from '../../src/main/training/versions';
+import { MODELS_DIR, SCRIPTS_DIR } from '../config';
 import { pixels } from '../inference/images';
 
 export interface FolderSpec {
@@ -41,4 +43,28 @@ export async function pythonForTests(): Promise<{ env: PythonEnvironment & { fou
   const env = await environment;
   if (env.found) return { env };
   return { skip: `no Python with torch + torchvision on this machine (${env.probes.map((p) => `${p.command}: ${p.problem}`).join('; ')}). ${env.install}` };
+}
+
+/**
+ * A trained version of `modelId` made of a committed fixture's files (`from`, default the same
+ * id): what registerVersion takes, as the head training would register it.
+ */
+export function fixtureVersion(modelId = 'fixture-texture-cnn', options: { from?: string; note?: string; fixture?: boolean } = {}): NewVersion {
+  const from = options.from ?? modelId;
+  const manifest = JSON.parse(readFileSync(join(MODELS_DIR, from, 'manifest.json'), 'utf8')) as ModelManifest;
+  const summary = { count: 4, real: 2, fake: 2, sha256: 'a'.repeat(64) };
+  return {
+    modelId,
+    source: 'head',
+    parent: { modelId: from, version: null, sha256: manifest.sha256 },
+    jobSha256: 'b'.repeat(64),
+    job: { kind: 'test' },
+    data: { train: summary, val: summary },
+    metrics: { trainer: null, detector: null },
+    baseline: null,
+    parity: null,
+    history: [],
+    note: options.note,
+    files: { onnx: join(MODELS_DIR, from, 'model.onnx'), manifest: { ...manifest, fixture: options.fixture ?? manifest.fixture } },
+  };
 }

@@ -18,6 +18,7 @@ import {
 } from '../../src/main/training/versions';
 import { runCli } from '../cli/run';
 import { testCatalogue } from '../config';
+import { fixtureVersion } from './helpers';
 
 /** What the app scores with: the catalogue's model per id (bundled, or the active version). */
 const inUse = async (userModelsDir: string) => (await testCatalogue({ modelsDir: MODELS, userModelsDir }).entries()).map((e) => e.model);
@@ -31,24 +32,7 @@ const fixture = (id: string) => ({
   manifest: JSON.parse(readFileSync(join(MODELS, id, 'manifest.json'), 'utf8')) as ModelManifest,
 });
 
-function newVersion(id = 'fixture-texture-cnn', note?: string): NewVersion {
-  const f = fixture(id);
-  const summary = { count: 4, real: 2, fake: 2, sha256: 'a'.repeat(64) };
-  return {
-    modelId: id,
-    source: 'head',
-    parent: { modelId: id, version: null, sha256: f.manifest.sha256 },
-    jobSha256: 'b'.repeat(64),
-    job: { kind: 'test' },
-    data: { train: summary, val: summary },
-    metrics: { trainer: null, detector: null },
-    baseline: null,
-    parity: null,
-    history: [],
-    note,
-    files: { onnx: f.onnx, manifest: f.manifest },
-  };
-}
+const newVersion = (id = 'fixture-texture-cnn', note?: string): NewVersion => fixtureVersion(id, { note });
 
 const statuses = (l: ModelVersionList) => Object.fromEntries(l.versions.map((v) => [v.version, v.status]));
 

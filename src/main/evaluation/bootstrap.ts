@@ -8,7 +8,7 @@
 // instead of a sort: 1,000 replicates of 10,000 images take well under a second.
 
 import type { ConfidenceInterval } from '../../contract/evaluation';
-import { checkInputs, descendingOrder, MetricsError, type Labels, type Scores } from './metrics';
+import { checkInputs, descendingOrder, MetricsError, type Labels, type Scores } from '../../shared/metrics';
 import { seededRandom } from './random';
 
 export interface BootstrapOptions {

@@ -18,7 +18,7 @@ import type {
 import type { Detector } from '../inference';
 import { SOFTWARE_VERSION } from '../version';
 import { DatasetError, type LabelledSet } from './dataset';
-import { averagePrecision, oneClassNote, thresholdMetrics } from './metrics';
+import { averagePrecision, oneClassNote, thresholdMetrics } from '../../shared/metrics';
 import { evaluateModel, type ScoredItem } from './modelEvaluation';
 import { checkLevels, DEFAULT_ROBUSTNESS_LEVELS, isIdentity, PERTURBATION_PARAMETER, perturbationsOf } from './perturb';
 import { scoreItems, type ItemOutcome, type ScoringOptions } from './scoring';

@@ -13,10 +13,10 @@ export {
   thresholdForFpr,
   downsampleCurve,
   MetricsError,
-} from './metrics';
+} from '../../shared/metrics';
 export { bootstrapIntervals, percentile } from './bootstrap';
 export { metricsSummary, evaluateModel, mistakes } from './modelEvaluation';
-export { generatorTable, formatGeneratorTableMarkdown, formatGeneratorTableText } from './table';
+export { generatorTable, formatGeneratorTableMarkdown, formatGeneratorTableText } from '../../shared/generatorTable';
 export { perturb, DEFAULT_ROBUSTNESS_LEVELS } from './perturb';
 export { evaluate, robustnessSweep, DEFAULT_THRESHOLD, DEFAULT_TARGET_FPR, DEFAULT_BOOTSTRAP, type EvaluateOptions } from './evaluate';
 export { EvaluationCancelledError } from './scoring';

@@ -2,7 +2,7 @@
 // the CLI prints. Numbers come from the result only, so the report and eval.json never disagree.
 import path from 'node:path';
 import type { ConfidenceInterval, EvaluatedModel, EvaluationResult, MetricsSummary, ModelEvaluation, RobustnessResult } from '../../contract/evaluation';
-import { formatGeneratorTableMarkdown, formatGeneratorTableText, percent } from './table';
+import { formatGeneratorTableMarkdown, formatGeneratorTableText, percent } from '../../shared/generatorTable';
 
 const MISTAKES_LISTED = 10;
 

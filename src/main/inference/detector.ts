@@ -114,6 +114,7 @@ export class Detector {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // A failed run already rejected to its own caller; closing only waits for it to end.
     await this.queue.catch(() => undefined);
     await this.session.release();
   }
@@ -174,6 +175,7 @@ export class Detector {
       const width = data.length / batch;
       return tensors.map((_, i) => data.slice(i * width, (i + 1) * width));
     });
+    // The queue only orders runs; each run's own promise carries its error to its caller.
     this.queue = run.catch(() => undefined);
     return run;
   }

@@ -25,5 +25,3 @@ export {
 } from './providers';
 export { createSession, SessionOpenError, type OpenedSession, type ProviderAttempt, type SessionOptions } from './session';
 export { preprocess, cropWindows, paddedCanvas, type CropWindow } from './preprocess';
-export { encodeModel, GraphBuilder, DataType, IR_VERSION, OPSET_VERSION, PRODUCER_NAME } from './onnxWriter';
-export type { OnnxModel, OnnxGraph, OnnxNode, OnnxTensor, OnnxValueInfo, AttributeValue, Dim } from './onnxWriter';

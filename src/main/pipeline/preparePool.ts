@@ -57,6 +57,7 @@ export class PreparePool {
         workerData = { entry: entry.href, tsxApi: import.meta.resolve('tsx/esm/api') };
         url = new URL('./workerBootstrap.mjs', import.meta.url);
       } catch {
+        // No TypeScript loader for a worker: the caller prepares on the main thread (slower, same results).
         return null;
       }
     }
@@ -71,6 +72,7 @@ export class PreparePool {
         });
       }
     } catch {
+      // Workers cannot start here: the caller prepares on the main thread (slower, same results).
       await Promise.all(workers.map((w) => w.terminate()));
       return null;
     }

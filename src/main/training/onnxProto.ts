@@ -1,25 +1,13 @@
 // A minimal protobuf reader for ONNX files, and a splicer that replaces initializer tensors
 // while copying every other byte through untouched. Enough to find and rewrite a model's
 // classification head; unknown fields, metadata and everything the reader does not model
-// survive unchanged. Field numbers follow onnx/onnx.proto.
+// survive unchanged. Field numbers: onnxFields.ts (shared with the fixture-model writer).
+import { ONNX_FIELDS as F, TENSOR_TYPE, WIRE } from './onnxFields';
 
-const WIRE_VARINT = 0;
-const WIRE_FIXED64 = 1;
-const WIRE_LEN = 2;
-const WIRE_FIXED32 = 5;
+const { VARINT: WIRE_VARINT, FIXED64: WIRE_FIXED64, LEN: WIRE_LEN, FIXED32: WIRE_FIXED32 } = WIRE;
 
 /** ONNX TensorProto.DataType.FLOAT */
-export const ONNX_FLOAT = 1;
-
-/** ModelProto.graph, GraphProto.{node, initializer, input, output}, ... */
-const F = {
-  model: { graph: 7 },
-  graph: { node: 1, initializer: 5, input: 11, output: 12 },
-  node: { input: 1, output: 2, name: 3, opType: 4, attribute: 5 },
-  attribute: { name: 1, f: 2, i: 3, type: 20 },
-  tensor: { dims: 1, dataType: 2, floatData: 4, name: 8, rawData: 9, externalData: 13, dataLocation: 14 },
-  valueInfo: { name: 1 },
-} as const;
+export const ONNX_FLOAT = TENSOR_TYPE.FLOAT;
 
 export interface ProtoField {
   field: number;

@@ -5,8 +5,10 @@ export type Route =
   | { view: 'cases' }
   | { view: 'review'; inspect: number | null }
   | { view: 'audit' }
-  /** Retraining: the Python environment, model versions, new training runs. */
-  | { view: 'training' }
+  /** The models in use, their trained versions, the Python environment, new training runs. */
+  | { view: 'models' }
+  /** What the app runs with: provider, limits, examiner, folders (read-only), developer options. */
+  | { view: 'settings' }
   /** `id` is the saved evaluation shown; null shows the form that starts a new one. */
   | { view: 'evaluation'; id: string | null };
 
@@ -19,8 +21,11 @@ function parse(hash: string): Route | null {
       return { view: 'cases' };
     case 'audit':
       return { view: 'audit' };
-    case 'training':
-      return { view: 'training' };
+    case 'models':
+    case 'training': // the tab's earlier name, for bookmarks
+      return { view: 'models' };
+    case 'settings':
+      return { view: 'settings' };
     case 'evaluation':
       return { view: 'evaluation', id: parts[1] && UUID.test(parts[1]) ? parts[1] : null };
     case 'review': {

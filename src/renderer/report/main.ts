@@ -18,6 +18,7 @@ if (!data) {
 }
 
 void (async () => {
+  // A picture that cannot decode prints as its placeholder; the report must not wait forever for it.
   await Promise.all([...document.images].map((img) => img.decode().catch(() => undefined)));
   await document.fonts.ready;
   document.documentElement.dataset.reportReady = 'true';

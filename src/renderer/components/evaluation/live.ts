@@ -2,9 +2,9 @@
 // per-image scores whenever the threshold slider moves. The arithmetic is the engine's own pure
 // metric functions, so the numbers on screen at the saved threshold are the saved numbers.
 import type { EvaluationResult, GeneratorTable, Label, MistakePick, ThresholdMetrics } from '../../../contract/evaluation';
-import { thresholdMetrics, thresholdNotes } from '../../../main/evaluation/metrics';
-import { mistakes, type ScoredItem } from '../../../main/evaluation/modelEvaluation';
-import { generatorTable } from '../../../main/evaluation/table';
+import { thresholdMetrics, thresholdNotes } from '../../../shared/metrics';
+import { mistakes, type ScoredItem } from '../../../shared/mistakes';
+import { generatorTable } from '../../../shared/generatorTable';
 
 /** The four cells of a confusion matrix; positive = fake. */
 export type Cell = 'tp' | 'fn' | 'fp' | 'tn';

@@ -1,7 +1,8 @@
 // Detection metrics exactly as the published evaluations compute them. Label 1 is fake, label 0
 // real; a score is "probability fake"; an image is predicted fake when score ≥ threshold (the
 // same rule as ModelScore.flagged and scikit-learn's curves). Pure functions without Node
-// imports, so the renderer may reuse them to move the threshold live.
+// imports (src/shared: code the engine and the renderer share), so the renderer reuses them to
+// move the threshold live.
 //
 // Ranking metrics follow scikit-learn:
 //   - the curve's thresholds are the distinct scores, highest first; tied scores enter together;
@@ -12,7 +13,7 @@
 //     image counts half, as in the Mann–Whitney statistic.
 // With one class only, AP and AUC are undefined: they come back null with a note, never NaN.
 
-import type { ConfusionMatrix, FprThreshold, PrPoint, RocPoint, ThresholdMetrics } from '../../contract/evaluation';
+import type { ConfusionMatrix, FprThreshold, PrPoint, RocPoint, ThresholdMetrics } from '../contract/evaluation';
 
 export type Labels = ArrayLike<number>;
 export type Scores = ArrayLike<number>;

@@ -3,7 +3,7 @@
 // one row per generator or source with accuracy, real and fake accuracy and AP, then a mean row
 // in which every generator counts once (mean accuracy, mAP), whatever its number of images.
 
-import type { GeneratorRow, GeneratorTable, Label } from '../../contract/evaluation';
+import type { GeneratorRow, GeneratorTable, Label } from '../contract/evaluation';
 import { averagePrecision, MetricsError, oneClassNote, thresholdMetrics } from './metrics';
 
 export interface ScoredRow {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import { ARCHITECTURE, CONV1_OUT, CONV2_OUT, INPUT_SIZE, buildFixtures, fixtureSpec, fixtureWeights, type FixtureWeights } from '../../scripts/make-fixture-model';
-import { DataType, GraphBuilder, encodeModel } from '../../src/main/inference/onnxWriter';
+import { DataType, GraphBuilder, encodeModel } from '../../scripts/onnxWriter';
 
 const MODELS_DIR = join(import.meta.dirname, '..', '..', 'resources', 'models');
 

@@ -1,16 +1,15 @@
-// A minimal ONNX encoder: just enough of onnx.proto to write small feed-forward CNNs
-// (the repository's own fixture models) without a protobuf dependency. Field numbers and
-// wire types follow onnx/onnx.proto (proto2); repeated scalars that the schema marks
-// `packed` are written packed, the others one element per field, as protoc would.
+// A minimal ONNX encoder: just enough of onnx.proto to write small feed-forward CNNs (the
+// repository's test-fixture models, see make-fixture-model.ts) without a protobuf dependency.
+// Field numbers and wire types are the ones the app's ONNX reader uses (onnxFields.ts);
+// repeated scalars that the schema marks `packed` are written packed, the others one element
+// per field, as protoc would. Only the fixture script and the tests use it: the app never
+// writes models this way.
+import { ATTRIBUTE_TYPE as AttributeType, ONNX_FIELDS as F, TENSOR_TYPE, WIRE } from '../src/main/training/onnxFields';
 
 /** TensorProto.DataType values used here. */
-export const DataType = { FLOAT: 1, INT64: 7 } as const;
+export const DataType = TENSOR_TYPE;
 
-const AttributeType = { FLOAT: 1, INT: 2, FLOATS: 6, INTS: 7 } as const;
-
-const WIRE_VARINT = 0;
-const WIRE_LENGTH_DELIMITED = 2;
-const WIRE_FIXED32 = 5;
+const { VARINT: WIRE_VARINT, LEN: WIRE_LENGTH_DELIMITED, FIXED32: WIRE_FIXED32 } = WIRE;
 
 /** Appends protobuf fields to a growing list of byte chunks. */
 class ProtoWriter {
@@ -127,26 +126,28 @@ export const OPSET_VERSION = 17;
 export const PRODUCER_NAME = 'provenance-lab';
 
 function writeAttribute(w: ProtoWriter, name: string, value: AttributeValue): void {
-  w.string(1, name);
+  const A = F.attribute;
+  w.string(A.name, name);
   const v = typeof value === 'number' ? (Number.isInteger(value) ? { int: value } : { float: value }) : value;
-  if ('int' in v) w.int(3, v.int).int(20, AttributeType.INT);
-  else if ('float' in v) w.float(2, v.float).int(20, AttributeType.FLOAT);
+  if ('int' in v) w.int(A.i, v.int).int(A.type, AttributeType.INT);
+  else if ('float' in v) w.float(A.f, v.float).int(A.type, AttributeType.FLOAT);
   else if ('floats' in v) {
-    for (const f of v.floats) w.float(7, f);
-    w.int(20, AttributeType.FLOATS);
+    for (const f of v.floats) w.float(A.floats, f);
+    w.int(A.type, AttributeType.FLOATS);
   } else {
-    for (const i of v.ints) w.int(8, i);
-    w.int(20, AttributeType.INTS);
+    for (const i of v.ints) w.int(A.ints, i);
+    w.int(A.type, AttributeType.INTS);
   }
 }
 
 function writeNode(w: ProtoWriter, node: OnnxNode): void {
-  for (const i of node.inputs) w.string(1, i);
-  for (const o of node.outputs) w.string(2, o);
-  if (node.name) w.string(3, node.name);
-  w.string(4, node.opType);
+  const N = F.node;
+  for (const i of node.inputs) w.string(N.input, i);
+  for (const o of node.outputs) w.string(N.output, o);
+  if (node.name) w.string(N.name, node.name);
+  w.string(N.opType, node.opType);
   for (const [name, value] of Object.entries(node.attributes ?? {})) {
-    w.message(5, (a) => writeAttribute(a, name, value));
+    w.message(N.attribute, (a) => writeAttribute(a, name, value));
   }
 }
 
@@ -155,26 +156,26 @@ function writeTensor(w: ProtoWriter, t: OnnxTensor): void {
   if (t.values.length !== count) {
     throw new Error(`Tensor ${t.name}: ${t.values.length} values do not fill dims [${t.dims.join(', ')}]`);
   }
-  for (const d of t.dims) w.int(1, d);
-  w.int(2, t.dataType);
-  w.string(8, t.name);
+  for (const d of t.dims) w.int(F.tensor.dims, d);
+  w.int(F.tensor.dataType, t.dataType);
+  w.string(F.tensor.name, t.name);
   // raw_data is little-endian by definition; copy through a DataView so the bytes do not
   // depend on the host's endianness.
   const raw = new Uint8Array(t.values.length * t.values.BYTES_PER_ELEMENT);
   const view = new DataView(raw.buffer);
   if (t.dataType === DataType.FLOAT) t.values.forEach((v, i) => view.setFloat32(i * 4, v, true));
   else t.values.forEach((v, i) => view.setBigInt64(i * 8, v, true));
-  w.bytes(9, raw);
+  w.bytes(F.tensor.rawData, raw);
 }
 
 function writeValueInfo(w: ProtoWriter, info: OnnxValueInfo): void {
-  w.string(1, info.name);
-  w.message(2, (type) =>
-    type.message(1, (tensor) => {
-      tensor.int(1, info.elemType);
-      tensor.message(2, (shape) => {
+  w.string(F.valueInfo.name, info.name);
+  w.message(F.valueInfo.type, (type) =>
+    type.message(F.typeProto.tensorType, (tensor) => {
+      tensor.int(F.tensorType.elemType, info.elemType);
+      tensor.message(F.tensorType.shape, (shape) => {
         for (const d of info.shape) {
-          shape.message(1, (dim) => (typeof d === 'number' ? dim.int(1, d) : dim.string(2, d)));
+          shape.message(F.shape.dim, (dim) => (typeof d === 'number' ? dim.int(F.dimension.dimValue, d) : dim.string(F.dimension.dimParam, d)));
         }
       });
     }),
@@ -182,24 +183,26 @@ function writeValueInfo(w: ProtoWriter, info: OnnxValueInfo): void {
 }
 
 function writeGraph(w: ProtoWriter, g: OnnxGraph): void {
-  for (const n of g.nodes) w.message(1, (m) => writeNode(m, n));
-  w.string(2, g.name);
-  for (const t of g.initializers) w.message(5, (m) => writeTensor(m, t));
-  for (const i of g.inputs) w.message(11, (m) => writeValueInfo(m, i));
-  for (const o of g.outputs) w.message(12, (m) => writeValueInfo(m, o));
+  const G = F.graph;
+  for (const n of g.nodes) w.message(G.node, (m) => writeNode(m, n));
+  w.string(G.name, g.name);
+  for (const t of g.initializers) w.message(G.initializer, (m) => writeTensor(m, t));
+  for (const i of g.inputs) w.message(G.input, (m) => writeValueInfo(m, i));
+  for (const o of g.outputs) w.message(G.output, (m) => writeValueInfo(m, o));
 }
 
 /** Serialises a model to the bytes of a `.onnx` file. */
 export function encodeModel(model: OnnxModel): Uint8Array {
+  const M = F.model;
   const w = new ProtoWriter();
-  w.int(1, IR_VERSION);
-  w.string(2, PRODUCER_NAME);
-  if (model.modelVersion !== undefined) w.int(5, model.modelVersion);
-  if (model.docString) w.string(6, model.docString);
-  w.message(7, (g) => writeGraph(g, model.graph));
-  w.message(8, (op) => op.string(1, '').int(2, OPSET_VERSION));
+  w.int(M.irVersion, IR_VERSION);
+  w.string(M.producerName, PRODUCER_NAME);
+  if (model.modelVersion !== undefined) w.int(M.modelVersion, model.modelVersion);
+  if (model.docString) w.string(M.docString, model.docString);
+  w.message(M.graph, (g) => writeGraph(g, model.graph));
+  w.message(M.opsetImport, (op) => op.string(F.operatorSet.domain, '').int(F.operatorSet.version, OPSET_VERSION));
   for (const [key, value] of Object.entries(model.metadata ?? {})) {
-    w.message(14, (kv) => kv.string(1, key).string(2, value));
+    w.message(M.metadataProps, (kv) => kv.string(F.stringStringEntry.key, key).string(F.stringStringEntry.value, value));
   }
   return w.finish();
 }
