@@ -39,7 +39,7 @@ export const MEDIA_TOKEN_PARAM = 'token';
 
 const MAX_ID = 2 ** 31 - 1;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const DIGITS = /^(0|[1-9]\d{0,9})$/;
+const DIGITS = /^(0|[1-9]\d{0,15})$/;
 
 function whole(text: string | undefined | null, min: number, max: number): number | null {
   if (text == null || !DIGITS.test(text)) return null;
