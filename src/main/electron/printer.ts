@@ -69,8 +69,8 @@ export class ElectronPrinter implements PdfPrinter {
       if (!win.isDestroyed()) win.destroy();
       ses.protocol.unhandle(REPORT_SCHEME);
       ses.webRequest.onBeforeRequest(null);
-      await ses.clearStorageData().catch(() => {});
-      await ses.clearCache().catch(() => {});
+      await ses.clearStorageData().catch(() => {}); // the PDF is made; a private session left uncleared holds only this report's page
+      await ses.clearCache().catch(() => {}); // likewise: nothing to report to the user
     }
   }
 }

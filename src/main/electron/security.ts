@@ -62,7 +62,7 @@ export function isAllowedRequest(url: string, devServerOrigin?: string): boolean
   try {
     parsed = new URL(url);
   } catch {
-    return false;
+    return false; // not a URL at all: nothing to allow (the caller logs the refusal)
   }
   return ALLOWED_SCHEMES.has(parsed.protocol) || (devServerOrigin !== undefined && parsed.origin === devServerOrigin);
 }

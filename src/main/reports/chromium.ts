@@ -189,6 +189,7 @@ export class ChromiumPrinter implements PdfPrinter {
       });
       const bytes = await Promise.race([this.drive(cdp, doc, pdf, timeout), exited, expired]);
       if (note) this.options.onNote?.(note);
+      // The PDF is in hand; a browser that does not close politely is killed in `finally`.
       await Promise.race([cdp.send('Browser.close').catch(() => {}), new Promise((r) => setTimeout(r, 2000))]);
       return bytes;
     } finally {
@@ -218,7 +219,7 @@ export class ChromiumPrinter implements PdfPrinter {
       const reply = answer
         ? cdp.send('Fetch.fulfillRequest', { requestId: params.requestId, responseCode: 200, responseHeaders: [{ name: 'content-type', value: answer.contentType }], body: answer.body.toString('base64') }, sessionId)
         : cdp.send('Fetch.failRequest', { requestId: params.requestId, errorReason: 'BlockedByClient' }, sessionId);
-      reply.catch(() => {});
+      reply.catch(() => {}); // the page went away mid-request: the print's own wait reports it
     });
     await cdp.send('Fetch.enable', { patterns: [{ urlPattern: '*', requestStage: 'Request' }] }, sessionId);
     await cdp.send('Runtime.enable', {}, sessionId);

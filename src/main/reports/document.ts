@@ -56,7 +56,7 @@ export function serveReportRequest(doc: ReportDocument, pathname: string): { bod
   try {
     decoded = decodeURIComponent(pathname);
   } catch {
-    return null;
+    return null; // a malformed escape names no file: refused like any other unknown path
   }
   if (decoded.includes('\0') || decoded.includes('\\') || /^\/*[a-zA-Z]:/.test(decoded)) return null;
   const root = resolve(doc.assetsDir);

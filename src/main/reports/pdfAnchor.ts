@@ -102,6 +102,6 @@ export function readAnchor(pdf: Buffer): AuditAnchor | null {
     const value: unknown = JSON.parse(Buffer.from(m[1], 'hex').toString('utf8'));
     return isAuditAnchor(value) ? value : null;
   } catch {
-    return null;
+    return null; // damaged anchor data is no anchor: verify then says the report carries none
   }
 }
