@@ -48,7 +48,8 @@ describe('packaged layout', { skip }, () => {
     console.log(`# packaged ${summary.dir} in ${summary.seconds} s: ${Object.entries(summary.bytes).map(([k, v]) => `${k} ${mb(v)}`).join(', ')}`);
     provenance = path.join(summary.resources, 'provenance');
     // The installation's state (anchor key) in the scratch folder, not the user's.
-    env = { ...process.env, PROVENANCE_STATE_DIR: path.join(work, 'state'), PROVENANCE_USER_MODELS_DIR: path.join(work, 'state', 'models') };
+    // The shipped models are the repository's test fixtures, hidden by default: the test opts in.
+    env = { ...process.env, PROVENANCE_STATE_DIR: path.join(work, 'state'), PROVENANCE_USER_MODELS_DIR: path.join(work, 'state', 'models'), PROVENANCE_SHOW_FIXTURES: '1' };
     // The launcher says where the models are; nothing from this checkout may stand in for them.
     delete env.PROVENANCE_MODELS_DIR;
     delete env.PROVENANCE_TRAINING_DIR;
