@@ -11,9 +11,12 @@ import { createCaseThroughUi, e2eSkipReason, invokeFromPage, screenshot, startAp
 
 const skip = e2eSkipReason();
 
-/** Posts a raw settings.update from the page, as a compromised renderer could. */
-async function postSettings(page: Page, body: unknown): Promise<{ ok: boolean; error: { code: string; message: string } }> {
-  const answer: unknown = await page.evaluate(async (payload) => (await fetch('/api/settings.update', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload) })).json(), body);
+/** Posts a raw settings.update from the page (with the run's token), as a compromised renderer could. */
+async function postSettings(page: Page, token: string, body: unknown): Promise<{ ok: boolean; error: { code: string; message: string } }> {
+  const answer: unknown = await page.evaluate(
+    async ({ payload, token }) => (await fetch('/api/settings.update', { method: 'POST', headers: { 'content-type': 'application/json', 'x-provenance-token': token }, body: JSON.stringify(payload) })).json(),
+    { payload: body, token },
+  );
   return answer as { ok: boolean; error: { code: string; message: string } };
 }
 
@@ -65,7 +68,7 @@ test('change the provider, the examiner and the fixture setting; saved to settin
     assert.equal(current?.case.organisation, 'Forensic Unit North');
 
     // The renderer cannot smuggle in what it may not set.
-    const refused = await postSettings(page, { python: '/bin/sh' });
+    const refused = await postSettings(page, app.token, { python: '/bin/sh' });
     assert.equal(refused.ok, false);
     assert.equal(refused.error.code, 'INVALID_REQUEST');
     assert.deepEqual(app.pageErrors, []);
@@ -87,7 +90,7 @@ test('a setting fixed by the environment is shown locked, and the problems of a 
     assert.match(problems, /"maxPixels"/);
     assert.match(problems, /"colour" is not a setting/);
     await screenshot(page, 'settings-locked.png');
-    const r = await postSettings(page, { provider: 'webgpu' });
+    const r = await postSettings(page, app.token, { provider: 'webgpu' });
     assert.equal(r.ok, false);
     assert.match(r.error.message, /set by the environment variable PROVENANCE_EP/);
   } finally {
