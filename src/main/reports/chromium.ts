@@ -199,7 +199,7 @@ export class ChromiumPrinter implements PdfPrinter {
         child.kill();
         await Promise.race([gone, new Promise((r) => setTimeout(r, 5000))]);
       }
-      rmSync(profile, { recursive: true, force: true, maxRetries: 3 });
+      removeProfile(profile);
     }
   }
 
@@ -264,5 +264,25 @@ export class ChromiumPrinter implements PdfPrinter {
 class SandboxUnavailable extends ReportError {
   constructor(readonly detail: string) {
     super('PRINT_FAILED', `Chromium's sandbox could not start: ${detail}`);
+  }
+}
+
+/**
+ * Chromium's helper processes (zygote, GPU, crashpad) can outlive the browser by a moment and
+ * still write into the throw-away profile, so a removal right after exit can meet ENOTEMPTY.
+ * The PDF is already in hand by then: the profile is removed with retries, and a last failure
+ * is retried once later rather than failing a report that printed.
+ */
+function removeProfile(profile: string): void {
+  try {
+    rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+  } catch {
+    setTimeout(() => {
+      try {
+        rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+      } catch {
+        // a temporary folder left behind; the operating system's temp cleaning removes it
+      }
+    }, 2000).unref();
   }
 }
