@@ -96,18 +96,34 @@ export interface StoredResult {
   elapsedMs: number;
 }
 
-/** One imported file with its latest analysis result and current review. */
+/** Where an evidence item's file is read from (see EvidenceItem.path). */
+export type EvidenceStorage = 'original' | 'copy' | 'relinked';
+
+/**
+ * One submitted file with its latest analysis result and current review. Files refused at
+ * import (empty, not an image, pixel bomb, unreadable, a symbolic-link loop) are items too:
+ * `refused` is true, `metadata` is null, and their latest result is the error saying why.
+ */
 export interface EvidenceItem {
   id: number;
   caseId: string;
+  /** Where the file is read from now: as submitted, a copy in the case folder, or where a relink found it. */
   path: string;
   fileName: string;
-  sha256: string;
-  sizeBytes: number;
-  format: ImageFormat;
-  width: number;
-  height: number;
-  metadata: EvidenceMetadata;
+  /** SHA-256 of the bytes at import; null only for a refused file that could not be read at all. */
+  sha256: string | null;
+  /** Bytes; null when the file could not even be measured (a folder, a broken link). */
+  sizeBytes: number | null;
+  /** Null for refused files (no image format was recognised, or it was never read). */
+  format: ImageFormat | null;
+  width: number | null;
+  height: number | null;
+  metadata: EvidenceMetadata | null;
+  /** True for a file refused at import: never analysed as an image, kept with its reason. */
+  refused: boolean;
+  /** The path the file was submitted under; never changes. */
+  importedPath: string;
+  storage: EvidenceStorage;
   ingestedAt: string;
   /** Result with the newest analysedAt across all runs; null when never analysed. */
   latestResult: StoredResult | null;
@@ -119,11 +135,27 @@ export interface EvidenceItem {
   score: number | null;
 }
 
+/** An item imported as an image: hash, size, format, dimensions and metadata are all known. */
+export type ImageEvidenceItem = EvidenceItem & {
+  refused: false;
+  sha256: string;
+  sizeBytes: number;
+  format: ImageFormat;
+  width: number;
+  height: number;
+  metadata: EvidenceMetadata;
+};
+
+export function isImageItem(item: EvidenceItem): item is ImageEvidenceItem {
+  return !item.refused && item.metadata !== null && item.sha256 !== null;
+}
+
 export type EvidenceSort = 'name' | 'score' | 'time';
 
 export interface EvidenceFilter {
   /** 'unreviewed' matches items with no review or a review without a verdict. */
   verdict?: Verdict | 'unreviewed';
+  /** Flagged as contract/flagged.ts defines it (reviewer, detector or analysis flag). */
   flagged?: boolean;
   /** true: latest result is an error; false: latest result is not an error (or there is none). */
   hasError?: boolean;
@@ -183,12 +215,25 @@ export interface RecordProblem {
   message: string;
 }
 
-export type EvidenceCheckStatus = 'ok' | 'modified' | 'missing' | 'unreadable';
+/**
+ * ok: the file at its path has its imported SHA-256. relinked: the same, at a location a relink
+ * found by hash after the file moved (its imported path is in `importedPath`). not-hashed: a file
+ * refused at import that could not be read then, so there is no hash to compare (not a failure).
+ * modified, missing, unreadable: the file is not what was imported, or cannot be checked.
+ */
+export type EvidenceCheckStatus = 'ok' | 'relinked' | 'not-hashed' | 'modified' | 'missing' | 'unreadable';
+
+/** Statuses that leave a case verified. */
+export const EVIDENCE_CHECK_OK: readonly EvidenceCheckStatus[] = ['ok', 'relinked', 'not-hashed'];
 
 export interface EvidenceCheck {
   id: number;
   path: string;
-  expected: string;
+  /** The submitted path, when the file is now read from elsewhere (a copy or a relink). */
+  importedPath?: string;
+  storage?: EvidenceStorage;
+  /** Null for a refused file that was never hashed. */
+  expected: string | null;
   actual?: string;
   status: EvidenceCheckStatus;
   /** Why a file could not be read (unreadable only). */
@@ -264,7 +309,10 @@ export interface VerifyReport {
   anchored: { seq: number; hash: string; source: AnchorSource; at: string | null } | null;
   /** Entries after `anchored` (all of them when nothing is anchored): these could be cut off unnoticed. */
   unanchoredEntries: number;
-  /** No problem found: chain intact, records match, files unchanged, no trusted anchor contradicted. */
+  /**
+   * No problem found: chain intact, records match, files unchanged (ok, relinked by hash, or
+   * refused unread so never hashed), no trusted anchor contradicted.
+   */
   ok: boolean;
   /**
    * verified: ok and pinned by a trusted anchor. not-anchored: ok, but nothing outside the
@@ -272,4 +320,15 @@ export interface VerifyReport {
    */
   status: VerifyStatus;
   checkedAt: string;
+}
+
+/** What a relink found: items pointed at their moved files, and those still missing. */
+export interface RelinkOutcome {
+  /** Items that were missing and were found in the folder by their SHA-256. */
+  relinked: { id: number; fileName: string; from: string; to: string }[];
+  /** Items still missing after the search. */
+  stillMissing: { id: number; fileName: string; path: string }[];
+  /** Files in the folder, and how many had a size worth hashing. */
+  scanned: number;
+  hashed: number;
 }

@@ -31,7 +31,15 @@ export interface LabelledItem {
   category?: string;
   /** Ground-truth mask (CASIA) paired by file stem. */
   maskPath?: string;
+  /**
+   * What kind of fake a fake item is, when the dataset says: CNNDetection holds generated
+   * images, CASIA manipulated ones, and label folders or manifest labels may name it.
+   */
+  task?: DetectorTask;
 }
+
+/** What a detector looks for, and what a dataset's fakes are. */
+export type DetectorTask = 'generated' | 'manipulated';
 
 export interface DatasetProblem {
   /** 'error' makes the dataset unusable; 'warning' is shown and the import goes on. */
@@ -68,6 +76,11 @@ export interface DatasetSummary {
   grouping: string;
   /** Ground-truth masks paired with items (CASIA, or a CSV mask column). */
   masks: number;
+  /**
+   * What the fakes are: generated, manipulated, mixed (both kinds named), or null when the
+   * dataset does not say (fake/, 1_fake with no generator folders, a manifest saying "fake").
+   */
+  task: DetectorTask | 'mixed' | null;
   /** A few paths per label, relative to the root, so the user can check the labels make sense. */
   examples: { label: Label; path: string }[];
   problems: DatasetProblem[];
@@ -232,6 +245,67 @@ export interface EvaluatedItem {
   /** Model id → score; null when that model failed on this image. */
   scores: Record<string, number | null>;
   maskPath?: string;
+  /** What the file itself is, for the format-leakage check (absent in evaluations saved before it). */
+  file?: ItemFileFacts;
+}
+
+export interface ItemFileFacts {
+  format: string;
+  bytes: number;
+  width: number;
+  height: number;
+  /** Estimated JPEG quality (JPEG only). */
+  jpegQuality?: number;
+}
+
+/** How the files of one class look: formats, sizes and JPEG qualities. */
+export interface ClassFileProfile {
+  label: Label;
+  n: number;
+  /** Share of each format in this class, most common first. */
+  formats: { format: string; count: number; share: number }[];
+  medianPixels: number | null;
+  medianBytes: number | null;
+  /** Over the JPEGs of this class; null without JPEGs. */
+  jpegQuality: { n: number; median: number; min: number; max: number } | null;
+}
+
+/** A classifier that sees only one property of the file, never its pixels. */
+export interface FormatBaseline {
+  feature: 'format' | 'jpeg-quality' | 'size' | 'format+quality+size';
+  /** What the feature is, in words. */
+  description: string;
+  /** Leave-one-out ROC-AUC; null with one class only. 0.5 means the feature says nothing. */
+  auc: number | null;
+}
+
+/**
+ * Format leakage: when real and fake images differ in format, size or JPEG quality, a detector
+ * can score well by telling those apart instead of finding forensic traces (Wang et al. 2020,
+ * Corvi et al. 2023). The baselines show how far the file properties alone get.
+ */
+export interface FormatLeakage {
+  classes: ClassFileProfile[];
+  baselines: FormatBaseline[];
+  /** True when a baseline reaches LEAKAGE_AUC or the classes' formats differ by 20 points or more. */
+  leaks: boolean;
+  /** Sentences for the warning banner. */
+  warnings: string[];
+}
+
+/** A model evaluated on a dataset whose fakes are not what the model detects. */
+export interface TaskMismatch {
+  modelId: string;
+  modelTask: DetectorTask;
+  datasetTask: DetectorTask | 'mixed';
+  message: string;
+}
+
+/** What could make the headline metrics mean less than they seem: shown first, before them. */
+export interface EvaluationGuardrails {
+  taskMismatches: TaskMismatch[];
+  /** Null when no item carried file facts (an evaluation saved before this check existed). */
+  leakage: FormatLeakage | null;
 }
 
 /** A false positive or false negative, pointing back into `EvaluationResult.items`. */
@@ -345,6 +419,8 @@ export interface EvaluationResult {
   items: EvaluatedItem[];
   unreadable: UnreadableItem[];
   robustness: RobustnessResult | null;
+  /** Task mismatch and format leakage (absent in evaluations saved before these checks). */
+  guardrails?: EvaluationGuardrails;
   /** Folder of gallery thumbnails named <sha256>.jpg (FP/FN galleries), when they were made. */
   thumbnailDir: string | null;
   throughput: Throughput;

@@ -47,6 +47,18 @@ export interface EvidenceMetadata {
   trailingData?: { offset: number; bytes: number; looksLike?: string };
   /** Human-readable findings: missing EXIF, editing software tag, first frame only, ... */
   warnings: string[];
+  /**
+   * Findings that flag the item by themselves (see contract/flagged.ts): the metadata names an
+   * editor or an AI generator, or carries a generator's prompt. Absent on items imported before
+   * these were recorded; their warnings say the same in words.
+   */
+  analysisFlags?: AnalysisFlag[];
+}
+
+export interface AnalysisFlag {
+  code: 'editing-software' | 'generator-software' | 'generator-parameters';
+  /** What was found, e.g. the EXIF Software value. */
+  detail: string;
 }
 
 export interface ExifSummary {
@@ -146,8 +158,10 @@ export interface FileError {
 export interface AnalysisRecord {
   path: string;
   status: 'ok' | 'error';
-  /** Present whenever the file could be read, even if decoding failed later. */
+  /** Present whenever the file could be read, even if decoding failed later or it was refused. */
   sha256?: string;
+  /** Size in bytes whenever the file could be measured (also for refused files). */
+  sizeBytes?: number;
   metadata?: EvidenceMetadata;
   ela?: ElaResult;
   scores?: ModelScore[];

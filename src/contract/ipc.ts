@@ -116,13 +116,16 @@ export const requestSchemas = {
   'cases.open': z.object({ dir: absPath }).strict(),
   'cases.current': z.object({}).strict(),
   'dialog.pickFolder': z.object({ purpose: z.enum(['case', 'import']), title: shortText.optional() }).strict(),
+  'fs.folders': z.object({ path: absPath.optional() }).strict(),
   'evidence.import': z
     .object({
       paths: z.array(absPath).min(1).max(10_000),
       models: z.array(z.string().max(200)).optional(),
       elaQuality: z.number().int().min(1).max(100).optional(),
+      copyEvidence: z.boolean().optional(),
     })
     .strict(),
+  'evidence.relink': z.object({ folder: absPath }).strict(),
   'evidence.list': z
     .object({
       verdict: z.union([verdict, z.literal('unreviewed')]).optional(),
@@ -176,16 +179,20 @@ export const requestSchemas = {
     .object({ evaluationId: z.string().uuid(), item: z.number().int().min(0), flagged: z.boolean(), note: z.string().max(5000).optional() })
     .strict(),
   'evaluation.flags': z.object({}).strict(),
+  'evaluation.itemEla': z.object({ evaluationId: z.string().uuid(), item: z.number().int().min(0) }).strict(),
   'report.export': z
     .object({
       target: saveHandle,
+      /** The examiner who signs the report's declaration; the case's examiner when left out. */
+      examiner: z.string().trim().max(500).optional(),
       items: z.enum(['all', 'flagged', 'reviewed']).optional(),
       ids: z.array(id).max(100_000).optional(),
     })
     .strict(),
   // The interpreter comes from the settings or the command line, never from the renderer: a
-  // path chosen there would be an executable the main process runs.
-  'training.environment': z.object({}).strict(),
+  // path chosen there would be an executable the main process runs. `refresh` asks again instead
+  // of answering with the last result kept on disk.
+  'training.environment': z.object({ refresh: z.boolean().optional() }).strict(),
   // Runs live in the app's training folder; the renderer names an earlier run only by its id.
   'training.start': z.object({ job: trainingJob, resumeRun: trainingRunId.optional() }).strict(),
   'training.head': z
@@ -221,6 +228,8 @@ export interface AppInfo {
   providers: ExecutionProviderName[];
   /** The configured choice (Settings): 'auto' or the provider every model must run on. */
   provider: ProviderChoice;
+  /** True when the shell has a native folder dialog; otherwise folders are browsed in the app (fs.folders). */
+  folderDialog: boolean;
 }
 
 export interface RecentCase {
@@ -233,6 +242,8 @@ export interface RecentCase {
 export interface ModelInfo {
   id: string;
   name: string;
+  /** A few words for tiles and narrow columns: the manifest's shortName, or its name when short, else the id. */
+  shortName: string;
   version: string;
   task: 'generated' | 'manipulated';
   fixture: boolean;
@@ -242,6 +253,8 @@ export interface ModelInfo {
   defaultThreshold?: number;
   /** The trained version in use ('r3'), or null for the installed model. */
   activeVersion: string | null;
+  /** What the model's evaluation measured at its threshold (from its manifest), when it has one. */
+  evaluation?: ModelRates | null;
 }
 
 /** The models the catalogue lists (what import and evaluation run by default). */
@@ -249,6 +262,17 @@ export interface ModelList {
   models: ModelInfo[];
   /** Test fixtures left out because the developer setting is off. */
   hiddenFixtures: string[];
+}
+
+/** False-positive and false-negative rates of a model at one threshold, and what they were measured on. */
+export interface ModelRates {
+  threshold: number;
+  /** Share of real images at or above the threshold; null when not measured. */
+  fpr: number | null;
+  /** Share of fakes below the threshold; null when not measured. */
+  fnr: number | null;
+  /** What was measured: "validation split of …, 500 real / 500 fake". */
+  measuredOn: string;
 }
 
 export interface EvidenceDetail {
@@ -266,14 +290,17 @@ export interface Responses {
   'cases.open': Case;
   'cases.current': { case: Case; dir: string } | null;
   'dialog.pickFolder': { path: string | null };
+  'fs.folders': { path: string; parent: string | null; folders: { name: string; path: string }[]; truncated: boolean };
   'evidence.import': { jobId: string };
+  'evidence.relink': { jobId: string };
   'evidence.list': { items: EvidenceItem[]; total: number };
   'evidence.get': EvidenceDetail;
   'evidence.rerunEla': ElaResult;
   'review.set': Review;
   'jobs.list': JobInfo[];
   'jobs.cancel': { cancelled: boolean };
-  'audit.list': { entries: AuditEntry[]; total: number };
+  /** Newest first; `evidenceNames` maps the evidence ids these entries mention to file names. */
+  'audit.list': { entries: AuditEntry[]; total: number; evidenceNames: Record<string, string> };
   'case.verify': VerifyReport;
   'models.list': ModelList;
   /** `handle` is what report.export takes; `path` is for display only. Both null when cancelled. */
@@ -284,8 +311,11 @@ export interface Responses {
   'evaluation.get': EvaluationResult;
   'evaluation.flag': RetrainingFlag;
   'evaluation.flags': RetrainingFlag[];
+  /** ELA of one evaluated image (its heatmap then served as the item's 'ela' media). */
+  'evaluation.itemEla': ElaResult;
   'report.export': { jobId: string };
-  'training.environment': PythonEnvironment;
+  /** The last answer is kept on disk and returned at once (cached: true); refresh asks the interpreters again. */
+  'training.environment': PythonEnvironment & { checkedAt: string; cached: boolean };
   /** `runId` names the run's folder under the app's training folder: pass it as resumeRun to continue. */
   'training.start': { jobId: string; runId: string; workdir: string };
   'training.head': { jobId: string };
@@ -300,8 +330,8 @@ export interface Responses {
 
 /** Events pushed from main to the renderer. */
 export interface Events extends Record<EventName, unknown> {
-  'job.progress': { jobId: string; kind: JobKind; progress: JobProgress };
-  'job.fileError': { jobId: string; path: string; code: string; message: string };
+  'job.progress': { jobId: string; kind: JobKind; caseId: string | null; progress: JobProgress };
+  'job.fileError': { jobId: string; caseId: string | null; path: string; code: string; message: string };
   /** Narrow on `kind` to read the typed result. */
   'job.finished': JobFinished;
   'evidence.changed': { ids: number[] };

@@ -15,6 +15,7 @@ export interface JobProgress {
   elapsedSeconds: number;
 }
 
+import type { RelinkOutcome } from './case';
 import type { EvaluationJobResult } from './evaluation';
 import type { FileError } from './evidence';
 import type { ExportedReport } from './report';
@@ -22,9 +23,9 @@ import type { HeadTrainingResult, TrainingRunResult } from './training';
 
 /**
  * Long jobs by kind: an import into the open case, an evaluation on a labelled set, a Python
- * training run, an in-process head training, a report export.
+ * training run, an in-process head training, a report export, a relink of moved evidence.
  */
-export type JobKind = 'import' | 'evaluate' | 'train' | 'train-head' | 'report';
+export type JobKind = 'import' | 'evaluate' | 'train' | 'train-head' | 'report' | 'relink';
 export type JobStatus = 'running' | 'completed' | 'cancelled' | 'failed';
 
 /** The counts of one analyse batch (CLI analyze, and every import). */
@@ -36,7 +37,12 @@ export interface BatchSummary {
   cancelled: boolean;
   /** Failures by FileError code. */
   errors: Partial<Record<FileError['code'], number>>;
-  /** Per model: how many files it flagged, and the provider that ran it. */
+  /**
+   * Files flagged as contract/flagged.ts defines it (no reviewer yet): a real detector at or
+   * above its threshold, or an analysis flag in the metadata. Fixture scores never count.
+   */
+  flagged: number;
+  /** Per model: how many files it flagged (a fixture never flags), and the provider that ran it. */
   models: { modelId: string; provider: string; scored: number; flagged: number; fixture: boolean }[];
   elapsedSeconds: number;
   filesPerSecond: number;
@@ -47,6 +53,9 @@ export interface ImportSummary extends BatchSummary {
   runId: number;
   /** True when an interrupted run with the same settings was continued. */
   resumed: boolean;
+  /** Images copied into the case folder (copyEvidence), and copies that failed their hash check. */
+  copied: number;
+  copyFailed: number;
 }
 
 /** What each kind of job returns when it completes: JobInfo.result and job.finished's result. */
@@ -56,10 +65,13 @@ export interface JobResults {
   train: TrainingRunResult;
   'train-head': HeadTrainingResult;
   report: ExportedReport;
+  relink: RelinkOutcome;
 }
 
 interface JobInfoFields {
   id: string;
+  /** The case the job works on (import, evaluation, report, relink); null for app-wide jobs (training). */
+  caseId: string | null;
   label: string;
   status: JobStatus;
   progress: JobProgress;
@@ -80,7 +92,7 @@ export type JobInfoOf<K extends JobKind> = JobInfoFields & { kind: K; result?: J
 export type JobInfo = { [K in JobKind]: JobInfoOf<K> }[JobKind];
 
 /** The job.finished event: narrow on `kind` to read `result`. */
-export type JobFinished = { [K in JobKind]: { jobId: string; kind: K; status: JobStatus; result?: JobResults[K]; error?: string } }[JobKind];
+export type JobFinished = { [K in JobKind]: { jobId: string; kind: K; caseId: string | null; status: JobStatus; result?: JobResults[K]; error?: string } }[JobKind];
 
 export interface JobFileError {
   path: string;

@@ -10,7 +10,8 @@
 //          | evidence/<id>/thumb[?rev=<n>]        rev: a cache key (e.g. the latest result id)
 //          | evidence/<id>/ela/<quality>          the full-size heatmap at that JPEG quality
 //          | evidence/<id>/ela-preview/<quality>  its preview
-//          | evaluation/<uuid>/<item>/thumb|original
+//          | evaluation/<uuid>/<item>/thumb|original|ela|mask
+//                                                 ela: after evaluation.itemEla; mask: the dataset's ground truth
 //
 // Plain TypeScript without dependencies: the sandboxed preload bundles it.
 
@@ -22,8 +23,11 @@ export type MediaRef =
   | { kind: 'thumb'; evidenceId: number; rev?: number }
   /** `quality`: the import's heatmap when it is the quality the import used, else a re-run's (evidence.rerunEla). */
   | { kind: 'ela' | 'ela-preview'; evidenceId: number; quality: number }
-  /** `item`: index into EvaluationResult.items of a saved evaluation. */
-  | { kind: 'evaluation-thumb' | 'evaluation-original'; evaluationId: string; item: number };
+  /**
+   * `item`: index into EvaluationResult.items of a saved evaluation. ela: its ELA heatmap preview
+   * (made by evaluation.itemEla); mask: the ground-truth mask the dataset pairs with it.
+   */
+  | { kind: 'evaluation-thumb' | 'evaluation-original' | 'evaluation-ela' | 'evaluation-mask'; evaluationId: string; item: number };
 
 export type MediaKind = MediaRef['kind'];
 
@@ -59,7 +63,9 @@ export function mediaPath(ref: MediaRef): string {
       return `evidence/${ref.evidenceId}/${ref.kind}/${ref.quality}`;
     case 'evaluation-thumb':
     case 'evaluation-original':
-      return `evaluation/${ref.evaluationId}/${ref.item}/${ref.kind === 'evaluation-thumb' ? 'thumb' : 'original'}`;
+    case 'evaluation-ela':
+    case 'evaluation-mask':
+      return `evaluation/${ref.evaluationId}/${ref.item}/${ref.kind.slice('evaluation-'.length)}`;
   }
 }
 
@@ -104,6 +110,8 @@ export function parseMediaPath(path: string, query: URLSearchParams = new URLSea
     if (!UUID.test(evaluationId) || item === null) return null;
     if (parts[3] === 'thumb') return { kind: 'evaluation-thumb', evaluationId, item };
     if (parts[3] === 'original') return { kind: 'evaluation-original', evaluationId, item };
+    if (parts[3] === 'ela') return { kind: 'evaluation-ela', evaluationId, item };
+    if (parts[3] === 'mask') return { kind: 'evaluation-mask', evaluationId, item };
   }
   return null;
 }

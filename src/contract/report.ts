@@ -2,8 +2,9 @@
 // into the report page (src/renderer/report) and printed to PDF by Chromium or Electron. One
 // object holds everything, images included (as data URLs), so the printed page needs nothing else.
 
-import type { AuditAnchor, AuditEntry, Case, EvidenceCheck, Review, Verdict, VerifyReport } from './case';
-import type { DatasetSummary, EvaluatedModel, EvaluationSelection, GeneratorTable, MetricsSummary, RocPoint } from './evaluation';
+import type { AuditAnchor, AuditEntry, Case, EvidenceCheck, EvidenceCheckStatus, EvidenceStorage, Review, Verdict, VerifyReport } from './case';
+import type { DatasetSummary, EvaluatedModel, EvaluationSelection, GeneratorTable, MetricsSummary, PrPoint, RocPoint } from './evaluation';
+import type { FlagReason } from './flagged';
 import type { ElaParameters, ElaStats, EvidenceMetadata, ExecutionProviderName, FileError, ModelScore } from './evidence';
 
 /** Which items get a section of their own (every item is always in the evidence table). */
@@ -57,8 +58,18 @@ export interface ReportSummary {
   detectors: DetectorTally[];
   /** Items the reviewer flagged. */
   reviewerFlagged: number;
-  /** Items whose latest analysis failed. */
+  /** Items flagged as contract/flagged.ts defines it, and how many for each reason. */
+  flagged: number;
+  flagReasons: Record<FlagReason, number>;
+  /** Images whose latest analysis failed (refused files are counted in `refused`). */
   analysisErrors: number;
+  /** Files refused at import (empty, not an image, too many pixels, unreadable, a loop): items too. */
+  refused: number;
+  /** Refusals and analysis failures per error code, over every item. */
+  errorCodes: Record<string, number>;
+  /** Items read from a copy inside the case folder / relinked to a new location by hash. */
+  copied: number;
+  relinked: number;
   /** True when any score in the report comes from a fixture model. */
   fixtureModelsUsed: boolean;
 }
@@ -75,11 +86,19 @@ export interface ReportScore {
 export interface ReportEvidenceRow {
   id: number;
   fileName: string;
-  sha256: string;
-  sizeBytes: number;
-  format: string;
-  width: number;
-  height: number;
+  /** The path the file was submitted under. */
+  importedPath: string;
+  /** Null only for a refused file that could not be read at all. */
+  sha256: string | null;
+  sizeBytes: number | null;
+  format: string | null;
+  width: number | null;
+  height: number | null;
+  /** Refused at import: never analysed as an image; `error` says why. */
+  refused: boolean;
+  /** Why the file was refused, or why its latest analysis failed. */
+  error: FileError | null;
+  storage: EvidenceStorage;
   verdict: Verdict | null;
   scores: ReportScore[];
   /** Short labels: "reviewer flag", "detector", "analysis error", "metadata", "MODIFIED", ... */
@@ -105,6 +124,8 @@ export interface ReportItemSection {
   sha256: string;
   sizeBytes: number;
   ingestedAt: string;
+  importedPath: string;
+  storage: EvidenceStorage;
   metadata: EvidenceMetadata;
   /** Null with `photoProblem` when the evidence could not be shown. */
   photo: ReportImage | null;
@@ -122,7 +143,7 @@ export interface ReportItemSection {
   /** Every review, oldest first. */
   reviewHistory: Review[];
   /** Status of this file at report time (from the re-verification). */
-  integrity: 'ok' | 'modified' | 'missing' | 'unreadable' | 'not-checked';
+  integrity: EvidenceCheckStatus | 'not-checked';
 }
 
 /**
@@ -141,6 +162,9 @@ export interface ReportEvaluation {
   metrics: MetricsSummary | null;
   table: GeneratorTable | null;
   roc: RocPoint[];
+  pr: PrPoint[];
+  /** Task mismatch and format leakage of this evaluation, as titled sentences (printed first). */
+  guardrails: { title: string; text: string }[];
   /** Images this model failed on (left out of its metrics). */
   unscored: number;
   /** Caveats of the evaluation and of this model's metrics, as sentences. */
@@ -151,7 +175,7 @@ export interface ReportData {
   /** Random UUID printed on every page. */
   reportId: string;
   generatedAt: string;
-  /** Who exported it (the examiner or the OS user). */
+  /** The examiner who exported it and signs its declaration. */
   generatedBy: string;
   software: { name: string; version: string };
   case: Case;
@@ -179,7 +203,9 @@ export interface ReportData {
 /** The result of a report export (the report job's `result`). */
 export interface ExportedReport {
   reportId: string;
+  /** Where the PDF was written: the requested path, or a numbered one beside it when that was taken. */
   pdfPath: string;
+  requestedPath: string;
   sha256Path: string;
   /** `<pdf>.anchor.json`: the anchor the PDF carries, with the PDF's hash; null when not anchored. */
   anchorPath: string | null;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
@@ -64,7 +64,7 @@ describe('provenance import / verify', () => {
 
     const resumed = runCli(['import', caseDir, evidence, '--quiet']);
     assert.equal(resumed.status, 0, resumed.stderr);
-    assert.match(resumed.stdout, new RegExp(`resumed run 1: ${n - killed.results} imported, 0 failed, ${killed.results} already done`));
+    assert.match(resumed.stdout, new RegExp(`resumed run 1: ${n - killed.results} imported, 0 refused or failed \\(kept as items with the reason\\), ${killed.results} already done`));
     const after = counts(caseDir);
     assert.deepEqual(after, { evidence: n, results: n, distinctResults: n, runs: 1 });
 
@@ -103,5 +103,38 @@ describe('provenance import / verify', () => {
     assert.equal(report.chainIntact, false);
     assert.equal(report.chainProblems[0].seq, target.seq);
     assert.equal(report.chainProblems[0].kind, 'hash-mismatch');
+  });
+
+  test('a path that does not exist stops import before anything is written, even a new case folder', () => {
+    const root = mkdtempSync(join(tmpdir(), 'import-typo-'));
+    const caseDir = join(root, 'case');
+    const r = runCli(['import', caseDir, join(root, 'no-such-folder'), '--name', 'Typo', '--quiet']);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /no-such-folder does not exist: check the path\. Nothing was imported\./);
+    assert.equal(existsSync(caseDir), false, 'no case folder, no database, no audit entry');
+  });
+
+  test('relink: moved evidence is MISSING, found again by hash, then RELINKED in verify', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'relink-'));
+    const evidence = join(root, 'evidence');
+    await makeEvidence(evidence, 2);
+    const caseDir = join(root, 'case');
+    assert.equal(runCli(['import', caseDir, evidence, '--name', 'Relink', '--examiner', 'QA', '--quiet', '--models', 'fixture-texture-cnn']).status, 0);
+    const moved = join(root, 'other-disk', 'copied-here');
+    mkdirSync(join(root, 'other-disk'));
+    renameSync(evidence, moved);
+
+    const missing = runCli(['verify', caseDir]);
+    assert.equal(missing.status, 1);
+    assert.match(missing.stdout, /MISSING\s+\S*e-000\.jpg/);
+
+    const relink = runCli(['relink', caseDir, join(root, 'other-disk'), '--examiner', 'QA']);
+    assert.equal(relink.status, 0, relink.stdout + relink.stderr);
+    assert.match(relink.stdout, /2 relinked, 0 still missing/);
+
+    const after = runCli(['verify', caseDir]);
+    assert.equal(after.status, 0, after.stdout);
+    assert.match(after.stdout, /evidence files: 2\/2 match their SHA-256 at import \(2 RELINKED: found by hash at a new location\)/);
+    assert.match(after.stdout, /RELINKED\s+\S*copied-here\/e-000\.jpg\s+\S*evidence\/e-000\.jpg/);
   });
 });

@@ -10,7 +10,7 @@ import type { Page } from 'playwright-core';
 import type { ConfusionMatrix, EvaluationResult } from '../../src/contract/evaluation';
 import { confusionAt } from '../../src/shared/metrics';
 import { makeCnnDetectionSet } from '../evaluation/datasets';
-import { createCaseThroughUi, e2eSkipReason, screenshot, startApp, waitForInputValue, type AppUnderTest, invokeFromPage } from './harness';
+import { type AppUnderTest, createCaseThroughUi, e2eSkipReason, invokeFromPage, screenshot, slow, startApp, waitForInputValue } from './harness';
 
 const skip = e2eSkipReason();
 const MODEL = 'fixture-texture-cnn';
@@ -49,7 +49,7 @@ function expectedMatrix(result: EvaluationResult, threshold: number, model = MOD
   return { tp, fn, fp, tn };
 }
 
-test('detect a labelled set, evaluate, check the confusion matrix live, open and flag a false positive', { skip, timeout: 120_000 }, async () => {
+test('detect a labelled set, evaluate, check the confusion matrix live, open and flag a false positive', { skip, timeout: slow(120_000) }, async () => {
   const { page } = app;
   await createCaseThroughUi(app, path.join(app.tmp, 'case'), { name: 'Detector validation', examiner: 'E. Examiner' });
   await page.getByTestId('nav-evaluation').click();
@@ -76,7 +76,7 @@ test('detect a labelled set, evaluate, check the confusion matrix live, open and
   await page.getByTestId('eval-bootstrap').fill('200');
   await page.getByTestId('eval-start').click();
   const results = page.getByTestId('evaluation-results');
-  await results.waitFor({ timeout: 60_000 });
+  await results.waitFor({ timeout: slow(60_000) });
   const id = await results.getAttribute('data-id');
   assert.ok(id, 'the results name their evaluation');
   assert.match(page.url(), new RegExp(`#/evaluation/${id}$`));
@@ -161,7 +161,7 @@ test('detect a labelled set, evaluate, check the confusion matrix live, open and
   assert.deepEqual(app.consoleErrors, []);
 });
 
-test('compare two models side by side on the same images, with a robustness sweep', { skip, timeout: 120_000 }, async () => {
+test('compare two models side by side on the same images, with a robustness sweep', { skip, timeout: slow(120_000) }, async () => {
   // Continues in the case the first test created.
   const { page } = app;
   await page.getByTestId('eval-new').click();
@@ -173,7 +173,7 @@ test('compare two models side by side on the same images, with a robustness swee
   await page.getByTestId('eval-robustness').setChecked(true);
   const first = page.url();
   await page.getByTestId('eval-start').click();
-  await page.waitForURL((url) => url.href !== first && /#\/evaluation\/[0-9a-f-]{36}$/.test(url.hash), { timeout: 60_000 });
+  await page.waitForURL((url) => url.href !== first && /#\/evaluation\/[0-9a-f-]{36}$/.test(url.hash), { timeout: slow(60_000) });
   const results = page.getByTestId('evaluation-results');
   await results.and(page.locator(`[data-id="${page.url().split('/').pop()}"]`)).waitFor();
   const id = await results.getAttribute('data-id');

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { makeJpeg } from '../fixtures/images';
-import { createCaseThroughUi, e2eSkipReason, startAppWithoutModels, type AppUnderTest } from './harness';
+import { type AppUnderTest, createCaseThroughUi, e2eSkipReason, slow, startAppWithoutModels } from './harness';
 
 const skip = e2eSkipReason();
 /** Far more than can be imported between the first progress event and the click on Cancel. */
@@ -28,7 +28,7 @@ after(async () => {
   await app?.close();
 });
 
-test('the job bar shows a running import and cancels it', { skip, timeout: 120_000 }, async () => {
+test('the job bar shows a running import and cancels it', { skip, timeout: slow(120_000) }, async () => {
   const { page } = app;
   await createCaseThroughUi(app, path.join(app.tmp, 'case'), { name: 'Cancel me' });
   await page.getByTestId('import-path').fill(evidenceDir);
@@ -42,7 +42,7 @@ test('the job bar shows a running import and cancels it', { skip, timeout: 120_0
   await cancel.click();
 
   const progress = page.getByTestId('import-progress');
-  await progress.getByTestId('job-status').waitFor({ timeout: 60_000 });
+  await progress.getByTestId('job-status').waitFor({ timeout: slow(60_000) });
   assert.equal(await progress.getByTestId('job-status').textContent(), 'cancelled');
   const imported = Number(await progress.getByTestId('job-ok').textContent());
   assert.ok(imported < ITEMS, `cancel stopped the import (${imported} of ${ITEMS} imported)`);

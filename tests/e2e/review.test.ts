@@ -7,7 +7,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { makeBadFiles, makeJpeg } from '../fixtures/images';
-import { collectTileIds, createCaseThroughUi, e2eSkipReason, importThroughUi, screenshot, startApp, type AppUnderTest } from './harness';
+import { type AppUnderTest, collectTileIds, createCaseThroughUi, e2eSkipReason, importThroughUi, screenshot, slow, startApp } from './harness';
 
 const skip = e2eSkipReason();
 const GOOD = 47;
@@ -41,7 +41,7 @@ after(async () => {
   await app?.close();
 });
 
-test('create a case, import with bad files, review by keyboard, verdicts persist', { skip, timeout: 180_000 }, async () => {
+test('create a case, import with bad files, review by keyboard, verdicts persist', { skip, timeout: slow(180_000) }, async () => {
   const { page } = app;
   await page.getByTestId('offline-banner').waitFor();
 
@@ -62,17 +62,18 @@ test('create a case, import with bad files, review by keyboard, verdicts persist
   assert.match(errorText, /TRUNCATED/);
   assert.match(errorText, /NOT_AN_IMAGE/);
 
-  // Gallery: every evidence item, found by scrolling the virtual grid. Files that are not images
-  // at all (empty, text) cannot become evidence items (the engine records them in the audit log
-  // instead); the truncated JPEG is an item whose analysis failed.
+  // Gallery: every submitted file is an item, found by scrolling the virtual grid: the files that
+  // are not images at all (empty, text) are refused items with their reason, the truncated JPEG
+  // an image item whose analysis failed. Unscored items sort last.
   const gallery = page.getByTestId('gallery');
-  await gallery.and(page.locator(`[data-total="${GOOD + 1}"]`)).waitFor();
+  await gallery.and(page.locator(`[data-total="${GOOD + BAD.length}"]`)).waitFor();
   const ids = await collectTileIds(page);
-  assert.equal(ids.length, GOOD + 1);
+  assert.equal(ids.length, GOOD + BAD.length);
   await gallery.evaluate((el) => (el.scrollTop = el.scrollHeight));
-  const failedTile = gallery.locator('[data-testid="tile"]', { has: page.getByTestId('tile-error') });
-  await failedTile.waitFor();
-  assert.equal(await failedTile.getByTestId('tile-error').innerText(), 'TRUNCATED');
+  const failedTiles = gallery.locator('[data-testid="tile"]', { has: page.getByTestId('tile-error') });
+  await failedTiles.nth(BAD.length - 1).waitFor();
+  const failures = (await failedTiles.getByTestId('tile-error').allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim()).sort();
+  assert.deepEqual(failures, ['REFUSED EMPTY_FILE', 'REFUSED NOT_AN_IMAGE', 'TRUNCATED']);
   await gallery.evaluate((el) => (el.scrollTop = 0));
   await gallery.locator('img').evaluateAll((imgs) => Promise.all(imgs.map((img) => img.decode().catch(() => null))));
   await screenshot(page, 'gallery.png');
@@ -137,6 +138,34 @@ test('create a case, import with bad files, review by keyboard, verdicts persist
     await tile.waitFor();
     assert.equal(await tile.getAttribute('data-verdict'), verdict, `tile ${id} after reload`);
   }
+  // Reviewed tiles stay inside their cells: the picture inside the tile, the tile inside its
+  // cell, whatever the verdict badge and the score rows add.
+  await gallery.locator('img').evaluateAll((imgs) => Promise.all(imgs.map((img) => img.decode().catch(() => null))));
+  const overflow = await gallery.getByTestId('tile').evaluateAll((tiles) =>
+    tiles.flatMap((tile) => {
+      const cell = tile.parentElement!.getBoundingClientRect();
+      const box = tile.getBoundingClientRect();
+      type Box = { left: number; top: number; right: number; bottom: number };
+      const inside = (r: Box, o: Box) => r.left >= o.left - 0.5 && r.top >= o.top - 0.5 && r.right <= o.right + 0.5 && r.bottom <= o.bottom + 0.5;
+      const problems: string[] = [];
+      if (!inside(box, cell)) problems.push(`tile ${tile.getAttribute('data-id')} ${box.width}×${box.height} leaves its cell ${cell.width}×${cell.height}`);
+      for (const child of tile.querySelectorAll('img, [data-testid="tile-scores"], .meta')) {
+        const r = child.getBoundingClientRect();
+        if (r.height > 0 && !inside(r, box)) problems.push(`tile ${tile.getAttribute('data-id')}: ${child.tagName} ${r.width}×${r.height} leaves the tile`);
+      }
+      return problems;
+    }),
+  );
+  assert.deepEqual(overflow, []);
+  await screenshot(page, 'gallery-after-review.png');
+
+  // A double click on a tile opens the inspector and selects no text in its side panel.
+  const reviewed = gallery.locator(`[data-testid="tile"][data-id="${id2}"]`);
+  await reviewed.dblclick();
+  await page.getByTestId('inspector').and(page.locator(`[data-id="${id2}"]`)).waitFor();
+  assert.equal(await page.evaluate('window.getSelection().toString()'), '', 'nothing selected by the double click');
+  await page.keyboard.press('Escape');
+  await gallery.waitFor();
   assert.deepEqual(app.pageErrors, []);
   // Nothing failed to load and nothing was refused by the Content-Security-Policy.
   assert.deepEqual(app.consoleErrors, []);

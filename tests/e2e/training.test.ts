@@ -11,7 +11,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { makeLabelledFolder } from '../training/helpers';
-import { e2eSkipReason, screenshot, startApp, waitForInputValue, type AppUnderTest, invokeFromPage } from './harness';
+import { type AppUnderTest, e2eSkipReason, invokeFromPage, screenshot, slow, startApp, waitForInputValue } from './harness';
 
 const skip = e2eSkipReason();
 const MODEL = 'fixture-texture-cnn';
@@ -47,7 +47,7 @@ function metric(text: string | null): number {
   return n;
 }
 
-test('new head from the form: live stages and fit curve, before/after comparison, activate, roll back, discard', { skip, timeout: 90_000 }, async () => {
+test('new head from the form: live stages and fit curve, before/after comparison, activate, roll back, discard', { skip, timeout: slow(90_000) }, async () => {
   const { page } = app;
   const folder = path.join(root, 'separable');
   await makeLabelledFolder(folder, { perLabel: 12, size: 64, realNoise: 40, fakeNoise: 0, seed: 3 });
@@ -72,9 +72,9 @@ test('new head from the form: live stages and fit curve, before/after comparison
   const live = page.getByTestId('training-live');
   await live.waitFor();
   // The stages and the fit loss arrive as training.event while the job runs.
-  await page.locator('[data-testid="head-stage"][data-stage="fit"]').waitFor({ timeout: 60_000 });
-  await waitForChartPoints(page, 'chart-fit', 60_000);
-  await page.locator('[data-testid="training-live"][data-status="completed"]').waitFor({ timeout: 60_000 });
+  await page.locator('[data-testid="head-stage"][data-stage="fit"]').waitFor({ timeout: slow(60_000) });
+  await waitForChartPoints(page, 'chart-fit', slow(60_000));
+  await page.locator('[data-testid="training-live"][data-status="completed"]').waitFor({ timeout: slow(60_000) });
   const stages = await page.getByTestId('head-stage').evaluateAll((els) => els.map((e) => e.getAttribute('data-stage')));
   for (const stage of ['embed', 'fit', 'write', 'register']) assert.ok(stages.includes(stage), `stage ${stage} shown (${stages.join(', ')})`);
   const canvas = await page.getByTestId('chart-fit').locator('canvas').boundingBox();
@@ -118,15 +118,15 @@ test('new head from the form: live stages and fit curve, before/after comparison
   assert.deepEqual(app.consoleErrors, []);
 });
 
-const torchProbe = spawnSync('/usr/bin/python3', ['-c', 'import torch, torchvision'], { timeout: 60_000 });
+const torchProbe = spawnSync('/usr/bin/python3', ['-c', 'import torch, torchvision'], { timeout: slow(60_000) });
 const noTorch = skip ?? (torchProbe.status === 0 ? undefined : 'no /usr/bin/python3 with torch + torchvision here: the Python trainer form is not exercised');
 
-test('Python trainer from the form: a tiny small_cnn run streams epochs to the chart and registers a version', { skip: noTorch, timeout: 120_000 }, async () => {
+test('Python trainer from the form: a tiny small_cnn run streams epochs to the chart and registers a version', { skip: noTorch, timeout: slow(120_000) }, async () => {
   const { page } = app;
   const folder = path.join(root, 'python-set');
   await makeLabelledFolder(folder, { perLabel: 8, size: 64, realNoise: 40, fakeNoise: 0, seed: 5 });
   await page.getByTestId('nav-models').click();
-  await page.getByTestId('env-found').waitFor({ timeout: 60_000 });
+  await page.getByTestId('env-found').waitFor({ timeout: slow(60_000) });
 
   await page.getByTestId('mode-python').click();
   await page.getByTestId('py-model-id').fill('e2e-small');
@@ -140,9 +140,9 @@ test('Python trainer from the form: a tiny small_cnn run streams epochs to the c
   await page.getByTestId('py-max-steps').fill('2');
   await page.getByTestId('py-start').click();
 
-  await waitForChartPoints(page, 'chart-epochs', 100_000);
+  await waitForChartPoints(page, 'chart-epochs', slow(100_000));
   assert.ok(Number(await page.getByTestId('chart-steps').getAttribute('data-points')) > 0, 'step losses reached the chart');
-  await page.locator('[data-testid="training-live"][data-status="completed"]').waitFor({ timeout: 100_000 });
+  await page.locator('[data-testid="training-live"][data-status="completed"]').waitFor({ timeout: slow(100_000) });
   const result = page.getByTestId('training-result');
   await result.waitFor();
   assert.equal(await result.getAttribute('data-version'), 'r1');

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { makeJpeg } from '../fixtures/images';
-import { createCaseThroughUi, e2eSkipReason, startAppWithoutModels, type AppUnderTest } from './harness';
+import { type AppUnderTest, createCaseThroughUi, e2eSkipReason, slow, startAppWithoutModels } from './harness';
 
 const skip = e2eSkipReason();
 /**
@@ -34,7 +34,7 @@ after(async () => {
   await app?.close();
 });
 
-test(`the gallery renders a small window of ${ITEMS} items`, { skip, timeout: 240_000 }, async () => {
+test(`the gallery renders a small window of ${ITEMS} items`, { skip, timeout: slow(240_000) }, async () => {
   const { page } = app;
   await createCaseThroughUi(app, path.join(app.tmp, 'case'), { name: 'Many files' });
 
@@ -42,7 +42,7 @@ test(`the gallery renders a small window of ${ITEMS} items`, { skip, timeout: 24
   await page.getByTestId('import-path').fill(evidenceDir);
   await page.getByTestId('import-start').click();
   const progress = page.getByTestId('import-progress');
-  await progress.getByTestId('job-status').waitFor({ timeout: 200_000 });
+  await progress.getByTestId('job-status').waitFor({ timeout: slow(200_000) });
   assert.equal(await progress.getByTestId('job-ok').textContent(), String(ITEMS));
 
   const gallery = page.getByTestId('gallery');

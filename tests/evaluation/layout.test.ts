@@ -52,7 +52,8 @@ describe('CNNDetection / ForenSynths layout', () => {
     const set = await loadLabelledSet(root);
     assert.equal(set.items.length, 12);
     const item = set.items.find((i) => i.path.endsWith(path.join('stylegan', '1_fake', '0002.jpg')))!;
-    assert.deepEqual({ ...item, path: rel(root, item.path) }, { path: 'stylegan/1_fake/0002.jpg', label: 1, source: 'stylegan', group: 'stylegan/1_fake/0002.jpg' });
+    assert.deepEqual({ ...item, path: rel(root, item.path) }, { path: 'stylegan/1_fake/0002.jpg', label: 1, source: 'stylegan', group: 'stylegan/1_fake/0002.jpg', task: 'generated' });
+    assert.equal(summary.task, 'generated', 'CNNDetection fakes come from generators');
   });
 
   it('reads <generator>/<category>/0_real|1_fake next to generators without categories', async () => {
@@ -128,6 +129,7 @@ describe('generic real/fake layout and video grouping', () => {
       { name: 'camera', real: 1, fake: 1 },
       { name: 'phone', real: 1, fake: 1 },
     ]);
+    assert.equal(summary.task, 'mixed', 'the folders name both kinds of fake');
   });
 });
 
@@ -169,6 +171,7 @@ describe('CASIA layout', () => {
 
     const s = set.summary;
     assert.deepEqual([s.total, s.real, s.fake, s.groups, s.masks], [9, 5, 4, 4, 1]);
+    assert.equal(s.task, 'manipulated', 'CASIA fakes are tampered photographs');
     const warnings = s.problems.map((p) => p.message).join('\n');
     assert.match(warnings, /3 tampered image\(s\) have no ground-truth mask/);
     assert.match(warnings, /1 mask\(s\) match no tampered image by file stem, e\.g\. CASIA 2 Groundtruth\/Tp_S_NRN_S_N_xyz00001/);

@@ -19,9 +19,13 @@ test('auto order is webgpu → dml (Windows) → coreml (macOS) → cpu, limited
   const all = ['webgpu', 'dml', 'coreml', 'cpu'] as const;
   assert.deepEqual(providerOrder('auto', { platform: 'win32', available: [...all] }), ['webgpu', 'dml', 'cpu']);
   assert.deepEqual(providerOrder('auto', { platform: 'darwin', available: [...all] }), ['webgpu', 'coreml', 'cpu']);
-  assert.deepEqual(providerOrder('auto', { platform: 'linux', available: [...all] }), ['webgpu', 'cpu']);
+  assert.deepEqual(providerOrder('auto', { platform: 'linux', available: [...all], gpu: true }), ['webgpu', 'cpu']);
+  // No GPU device on a Linux machine: 'auto' does not probe WebGPU (whose driver search prints warnings).
+  assert.deepEqual(providerOrder('auto', { platform: 'linux', available: [...all], gpu: false }), ['cpu']);
+  // A GPU asked for by name is still tried, and fails with its reason.
+  assert.deepEqual(providerOrder('webgpu', { platform: 'linux', available: [...all], gpu: false }), ['webgpu']);
   assert.deepEqual(providerOrder('auto', { platform: 'win32', available: ['cpu'] }), ['cpu']);
-  assert.deepEqual(providerOrder(undefined, { platform: 'linux', available: ['webgpu', 'cpu'] }), ['webgpu', 'cpu']);
+  assert.deepEqual(providerOrder(undefined, { platform: 'linux', available: ['webgpu', 'cpu'], gpu: true }), ['webgpu', 'cpu']);
 });
 
 test('a named provider is strict by default; non-strict falls back through the auto order', () => {

@@ -25,7 +25,7 @@ describe('provenance report', { skip }, () => {
     root = tempDir('pl-report-cli-');
     const kase = await makeAnalysedCase(root, 30, { 0: [{ verdict: 'manipulated', flagged: true, notes: 'Cloned window.' }], 5: [{ verdict: 'authentic' }] }, { width: 96, height: 72 });
     caseDir = kase.dir;
-    hashes = kase.store.listEvidence({ sort: 'time' }).map((i) => i.sha256);
+    hashes = kase.store.listEvidence({ sort: 'time' }).map((i) => i.sha256!);
     kase.store.close();
   });
 

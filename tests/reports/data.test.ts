@@ -7,6 +7,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
 import type { EvidenceItem } from '../../src/contract/case';
+import { isFlagged } from '../../src/contract/flagged';
 import { buildReportData, EMBED_MAX_SIDE, ReportError, reportDocument, serveReportRequest } from '../../src/main/reports';
 import { openCaseDatabase } from '../../src/main/store';
 import { makeJpeg } from '../fixtures/images';
@@ -44,10 +45,12 @@ describe('report data', () => {
     if (root) fs.rmSync(root, { recursive: true, force: true });
   });
 
-  test('flagged: items flagged by the reviewer or a detector; reviewed: a verdict or notes', async () => {
-    const flagged = await buildReportData(kase.store, { ...reportSettings(),  items: 'flagged' });
-    const expectFlagged = items.filter((i) => i.review?.flagged || i.latestResult!.scores.some((s) => s.flagged)).map((i) => i.id);
+  test('flagged: items flagged as contract/flagged.ts defines it; reviewed: a verdict or notes', async () => {
+    const flagged = await buildReportData(kase.store, { ...reportSettings(), items: 'flagged' });
+    // Reviewer flags and the Photoshop-tagged files' analysis flags; the fixture models' scores never flag.
+    const expectFlagged = items.filter((i) => i.review?.flagged || i.metadata?.exif.software === 'Adobe Photoshop 25.0').map((i) => i.id);
     assert.ok(expectFlagged.includes(items[1].id));
+    assert.deepEqual(items.filter(isFlagged).map((i) => i.id), expectFlagged);
     assert.deepEqual(flagged.items.map((i) => i.id), expectFlagged);
     assert.equal(flagged.itemsMode, 'flagged');
 
@@ -77,7 +80,7 @@ describe('report data', () => {
     const heat = await decodeDataUrl(big.heatmap!.dataUrl);
     assert.ok(Math.max(heat.width!, heat.height!) <= EMBED_MAX_SIDE && Math.abs(heat.width! / heat.height! - 1.5) < 0.02, 'the heatmap keeps the aspect ratio');
     const smallPhoto = await decodeDataUrl(small.photo!.dataUrl);
-    assert.equal(Math.max(smallPhoto.width!, smallPhoto.height!), Math.max(items[0].width, items[0].height), 'small originals are not enlarged');
+    assert.equal(Math.max(smallPhoto.width!, smallPhoto.height!), Math.max(items[0].width!, items[0].height!), 'small originals are not enlarged');
   });
 
   test('models, providers, thresholds and counts come from the runs and the stored scores', async () => {

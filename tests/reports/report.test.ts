@@ -8,9 +8,10 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
 import { VERDICTS, type EvidenceItem } from '../../src/contract/case';
+import { isFlagged } from '../../src/contract/flagged';
 import { evaluate, loadLabelledSet } from '../../src/main/evaluation';
 import { spawnSync } from 'node:child_process';
-import { exportCaseReport, readAnchor, type ExportedReport } from '../../src/main/reports';
+import { exportCaseReport, numberedReportPath, readAnchor, ReportError, type ExportedReport } from '../../src/main/reports';
 import { saveEvaluation } from '../../src/main/store/evaluations';
 import { makeCnnDetectionSet } from '../evaluation/datasets';
 import { ensureReportPageBuilt, makeAnalysedCase, pdfPages, renderPage, reportSettings, reportSkipReason, tempDir, type TestCase } from './helpers';
@@ -57,7 +58,7 @@ describe('case report PDF', { skip }, () => {
 
   test('the text holds every evidence SHA-256, every verdict and every model ONNX SHA-256', () => {
     const all = noSpace(pages.join('\n'));
-    for (const item of items) assert.ok(all.includes(item.sha256), `SHA-256 of ${item.fileName} is in the PDF`);
+    for (const item of items) assert.ok(all.includes(item.sha256!), `SHA-256 of ${item.fileName} is in the PDF`);
 
     const models = kase.store.listRuns().flatMap((r) => r.parameters.models);
     assert.equal(new Set(models.map((m) => m.id)).size, 2, 'both fixture models ran');
@@ -65,7 +66,7 @@ describe('case report PDF', { skip }, () => {
 
     // Each hash prints on one line (whole, in the evidence table), not only once the spaces are gone.
     const evidencePage = pages.find((p) => p.includes('2 Evidence'))!;
-    for (const item of items) assert.ok(evidencePage.includes(item.sha256), `${item.fileName}'s hash is unbroken in the evidence table`);
+    for (const item of items) assert.ok(evidencePage.includes(item.sha256!), `${item.fileName}'s hash is unbroken in the evidence table`);
 
     // The verdict sits on the file name's line of the evidence table.
     const reviewed = items.filter((i) => i.review?.verdict);
@@ -114,14 +115,16 @@ describe('case report PDF', { skip }, () => {
     assert.equal(report.itemSections, items.length);
     for (const [n, item] of items.entries()) {
       const text = sectionText(n + 1);
-      for (const part of [item.fileName, item.sha256, 'Detector scores', 'ELA heatmap', 'ELA statistics', 'Findings', "Examiner's review"]) {
+      for (const part of [item.fileName, item.sha256!, 'Detector scores', 'ELA heatmap', 'ELA statistics', 'Findings', "Examiner's review"]) {
         assert.ok(text.includes(part), `section of ${item.fileName} shows "${part}"`);
       }
       if (item.review?.notes) assert.ok(noSpace(text).includes(noSpace(item.review.notes)), `notes of ${item.fileName} are printed`);
+      const r = item.latestResult?.ela?.stats.topRegion;
+      if (r) assert.ok(text.includes(`most anomalous ELA region, ${r.width} × ${r.height} px at (${r.x}, ${r.y})`), `the region box of ${item.fileName} is explained`);
     }
     const twice = sectionText(2);
     assert.ok(twice.includes('Review history') && twice.includes('Sky looks pasted.') && /Manipulated\s+flagged\s+Sky/.test(twice), 'both reviews of item 2 are listed');
-    const photoshopped = items.flatMap((item, n) => (item.metadata.exif.software === 'Adobe Photoshop 25.0' ? [n + 1] : []));
+    const photoshopped = items.flatMap((item, n) => (item.metadata!.exif.software === 'Adobe Photoshop 25.0' ? [n + 1] : []));
     assert.ok(photoshopped.length > 0);
     for (const n of photoshopped) {
       assert.match(sectionText(n).split('Findings')[1], /editing software \("Adobe Photoshop 25\.0"\)/, `the editing-software finding of item ${n} is printed`);
@@ -133,11 +136,17 @@ describe('case report PDF', { skip }, () => {
     assert.equal(evalPages.length, 2, 'one page per evaluated model');
     assert.ok(evalPages[0].includes('Detector evaluation'));
     for (const page of evalPages) {
-      for (const text of ['Per generator', 'progan', 'stylegan', 'Confusion matrix', 'ROC curve', 'Scored fake', 'Actually real']) {
+      for (const text of ['Per generator', 'progan', 'stylegan', 'Confusion matrix', 'ROC curve', 'Precision–recall curve', 'Scored fake', 'Actually real']) {
         assert.ok(page.includes(text), `evaluation page shows "${text}"`);
       }
       assert.match(page, /AUC \d\.\d{3}/);
+      assert.match(page, /AP \d\.\d{3}/, 'the PR curve is labelled with its average precision');
     }
+    // fixture-ela-cnn detects manipulations; the CNNDetection set holds generated images.
+    // (Both pages name both models in the evaluation's notes: find each by its model line.)
+    const pageOf = (id: string) => evalPages.find((p) => new RegExp(`Model\\s+${id} \\S+ \\(`).test(p))!;
+    assert.match(pageOf('fixture-ela-cnn'), /Task mismatch/);
+    assert.ok(!pageOf('fixture-texture-cnn').includes('Task mismatch'), 'the generated-image model matches the set');
   });
 
   test('the appendix holds the verification at report time and the full audit log', () => {
@@ -203,7 +212,7 @@ describe('case report PDF', { skip }, () => {
     await assert.rejects(exportCaseReport(kase.store, { ...reportSettings(), out: link }), /would overwrite evidence item/);
     const besideEvidence = path.join(root, 'out', 'target.pdf.sha256');
     fs.copyFileSync(items[2].path, besideEvidence);
-    kase.store.addEvidence({ ...items[2].metadata, path: besideEvidence, fileName: path.basename(besideEvidence) });
+    kase.store.addEvidence({ ...items[2].metadata!, path: besideEvidence, fileName: path.basename(besideEvidence) });
     await assert.rejects(exportCaseReport(kase.store, { ...reportSettings(), out: path.join(root, 'out', 'target.pdf') }), /would overwrite evidence item/);
     await assert.rejects(exportCaseReport(kase.store, { ...reportSettings(), out: 'relative.pdf' }), /must be absolute/);
     assert.equal(fs.readFileSync(items[0].path).subarray(0, 2).toString('hex'), 'ffd8', 'the evidence is untouched');
@@ -227,6 +236,36 @@ describe('case report PDF', { skip }, () => {
     assert.ok(c[0].stdev + c[1].stdev + c[2].stdev > cover.channels.slice(0, 3).reduce((s, ch) => s + ch.stdev, 0), 'the item page has pictures');
   });
 
+  test('the cover carries a declaration naming the examiner and a signature block', () => {
+    const cover = pages[0];
+    assert.match(cover, /Declaration/);
+    assert.match(noSpace(cover), new RegExp(noSpace('I, A. Examiner, of Forensic Unit North, declare that this report was produced')));
+    assert.match(cover, /Signature/);
+    assert.match(cover, /Date and place/);
+    // Every time on the cover is written the same way: UTC with the zone.
+    const times = cover.match(/\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2})?[^\s]*/g) ?? [];
+    assert.ok(times.length >= 4, `times on the cover: ${times.join(', ')}`);
+    assert.ok(!/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(pages.join('\n')), 'no raw ISO timestamps anywhere in the report');
+  });
+
+  test('an existing report is never overwritten: the next one is numbered, and an examiner is required', async () => {
+    const before = fs.readFileSync(report.pdfPath);
+    const again = await exportCaseReport(kase.store, { ...reportSettings(), out: report.pdfPath, items: 'reviewed' });
+    assert.equal(again.requestedPath, report.pdfPath);
+    assert.equal(again.pdfPath, path.join(root, 'out', 'report-2.pdf'));
+    assert.deepEqual(fs.readFileSync(report.pdfPath), before, 'the first report is untouched');
+    assert.equal(fs.readFileSync(`${again.pdfPath}.sha256`, 'utf8'), `${again.sha256}  report-2.pdf\n`);
+    assert.equal(numberedReportPath('/x/case report.pdf', 3), '/x/case report-3.pdf');
+
+    kase.store.updateCase({ examiner: '' });
+    try {
+      await assert.rejects(exportCaseReport(kase.store, { ...reportSettings(), out: path.join(root, 'out', 'nobody.pdf') }), (err: unknown) => err instanceof ReportError && err.code === 'NO_EXAMINER');
+      assert.equal(fs.existsSync(path.join(root, 'out', 'nobody.pdf')), false);
+    } finally {
+      kase.store.updateCase({ examiner: 'A. Examiner' });
+    }
+  });
+
   test('a file tampered with after import is named as a mismatch on the cover', async () => {
     const tampered = items[4];
     fs.appendFileSync(tampered.path, Buffer.from('tampered'));
@@ -240,8 +279,13 @@ describe('case report PDF', { skip }, () => {
     assert.deepEqual(second.integrityProblems.map((p) => [p.id, p.status]), [[tampered.id, 'modified']]);
     const evidencePage = text.find((p) => p.includes('2 Evidence'))!;
     assert.ok(evidencePage.split('\n').some((l) => l.includes(tampered.fileName) && l.includes('MODIFIED')), 'the evidence row is marked MODIFIED');
-    // Flagged mode: the reviewer-flagged items (and any detector-flagged ones) get sections.
-    const flaggedIds = items.filter((i) => i.review?.flagged || i.latestResult?.scores.some((s) => s.flagged)).map((i) => i.id);
+    // Flagged mode: the items flagged as contract/flagged.ts defines it get sections: here the
+    // reviewer-flagged ones and those whose metadata names Photoshop (fixture scores never flag).
+    const flaggedIds = items.filter(isFlagged).map((i) => i.id);
+    assert.deepEqual(
+      flaggedIds,
+      items.filter((i) => i.review?.flagged || i.metadata?.exif.software === 'Adobe Photoshop 25.0').map((i) => i.id),
+    );
     assert.equal(second.itemSections, flaggedIds.length);
     const entry = kase.store.auditLog({ entity: 'report' }).find((e) => e.entityId === second.reportId)!;
     assert.deepEqual((entry.details as { integrityProblems: unknown }).integrityProblems, [{ id: tampered.id, status: 'modified' }]);

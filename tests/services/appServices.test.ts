@@ -65,11 +65,16 @@ describe('AppServices (the IPC contract behind Electron and the test server)', (
     assert.deepEqual(listed.fileErrors.map((e) => e.code).sort(), ['EMPTY_FILE', 'NOT_AN_IMAGE', 'TRUNCATED'], 'kept for a reloaded window');
     assert.equal(listed.fileErrorCount, 3);
 
-    // Non-images cannot be evidence items; the truncated JPEG is one, with its error result.
+    // Every submitted file is an item: the refused ones (empty, text) and the truncated JPEG
+    // carry their error result, so the errors filter finds all three.
     const all = await call('evidence.list', {});
-    assert.equal(all.total, 8);
-    const errors = await call('evidence.list', { hasError: true });
-    assert.deepEqual(errors.items.map((i) => i.fileName), ['truncated.jpg']);
+    assert.equal(all.total, 10);
+    const errors = await call('evidence.list', { hasError: true, sort: 'name' });
+    assert.deepEqual(errors.items.map((i) => [i.fileName, i.refused, i.latestResult?.error?.code]), [
+      ['empty.jpg', true, 'EMPTY_FILE'],
+      ['text.jpg', true, 'NOT_AN_IMAGE'],
+      ['truncated.jpg', false, 'TRUNCATED'],
+    ]);
     const byScore = await call('evidence.list', { sort: 'score', hasError: false });
     const scores = byScore.items.map((i) => i.score!);
     assert.deepEqual(scores, [...scores].sort((a, b) => b - a));
@@ -85,7 +90,7 @@ describe('AppServices (the IPC contract behind Electron and the test server)', (
     const audit = await call('audit.list', {});
     const actions = audit.entries.map((e) => e.action);
     assert.ok(actions.includes('review.set'));
-    assert.equal(actions.filter((a) => a === 'import.rejected').length, 2, 'empty and text files are recorded in the audit log');
+    assert.equal(actions.filter((a) => a === 'evidence.add').length, 10, 'every submitted file, refused or not, has its evidence.add entry');
 
     const verify = await call('case.verify', {});
     assert.equal(verify.ok, true, JSON.stringify(verify.chainProblems));

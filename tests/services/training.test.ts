@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -19,6 +19,20 @@ describe('AppServices: training and model versions', () => {
     services = createAppServices({ config: testConfigStore({ stateDir: join(root, 'state'), userModelsDir: join(root, 'user-models') }), shell: 'test-server', pickFolder: async () => null });
   });
   after(() => services.close());
+
+  test('the Python check answers at once from its last result, kept in the state folder', async () => {
+    // The answer an earlier check left (the interpreters take tens of seconds to answer): shown
+    // at once, marked as cached, without asking any interpreter again.
+    const kept = { found: false, probes: [{ command: '/opt/old/python3', source: 'candidate', ok: false, problem: 'not found' }], install: 'Install PyTorch.', checkedAt: '2026-01-02T03:04:05.000Z', cached: false };
+    mkdirSync(join(root, 'state'), { recursive: true });
+    writeFileSync(join(root, 'state', 'python-environment.json'), JSON.stringify({ '': kept }));
+    const started = performance.now();
+    const answer = await call('training.environment', {});
+    assert.ok(performance.now() - started < 2000, 'no interpreter was started');
+    assert.equal(answer.cached, true);
+    assert.equal(answer.checkedAt, kept.checkedAt);
+    assert.deepEqual(answer.probes, kept.probes);
+  });
 
   test('a malformed training job is refused by main before any process starts', async () => {
     const r = await services.dispatch('training.start', { job: { version: 1, modelId: 'x', data: { folder: '/d', items: [] }, model: { arch: 'vgg' } } });

@@ -50,7 +50,9 @@ it('10,000 items with results: one-transaction import, page 1 by score, count, i
     for (const filter of filters) {
       const q = buildListQuery(c.id, filter);
       const plan = (store.db.prepare(`EXPLAIN QUERY PLAN ${q.sql}`).all(q.params) as { detail: string }[]).map((r) => r.detail);
-      const scans = plan.filter((d) => d.startsWith('SCAN'));
+      // json_each over one row's scores (the flagged filter reads each result's few scores) is a
+      // virtual table of a handful of elements, not a scan of a table.
+      const scans = plan.filter((d) => d.startsWith('SCAN') && !/^SCAN \w+ VIRTUAL TABLE/.test(d));
       assert.deepEqual(scans, [], `no table scan for ${JSON.stringify(filter)}:\n${plan.join('\n')}`);
       assert.ok(plan.some((d) => d.includes('results_latest')), 'latest result found through its index');
     }

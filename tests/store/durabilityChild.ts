@@ -16,7 +16,7 @@ process.stdout.write('ready\n');
 let committed = 0;
 for (const item of pending) {
   const cropScores = Array.from({ length: 64 }, (_, i) => ((item.id * 31 + i) % 100) / 100);
-  store.recordResult(runId, item.id, okRecord(item.metadata, [{ ...score('gen-a', cropScores[0]!), cropScores }, score('gen-b', 0.5)]));
+  store.recordResult(runId, item.id, okRecord(item.metadata!, [{ ...score('gen-a', cropScores[0]!), cropScores }, score('gen-b', 0.5)]));
   committed++;
   // process.stdout on a pipe is synchronous on Linux: the line is out before the next result starts.
   process.stdout.write(`committed ${committed}\n`);

@@ -8,7 +8,8 @@ import { StoreError } from '../../src/main/store/errors';
 import { migrate, schemaVersion, SCHEMA_VERSION } from '../../src/main/store/migrations';
 import { openCaseDatabase } from '../../src/main/store/open';
 import { verifyCase } from '../../src/main/store/verify';
-import { CASE_INPUT, fakeMetadata, removeDir, sha256Of, tempDir } from './helpers';
+import { digestOf } from '../../src/main/store/rowDigest';
+import { CASE_INPUT, fakeMetadata, metadataFor, removeDir, sha256Of, tempDir, writeJpeg } from './helpers';
 
 const dirs: string[] = [];
 function caseDir(): string {
@@ -47,6 +48,7 @@ describe('openCaseDatabase', () => {
           ['1', 0, 1],
           ['2', 1, 2],
           ['3', 2, 3],
+          ['4', 3, 4],
         ],
       );
       assert.ok(migrations.every((e) => e.actor === 'tester'));
@@ -180,10 +182,64 @@ describe('migrations', () => {
           ['case.create', 'old-app'],
           ['schema.migrate', 'new-app'],
           ['schema.migrate', 'new-app'],
+          ['schema.migrate', 'new-app'],
         ],
       );
       const report = await verifyCase(store, { rehashFiles: false });
       assert.equal(report.chainIntact, true, JSON.stringify(report.chainProblems));
+    } finally {
+      store.close();
+    }
+  });
+
+  it('v4 keeps a verified v3 case verified, turns its import.rejected entries into refused items and does not launder a tampered row', async () => {
+    const dir = caseDir();
+    const t = () => '2025-03-01T09:00:00.000Z';
+    // A v3 case as the application left it: two images imported with their audit entries, one
+    // file refused (audit entry only), and one evidence row changed behind the store's back.
+    const raw = new Database(path.join(dir, 'case.sqlite'));
+    raw.pragma('foreign_keys = ON');
+    migrate(raw, { target: 3, actor: 'old-app', now: t });
+    const files = [await writeJpeg(dir, 'a.jpg', 1), await writeJpeg(dir, 'b.jpg', 2)];
+    const metas = await Promise.all(files.map(metadataFor));
+    raw.transaction(() => {
+      raw.prepare("INSERT INTO cases (id, name, created_at) VALUES ('c1', 'Old case', ?)").run(t());
+      appendAudit(raw, { at: t(), actor: 'old-app', action: 'case.create', entity: 'case', entityId: 'c1', details: { name: 'Old case', digest: rowDigestV3(raw, 'cases', 'c1') } });
+      raw.prepare(`INSERT INTO analysis_runs (id, case_id, started_at, status, parameters_json, software_version) VALUES (1, 'c1', ?, 'completed', '{}', '0.1.0')`).run(t());
+      appendAudit(raw, { at: t(), actor: 'old-app', action: 'run.start', entity: 'run', entityId: 1, details: { digest: rowDigestV3(raw, 'analysis_runs', 1) } });
+      metas.forEach((m, i) => {
+        raw
+          .prepare(`INSERT INTO evidence (id, case_id, path, file_name, sha256, size, format, width, height, metadata_json, ingested_at) VALUES (?, 'c1', ?, ?, ?, ?, 'jpeg', ?, ?, ?, ?)`)
+          .run(i + 1, m.path, m.fileName, m.sha256, m.sizeBytes, m.width, m.height, JSON.stringify(m), t());
+        appendAudit(raw, { at: t(), actor: 'old-app', action: 'evidence.add', entity: 'evidence', entityId: i + 1, details: { path: m.path, digest: rowDigestV3(raw, 'evidence', i + 1) } });
+      });
+      appendAudit(raw, { at: t(), actor: 'old-app', action: 'import.rejected', entity: 'file', entityId: '/in/notes.jpg', details: { path: '/in/notes.jpg', runId: 1, error: { code: 'NOT_AN_IMAGE', message: 'notes.jpg is not an image' } } });
+    }).immediate();
+    raw.prepare("UPDATE evidence SET file_name = 'renamed.jpg' WHERE id = 2").run();
+    raw.close();
+
+    const store = openCaseDatabase(dir, { actor: 'new-app' });
+    try {
+      assert.equal(schemaVersion(store.db), SCHEMA_VERSION);
+      assert.equal(store.db.pragma('foreign_keys', { simple: true }), 1, 'foreign keys are back on after the rebuild');
+      const items = store.listEvidence({ sort: 'time' });
+      assert.deepEqual(items.map((i) => [i.fileName, i.refused, i.importedPath, i.storage]), [
+        ['a.jpg', false, files[0], 'original'],
+        ['renamed.jpg', false, files[1], 'original'],
+        ['notes.jpg', true, '/in/notes.jpg', 'original'],
+      ]);
+      const refused = items[2];
+      assert.equal(refused.sha256, null);
+      assert.equal(refused.metadata, null);
+      assert.equal(refused.latestResult?.status, 'error');
+      assert.equal(refused.latestResult?.error?.code, 'NOT_AN_IMAGE');
+      assert.equal(store.countEvidence({ hasError: true }), 1, 'the errors filter finds the refused file');
+      const report = await verifyCase(store);
+      assert.equal(report.chainIntact, true, JSON.stringify(report.chainProblems));
+      assert.deepEqual(report.recordProblems.map((p) => [p.entity, p.entityId, p.kind]), [['evidence', '2', 'digest-mismatch']], 'only the tampered row is reported');
+      assert.deepEqual(report.evidence.map((e) => e.status), ['ok', 'ok', 'not-hashed']);
+      const migrated = store.auditLog({ entity: 'evidence' }).filter((e) => e.action === 'evidence.migrate').map((e) => e.entityId);
+      assert.deepEqual(migrated, ['1'], 'the untampered row got a fresh digest, the tampered one did not');
     } finally {
       store.close();
     }
@@ -203,3 +259,13 @@ describe('migrations', () => {
     raw.close();
   });
 });
+
+/** A row's digest as audit entries recorded it up to v3 (the columns of that schema). */
+function rowDigestV3(db: Database.Database, table: string, id: string | number): string {
+  const columns: Record<string, string[]> = {
+    cases: ['id', 'name', 'number', 'examiner', 'organisation', 'description', 'created_at'],
+    analysis_runs: ['id', 'case_id', 'started_at', 'finished_at', 'status', 'parameters_json', 'software_version'],
+    evidence: ['id', 'case_id', 'path', 'file_name', 'sha256', 'size', 'format', 'width', 'height', 'metadata_json', 'ingested_at'],
+  };
+  return digestOf(db.prepare(`SELECT ${columns[table].join(', ')} FROM ${table} WHERE id = ?`).get(id) as Record<string, unknown>);
+}

@@ -104,12 +104,13 @@ async function run(args: string[], { config, catalogue }: CliContext): Promise<n
 export function formatSummary(s: BatchSummary, outPath: string): string {
   const lines = [
     `${s.total} files: ${s.ok} analysed, ${s.failed} failed, ${s.skipped} skipped (already done)${s.cancelled ? ', CANCELLED before the end' : ''}`,
+    `${s.flagged} flagged: a detector at or above its threshold (test fixtures never flag) or an analysis flag (metadata names an editor or a generator); see "What flagged means" in the README`,
     `${formatDuration(s.elapsedSeconds)} elapsed, ${s.filesPerSecond.toFixed(1)} files/s; results in ${outPath}`,
   ];
   const errors = Object.entries(s.errors);
   if (errors.length) lines.push('', formatTable(['error', 'files'], errors.map(([code, n]) => [code, n ?? 0])));
   if (s.models.length) {
-    lines.push('', formatTable(['model', 'provider', 'scored', 'flagged', 'note'], s.models.map((m) => [m.modelId, m.provider, m.scored, m.flagged, m.fixture ? 'TEST FIXTURE' : ''])));
+    lines.push('', formatTable(['model', 'provider', 'scored', 'flagged', 'note'], s.models.map((m) => [m.modelId, m.provider, m.scored, m.fixture ? '-' : m.flagged, m.fixture ? 'TEST FIXTURE: never flags' : ''])));
   }
   return lines.join('\n');
 }

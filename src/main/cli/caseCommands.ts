@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { VerifyReport } from '../../contract/case';
-import { importIntoCase } from '../pipeline/importIntoCase';
+import { EVIDENCE_CHECK_OK, type VerifyReport } from '../../contract/case';
+import { formatUtc } from '../../contract/time';
+import { assertImportPathsExist, importIntoCase } from '../pipeline/importIntoCase';
 import { readAnchor } from '../reports/pdfAnchor';
-import { AnchorBook, DATABASE_FILE, openCaseDatabase, parseHead, verifyCase, type ReportAnchor } from '../store';
+import { AnchorBook, DATABASE_FILE, openCaseDatabase, parseHead, relinkCase, verifyCase, type ReportAnchor } from '../store';
 import type { CliContext } from './index';
 import { describeHidden, describeOpened } from './models';
 import { formatDuration, formatTable, ProgressLine } from './terminal';
@@ -26,7 +27,13 @@ Options:
   --models ID,ID        models to run (default: every listed model; see "provenance models")
   --ela-quality Q       ELA re-compression quality (default 90)
   --memory-budget MB    memory the images in flight may take together
-  --quiet               no progress line`;
+  --copy                copy each image into <case-folder>/evidence/ (read-only; the copy's
+                        SHA-256 is checked) and read it from there, so the case can travel
+  --quiet               no progress line
+
+Files that cannot be analysed (empty, not an image, too many pixels, unreadable, a folder that
+loops) become refused items of the case with their reason, size and SHA-256 where readable.
+A path that does not exist stops the command before anything is written.`;
 
 async function runImport(args: string[], { config, catalogue }: CliContext): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, {
@@ -37,10 +44,13 @@ async function runImport(args: string[], { config, catalogue }: CliContext): Pro
     models: { type: 'string' },
     'ela-quality': { type: 'string' },
     'memory-budget': { type: 'string' },
+    copy: { type: 'boolean' },
     quiet: { type: 'boolean' },
   });
   const [caseDir, ...paths] = positionals;
   if (!caseDir || paths.length === 0) throw new UsageError('Give the case folder and at least one file or folder to import.');
+  // Before the case is created or opened: a typo must not leave a run or an audit entry behind.
+  assertImportPathsExist(paths.map((p) => resolve(p)));
   const dir = resolve(caseDir);
   const creating = !existsSync(join(dir, DATABASE_FILE));
   if (creating && !values.name) throw new UsageError(`${dir} holds no case yet: give --name to create one.`);
@@ -67,15 +77,20 @@ async function runImport(args: string[], { config, catalogue }: CliContext): Pro
         : ({ detectors, skipped, hidden }) => console.error(`${describeOpened(detectors, skipped, config.provider)}${hidden.length ? `\n${describeHidden(hidden)}` : ''}`),
       elaQuality: positiveInt(values['ela-quality'], 'ela-quality', 90),
       memoryBudgetBytes: values['memory-budget'] ? positiveInt(values['memory-budget'], 'memory-budget', 1) * 1024 * 1024 : undefined,
+      copyEvidence: values.copy === true,
       signal: controller.signal,
       onProgress: (p) => bar?.update(p),
       anchorBook: new AnchorBook(config.stateDir),
     });
     bar?.end();
     console.log(
-      `${summary.resumed ? 'resumed' : 'started'} run ${summary.runId}: ${summary.ok} imported, ${summary.failed} failed, ${summary.skipped} already done` +
+      `${summary.resumed ? 'resumed' : 'started'} run ${summary.runId}: ${summary.ok} imported, ${summary.failed} refused or failed (kept as items with the reason), ${summary.skipped} already done` +
         ` (${formatDuration(summary.elapsedSeconds)}, ${summary.filesPerSecond.toFixed(1)} files/s)${summary.cancelled ? ' — interrupted, run again to resume' : ''}`,
     );
+    console.log(`${summary.flagged} flagged by a detector or an analysis (the reviewer's flags come later; see "What flagged means" in the README)`);
+    if (values.copy) console.log(`copied into the case: ${summary.copied}${summary.copyFailed ? `, ${summary.copyFailed} copies FAILED their hash check (read from the original path)` : ''}`);
+    const errors = Object.entries(summary.errors);
+    if (errors.length) console.log(formatTable(['reason', 'files'], errors.map(([code, n]) => [code, n ?? 0])));
     return summary.cancelled ? 130 : 0;
   } finally {
     process.off('SIGINT', stop);
@@ -155,7 +170,9 @@ async function runVerify(args: string[], { config }: CliContext): Promise<number
 }
 
 function printVerification(report: VerifyReport, files: boolean): void {
-  const bad = report.evidence.filter((f) => f.status !== 'ok');
+  const bad = report.evidence.filter((f) => !EVIDENCE_CHECK_OK.includes(f.status));
+  const relinked = report.evidence.filter((f) => f.status === 'relinked');
+  const notHashed = report.evidence.filter((f) => f.status === 'not-hashed');
   console.log(`audit chain: ${report.chainIntact ? 'INTACT' : 'BROKEN'} (${report.auditEntries} entries, head ${report.head ? `#${report.head.seq} ${report.head.hash}` : 'none'})`);
   for (const p of report.chainProblems) console.log(`  entry #${p.seq}: ${p.kind}: ${p.message}`);
   console.log(`database rows: ${report.recordProblems.length === 0 ? 'all match the audit log' : `${report.recordProblems.length} do not match the audit log`}`);
@@ -165,11 +182,16 @@ function printVerification(report: VerifyReport, files: boolean): void {
   console.log(`anchors: ${trusted.length === 0 ? 'none' : `${trusted.filter((a) => a.status === 'match').length}/${trusted.length} agree with the log`}`);
   for (const a of report.anchors) console.log(`  ${a.status === 'match' ? 'ok' : a.status.toUpperCase()}${a.trusted ? '' : ' (not counted)'} [${a.source}] ${a.message}`);
   if (report.anchored) {
-    console.log(`anchored at entry #${report.anchored.seq} (${report.anchored.source}${report.anchored.at ? `, ${report.anchored.at}` : ''})${report.unanchoredEntries ? `; ${report.unanchoredEntries} later entr${report.unanchoredEntries === 1 ? 'y is' : 'ies are'} not anchored yet` : ''}`);
+    console.log(`anchored at entry #${report.anchored.seq} (${report.anchored.source}${report.anchored.at ? `, ${formatUtc(report.anchored.at)}` : ''})${report.unanchoredEntries ? `; ${report.unanchoredEntries} later entr${report.unanchoredEntries === 1 ? 'y is' : 'ies are'} not anchored yet` : ''}`);
   }
   if (files) {
-    console.log(`evidence files: ${report.evidence.length - bad.length}/${report.evidence.length} match their SHA-256 at import`);
-    if (bad.length) console.log(formatTable(['id', 'status', 'path', 'expected', 'actual'], bad.map((f) => [f.id, f.status.toUpperCase(), f.path, f.expected.slice(0, 16), f.actual?.slice(0, 16) ?? f.message ?? ''])));
+    const hashed = report.evidence.length - notHashed.length;
+    console.log(
+      `evidence files: ${hashed - bad.length}/${hashed} match their SHA-256 at import` +
+        `${relinked.length ? ` (${relinked.length} RELINKED: found by hash at a new location)` : ''}${notHashed.length ? `; ${notHashed.length} refused at import without a hash` : ''}`,
+    );
+    if (relinked.length) console.log(formatTable(['id', 'status', 'now at', 'imported from'], relinked.map((f) => [f.id, 'RELINKED', f.path, f.importedPath ?? ''])));
+    if (bad.length) console.log(formatTable(['id', 'status', 'path', 'expected', 'actual'], bad.map((f) => [f.id, f.status.toUpperCase(), f.path, f.expected?.slice(0, 16) ?? '', f.actual?.slice(0, 16) ?? f.message ?? ''])));
   }
   if (report.status === 'verified') console.log(`VERIFIED: case intact, anchored at entry #${report.anchored!.seq}`);
   else if (report.status === 'not-anchored') {
@@ -208,6 +230,32 @@ async function runAnchor(args: string[], { config }: CliContext): Promise<number
   }
 }
 
+const relinkHelp = `provenance relink <case-folder> <folder> [--examiner NAME]
+
+For a case whose evidence files moved (another disk, another machine): looks for every missing
+evidence file in <folder> (recursively) by its SHA-256 and points the item at the file found,
+with an audit entry each. Files are matched by content only, never by name; nothing is moved or
+copied. "provenance verify" then reports those items as RELINKED. Exit code 0 when no file is
+still missing, 1 when some are.`;
+
+async function runRelink(args: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(args, { examiner: { type: 'string' }, quiet: { type: 'boolean' } });
+  if (positionals.length !== 2) throw new UsageError('Give the case folder and the folder to search.');
+  const folder = resolve(positionals[1]);
+  if (!existsSync(folder)) throw new UsageError(`${folder} does not exist.`);
+  const store = openCaseDatabase(resolve(positionals[0]), { actor: values.examiner, mustExist: true });
+  try {
+    const outcome = await relinkCase(store, folder, { actor: values.examiner });
+    console.log(`searched ${outcome.scanned} files in ${folder} (${outcome.hashed} hashed): ${outcome.relinked.length} relinked, ${outcome.stillMissing.length} still missing`);
+    if (outcome.relinked.length) console.log(formatTable(['id', 'file', 'was', 'now'], outcome.relinked.map((r) => [r.id, r.fileName, r.from, r.to])));
+    if (outcome.stillMissing.length) console.log(formatTable(['id', 'file', 'MISSING at'], outcome.stillMissing.map((m) => [m.id, m.fileName, m.path])));
+    return outcome.stillMissing.length ? 1 : 0;
+  } finally {
+    store.close();
+  }
+}
+
 export const importCommand = { run: runImport, help: importHelp };
+export const relinkCommand = { run: runRelink, help: relinkHelp };
 export const verifyCommand = { run: runVerify, help: verifyHelp };
 export const anchorCommand = { run: runAnchor, help: anchorHelp };

@@ -8,6 +8,8 @@ import {
   EvaluationCancelledError,
   evaluate,
   formatEvaluationMarkdown,
+  formatLeakageText,
+  guardrailWarnings,
   formatModelText,
   formatRobustnessText,
   scanDataset,
@@ -205,6 +207,9 @@ async function run(args: string[], { config, catalogue }: CliContext): Promise<n
     await Promise.all(detectors.map((d) => d.close()));
   }
 
+  for (const w of guardrailWarnings(result)) console.log(`\nWARNING ${w}`);
+  const leakage = formatLeakageText(result);
+  if (leakage.length) console.log(`\n${leakage.join('\n')}`);
   for (const [i, model] of result.models.entries()) console.log(`\n${formatModelText(model, result.perModel[i])}`);
   if (result.robustness) console.log(`\n${formatRobustnessText(result.robustness, result.models)}`);
   if (result.unreadable.length > 0) {

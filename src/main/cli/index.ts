@@ -5,7 +5,7 @@ import { ConfigError, installLayoutFrom, loadConfig, type Config, type ConfigOve
 import { ModelCatalogue } from '../inference/catalogue';
 import { createLogger, type Logger } from '../logger';
 import { analyzeCommand } from './analyze';
-import { anchorCommand, importCommand, verifyCommand } from './caseCommands';
+import { anchorCommand, importCommand, relinkCommand, verifyCommand } from './caseCommands';
 import { evaluateCommand } from './evaluate';
 import { modelsCommand } from './models';
 import { reportCommand } from './report';
@@ -34,6 +34,7 @@ Usage:
   provenance import <case-folder> <file|folder>... [--name NAME ...]
   provenance verify <case-folder> [--expect-head SEQ:HASH] [--report report.pdf] [--json]
   provenance anchor <case-folder>
+  provenance relink <case-folder> <folder>
   provenance evaluate <dataset-folder|manifest.csv> [--models a,b] [--out eval.json] [--markdown eval.md] ...
   provenance report <case-folder> --out report.pdf [--items all|flagged|reviewed] [--ids 1,2,3]
   provenance train --job job.json [--resume] | --head --model ID --data FOLDER | --env
@@ -63,6 +64,7 @@ const COMMANDS: Record<string, { run: Command; help: string }> = {
   import: importCommand,
   verify: verifyCommand,
   anchor: anchorCommand,
+  relink: relinkCommand,
   evaluate: evaluateCommand,
   report: reportCommand,
   train: trainCommand,

@@ -67,6 +67,7 @@ async function run(args: string[], { config, catalogue }: CliContext): Promise<n
   console.log(`\nmodel folders: ${config.modelDirs.join(', ')}`);
   console.log(`execution providers in this build: ${providers.join(', ')}; configured: ${config.provider}`);
   console.log(`"auto" tries: ${order.join(' → ')} (the provider that actually ran is recorded with every score)`);
+  if (providers.includes('webgpu') && !order.includes('webgpu')) console.log('  webgpu is left out of "auto": no GPU device on this machine (--ep webgpu still tries it)');
   console.log(`\ntrained versions (${config.userModelsDir}; "provenance versions" to activate, roll back or discard):\n${formatVersionLists(versions)}`);
   return 0;
 }

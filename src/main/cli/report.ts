@@ -15,6 +15,8 @@ ELA parameters), summary, evidence table with every file's SHA-256, one section 
 (picture and ELA heatmap, scores, metadata findings, reviewer notes and history), evaluations
 saved in the case, and appendices with the re-verification made at report time and the full
 audit log. Writes <out>.sha256 beside the PDF and records report.export in the audit log.
+An existing report is never replaced: when <out> (or its .sha256) exists, the report is
+written as <name>-2.pdf, <name>-3.pdf, ... and the path used is printed.
 The report pins the audit log's head it describes: printed on the cover, carried inside the PDF
 and in <out>.anchor.json, signed with this installation's anchor key (the state folder);
 "provenance verify <case> --report <out>" later holds the case against it.
@@ -25,11 +27,13 @@ which is then said.
 
 Options:
   --out FILE            the PDF to write (required)
-  --items WHICH         items with a section of their own: all, flagged (by the reviewer or a
-                        detector; default) or reviewed (with a verdict or notes)
+  --items WHICH         items with a section of their own: all, flagged (default: by the
+                        reviewer, a detector at or above its threshold, or an analysis flag;
+                        see "What flagged means" in the README) or reviewed (a verdict or notes)
   --ids 1,2,3           exactly these evidence items instead of --items
-  --examiner NAME       who exports the report (default: the "examinerName" setting, else the
-                        case's examiner)
+  --examiner NAME       the examiner who exports the report and signs its declaration
+                        (default: the "examinerName" setting, else the case's examiner;
+                        one of them is required)
   --quiet               no progress line
 
 Exit code 0 when the report was written and the case verified, 3 when it was written but the
@@ -58,7 +62,7 @@ async function runReport(args: string[], { config, catalogue }: CliContext): Pro
   const ids = values.ids !== undefined ? parseIds(values.ids) : undefined;
 
   const examiner = values.examiner ?? (config.examinerName || undefined);
-  const store = openCaseDatabase(resolve(positionals[0]), { actor: examiner });
+  const store = openCaseDatabase(resolve(positionals[0]), { actor: examiner, mustExist: true });
   const bar = values.quiet ? undefined : new ProgressLine(process.stderr, 'report');
   try {
     const report = await exportCaseReport(store, {
@@ -74,6 +78,7 @@ async function runReport(args: string[], { config, catalogue }: CliContext): Pro
       onProgress: (p) => bar?.update(p),
     });
     bar?.end();
+    if (report.pdfPath !== report.requestedPath) console.log(`${report.requestedPath} already exists and is never replaced: the report is numbered`);
     console.log(`wrote ${report.pdfPath} (${(report.bytes / 1024 / 1024).toFixed(2)} MB, ${report.evidenceItems} items, ${report.itemSections} item sections)`);
     console.log(`SHA-256 ${report.sha256} → ${report.sha256Path}`);
     console.log(`report id ${report.reportId}`);

@@ -18,6 +18,8 @@ import type {
 import type { Detector } from '../inference';
 import { SOFTWARE_VERSION } from '../version';
 import { DatasetError, type LabelledSet } from './dataset';
+import { datasetTask } from './dataset/summary';
+import { evaluationGuardrails } from './guardrails';
 import { averagePrecision, oneClassNote, thresholdMetrics } from '../../shared/metrics';
 import { evaluateModel, type ScoredItem } from './modelEvaluation';
 import { checkLevels, DEFAULT_ROBUSTNESS_LEVELS, isIdentity, PERTURBATION_PARAMETER, perturbationsOf } from './perturb';
@@ -136,6 +138,7 @@ export async function evaluate(set: LabelledSet, detectors: readonly Detector[],
       scores: Object.fromEntries(models.map((m, d) => [m.id, o.clean[d]])),
     };
     if (item.maskPath) evaluated.maskPath = item.maskPath;
+    if (o.file) evaluated.file = o.file;
     items.push(evaluated);
     readable.push({ label: item.label, outcome: o });
   });
@@ -160,6 +163,7 @@ export async function evaluate(set: LabelledSet, detectors: readonly Detector[],
     ? { threshold, levels, curves: robustnessCurves(levels, computed, readable, models, threshold) }
     : null;
 
+  const guardrails = evaluationGuardrails(models, set.summary.task ?? datasetTask(set.items), items);
   const notes: string[] = [];
   if (unreadable.length > 0) notes.push(`${unreadable.length} of ${set.items.length} images could not be read and are left out of every metric (see unreadable)`);
   for (const m of models) if (m.fixture) notes.push(`${m.id} is a TEST FIXTURE, not a trained detector: its scores carry no forensic meaning`);
@@ -186,6 +190,7 @@ export async function evaluate(set: LabelledSet, detectors: readonly Detector[],
     items,
     unreadable,
     robustness,
+    guardrails,
     thumbnailDir: opts.thumbnailDir ?? null,
     throughput: {
       images: set.items.length,

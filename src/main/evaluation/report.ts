@@ -92,6 +92,33 @@ export function formatRobustnessText(r: RobustnessResult, models: readonly Evalu
   return lines.join('\n');
 }
 
+/**
+ * The guardrail warnings of an evaluation as sentences, to be read before its numbers: a model
+ * whose task is not the dataset's, and a dataset whose classes differ in file format, size or
+ * JPEG quality (with the file-property baselines' AUC).
+ */
+export function guardrailWarnings(result: EvaluationResult): string[] {
+  const g = result.guardrails;
+  if (!g) return [];
+  const out = g.taskMismatches.map((m) => `Task mismatch: ${m.message}`);
+  if (g.leakage?.leaks) out.push(`Format leakage: ${g.leakage.warnings.join(' ')}`);
+  return out;
+}
+
+/** The classes' formats and the file-property baselines, as text lines. */
+export function formatLeakageText(result: EvaluationResult): string[] {
+  const l = result.guardrails?.leakage;
+  if (!l) return [];
+  const lines = ['File properties per class (format leakage check):'];
+  for (const c of l.classes) {
+    const formats = c.formats.map((f) => `${f.format} ${(f.share * 100).toFixed(0)}%`).join(', ') || 'none';
+    const q = c.jpegQuality ? `, JPEG quality ${c.jpegQuality.min}–${c.jpegQuality.max} (median ${c.jpegQuality.median})` : '';
+    lines.push(`  ${c.label === 1 ? 'fake' : 'real'} (${c.n}): ${formats}; median ${c.medianPixels === null ? '—' : `${(c.medianPixels / 1e6).toFixed(2)} MP`}${q}`);
+  }
+  for (const b of l.baselines) lines.push(`  baseline on ${b.description}: ROC-AUC ${b.auc === null ? 'undefined' : b.auc.toFixed(3)}`);
+  return lines;
+}
+
 export function formatEvaluationMarkdown(result: EvaluationResult): string {
   const d = result.dataset;
   const s = result.selection;
@@ -108,6 +135,7 @@ export function formatEvaluationMarkdown(result: EvaluationResult): string {
       (result.throughput.passesPerImage > 1 ? ` (${result.throughput.passesPerImage} scoring passes per image)` : ''),
     '',
   ];
+  for (const w of guardrailWarnings(result)) lines.push(`> **Warning:** ${w}`, '');
   for (const n of result.notes) lines.push(`> ${n}`, '');
 
   result.models.forEach((model, i) => {

@@ -6,7 +6,7 @@
 // batch whatever the number of levels. An unreadable image is recorded and the run goes on.
 import { availableParallelism } from 'node:os';
 import type { FileError } from '../../contract/evidence';
-import type { Perturbation } from '../../contract/evaluation';
+import type { ItemFileFacts, Perturbation } from '../../contract/evaluation';
 import { toFileError } from '../errors';
 import { DEFAULT_INGEST_OPTIONS, type IngestOptions } from '../ingest';
 import type { DecodedImage } from '../ingest/decoded';
@@ -33,6 +33,8 @@ export interface ScoringOptions {
 /** What scoring learned about one image. Scores are indexed [detector] and [perturbation][detector]. */
 export interface ItemOutcome {
   sha256?: string;
+  /** Format, size and JPEG quality of the file (for the format-leakage check). */
+  file?: ItemFileFacts;
   error?: FileError;
   clean: (number | null)[];
   perturbed: (number | null)[][];
@@ -52,6 +54,7 @@ interface Prepared {
   index: number;
   image: DecodedImage;
   sha256: string;
+  file: ItemFileFacts;
 }
 
 /** One detector over a batch; when the batch fails, image by image so one bad image costs only itself. */
@@ -97,7 +100,10 @@ export async function scoreItems(
       const index = next++;
       try {
         const prepared = await prepareFile(paths[index], { ingest, ela: null, thumbnailDir: opts.thumbnailDir });
-        await queue.put({ index, image: prepared.image, sha256: prepared.metadata.sha256 });
+        const m = prepared.metadata;
+        const file: ItemFileFacts = { format: m.format, bytes: m.sizeBytes, width: m.width, height: m.height };
+        if (m.jpegQuality) file.jpegQuality = m.jpegQuality.quality;
+        await queue.put({ index, image: prepared.image, sha256: m.sha256, file });
       } catch (err) {
         const reason = err instanceof PrepareFailure ? err.reason : err;
         const error = toFileError(reason);
@@ -128,6 +134,7 @@ export async function scoreItems(
     }
     for (const b of batch) {
       outcomes[b.index].sha256 = b.sha256;
+      outcomes[b.index].file = b.file;
       progress.finish(paths[b.index], true);
     }
     opts.onProgress?.(progress.snapshot());

@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { EvidenceMetadata } from '../../contract/evidence';
 import { EvidenceError } from '../errors';
-import { sha256Buffer } from './hash';
+import { sha256Buffer, sha256File } from './hash';
 import { tooManyPixelsError } from './imageErrors';
 import { describeEvidence, readImageHeader } from './metadata';
 import { describeNonImage, SNIFF_BYTES, sniffFormat } from './sniff';
@@ -53,6 +53,19 @@ export class IngestRefusal extends EvidenceError {
     this.sha256 = sha256;
     this.sizeBytes = sizeBytes;
   }
+}
+
+/**
+ * What can still be said about a file that was refused before it was hashed: its size and, when
+ * it is a regular file that can be read, its SHA-256 (streamed, so a file refused for its size
+ * is hashed without sitting in memory). Never opens anything but a regular file: a FIFO would
+ * block, a folder or a broken link has no bytes. Never throws.
+ */
+export async function refusedFileFacts(filePath: string): Promise<{ sha256?: string; sizeBytes?: number }> {
+  const stats = await fs.stat(filePath).catch(() => null);
+  if (!stats?.isFile()) return {};
+  const sha256 = await sha256File(filePath).catch(() => undefined);
+  return sha256 === undefined ? { sizeBytes: stats.size } : { sha256, sizeBytes: stats.size };
 }
 
 function mebibytes(bytes: number): string {

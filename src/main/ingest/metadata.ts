@@ -1,7 +1,7 @@
 import path from 'node:path';
 import sharp, { type Metadata } from 'sharp';
 import exifr from 'exifr';
-import type { EvidenceMetadata, ExifSummary, ImageFormat } from '../../contract/evidence';
+import type { AnalysisFlag, EvidenceMetadata, ExifSummary, ImageFormat } from '../../contract/evidence';
 import { evidenceErrorFromSharp } from './imageErrors';
 import { iccDescription } from './iccDescription';
 import { estimateJpegQuality, readJpegHeader } from './jpegQuality';
@@ -165,20 +165,23 @@ function bitsPerSample(depth: string | undefined): number {
   }
 }
 
-function softwareWarnings(sources: { label: string; value: string | undefined }[]): string[] {
+function softwareFindings(sources: { label: string; value: string | undefined }[]): { warnings: string[]; flags: AnalysisFlag[] } {
   const warnings: string[] = [];
+  const flags: AnalysisFlag[] = [];
   const seen = new Set<string>();
   for (const { label, value } of sources) {
     if (!value || seen.has(value)) continue;
     if (GENERATOR_PATTERN.test(value)) {
       warnings.push(`The ${label} names an AI image generator ("${value}").`);
+      flags.push({ code: 'generator-software', detail: `${label}: ${value}` });
       seen.add(value);
     } else if (EDITOR_PATTERN.test(value)) {
       warnings.push(`The ${label} names editing software ("${value}"): the file was saved by that program after capture.`);
+      flags.push({ code: 'editing-software', detail: `${label}: ${value}` });
       seen.add(value);
     }
   }
-  return warnings;
+  return { warnings, flags };
 }
 
 export interface DescribeInput {
@@ -222,18 +225,19 @@ export async function describeEvidence(input: DescribeInput): Promise<EvidenceMe
   } else if (exifTags.problem) {
     warnings.push(`The EXIF block is damaged and was only partly read (${exifTags.problem}).`);
   }
-  warnings.push(
-    ...softwareWarnings([
-      { label: 'EXIF Software tag', value: exif.software },
-      { label: 'XMP CreatorTool', value: exif.creatorTool },
-      ...xmp.historyAgents.map((value) => ({ label: 'XMP edit history', value })),
-    ]),
-  );
+  const software = softwareFindings([
+    { label: 'EXIF Software tag', value: exif.software },
+    { label: 'XMP CreatorTool', value: exif.creatorTool },
+    ...xmp.historyAgents.map((value) => ({ label: 'XMP edit history', value })),
+  ]);
+  warnings.push(...software.warnings);
+  const analysisFlags = software.flags;
   const generatorKeys = (header.comments ?? []).map((c) => c.keyword).filter((k) => GENERATOR_PNG_KEYWORDS.has(k.toLowerCase()));
   if (generatorKeys.length > 0) {
     warnings.push(
       `PNG text field "${generatorKeys[0]}" is present, where AI image generators (Stable Diffusion front-ends) store the prompt and settings.`,
     );
+    analysisFlags.push({ code: 'generator-parameters', detail: `PNG text field "${generatorKeys[0]}"` });
   }
   if (exif.modifyDate && exif.dateTimeOriginal && exif.modifyDate !== exif.dateTimeOriginal) {
     warnings.push(
@@ -291,6 +295,7 @@ export async function describeEvidence(input: DescribeInput): Promise<EvidenceMe
     exif,
     warnings,
   };
+  if (analysisFlags.length) metadata.analysisFlags = analysisFlags;
   const description = header.icc ? iccDescription(header.icc) : undefined;
   if (description) metadata.iccDescription = description;
   if (trailing) metadata.trailingData = trailing;

@@ -25,11 +25,15 @@ export class JobRegistry {
 
   constructor(private readonly events: EventBus, private readonly progressIntervalMs = 100) {}
 
-  /** Runs `work` as a job of `kind`; what it resolves with is that kind's typed result. */
-  start<K extends JobKind>(kind: K, label: string, work: (ctx: JobContext) => Promise<JobResults[K]>): JobInfoOf<K> {
+  /**
+   * Runs `work` as a job of `kind`; what it resolves with is that kind's typed result. `caseId`
+   * ties it to the case it works on: its state (progress, errors, result) belongs to that case
+   * and is never shown with another; null for app-wide jobs (training).
+   */
+  start<K extends JobKind>(kind: K, label: string, work: (ctx: JobContext) => Promise<JobResults[K]>, caseId: string | null = null): JobInfoOf<K> {
     const id = randomUUID();
     const controller = new AbortController();
-    const info: JobInfoOf<K> = { id, kind, label, status: 'running', progress: { ...EMPTY_PROGRESS }, startedAt: new Date().toISOString(), fileErrors: [], fileErrorCount: 0 };
+    const info: JobInfoOf<K> = { id, kind, caseId, label, status: 'running', progress: { ...EMPTY_PROGRESS }, startedAt: new Date().toISOString(), fileErrors: [], fileErrorCount: 0 };
     const ctx: JobContext = {
       id,
       signal: controller.signal,
@@ -39,13 +43,13 @@ export class JobRegistry {
         const finished = p.total !== null && p.done + p.failed + p.skipped >= p.total;
         if (finished || now - (this.lastProgressAt.get(id) ?? 0) >= this.progressIntervalMs) {
           this.lastProgressAt.set(id, now);
-          this.events.publish('job.progress', { jobId: id, kind, progress: p });
+          this.events.publish('job.progress', { jobId: id, kind, caseId, progress: p });
         }
       },
       fileError: (path, code, message) => {
         info.fileErrorCount += 1;
         if (info.fileErrors.length < MAX_JOB_FILE_ERRORS) info.fileErrors.push({ path, code, message });
-        this.events.publish('job.fileError', { jobId: id, path, code, message });
+        this.events.publish('job.fileError', { jobId: id, caseId, path, code, message });
       },
     };
     const done = (async () => {
@@ -58,18 +62,20 @@ export class JobRegistry {
       } finally {
         info.finishedAt = new Date().toISOString();
         this.lastProgressAt.delete(id);
-        this.events.publish('job.progress', { jobId: id, kind, progress: info.progress });
+        this.events.publish('job.progress', { jobId: id, kind, caseId, progress: info.progress });
         // `info` is a JobInfoOf<K>, so this is the K member of the union; TypeScript cannot
         // distribute a generic K over the union by itself.
-        this.events.publish('job.finished', { jobId: id, kind, status: info.status, result: info.result, error: info.error } as JobFinished);
+        this.events.publish('job.finished', { jobId: id, kind, caseId, status: info.status, result: info.result, error: info.error } as JobFinished);
       }
     })();
     this.jobs.set(id, { info: info as JobInfo, controller, done });
     return info;
   }
 
-  list(): JobInfo[] {
-    return [...this.jobs.values()].map((j) => j.info);
+  /** Every job, or those of one case together with the app-wide ones. */
+  list(caseId?: string | null): JobInfo[] {
+    const all = [...this.jobs.values()].map((j) => j.info);
+    return caseId === undefined ? all : all.filter((j) => j.caseId === null || j.caseId === caseId);
   }
 
   get(id: string): JobInfo | undefined {
@@ -92,8 +98,10 @@ export class JobRegistry {
     return job.info;
   }
 
-  async cancelAll(): Promise<void> {
-    for (const job of this.jobs.values()) if (job.info.status === 'running') job.controller.abort();
-    await Promise.all([...this.jobs.values()].map((j) => j.done));
+  /** Cancels every running job (or only those of one case) and waits for them to end. */
+  async cancelAll(caseId?: string): Promise<void> {
+    const jobs = [...this.jobs.values()].filter((j) => caseId === undefined || j.info.caseId === caseId);
+    for (const job of jobs) if (job.info.status === 'running') job.controller.abort();
+    await Promise.all(jobs.map((j) => j.done));
   }
 }

@@ -1,8 +1,9 @@
 import { availableParallelism } from 'node:os';
 import type { AnalysisRecord, FileError, ModelScore } from '../../contract/evidence';
 import type { BatchSummary } from '../../contract/jobs';
+import { flagReasonsOf, flaggingScores } from '../../contract/flagged';
 import { toFileError } from '../errors';
-import { IngestRefusal, walkEvidence } from '../ingest';
+import { IngestRefusal, refusedFileFacts, walkEvidence } from '../ingest';
 import type { Detector } from '../inference';
 import { BoundedQueue } from '../jobs/queue';
 import { ProgressTracker, type JobProgress } from '../jobs/progress';
@@ -50,12 +51,14 @@ export async function analyzeBatch(paths: string[], opts: AnalyzeBatchOptions): 
   const batchSize = Math.max(1, opts.batchSize ?? 16);
   const progress = new ProgressTracker();
   const started = performance.now();
-  const summary: BatchSummary = { total: 0, ok: 0, failed: 0, skipped: 0, cancelled: false, errors: {}, models: [], elapsedSeconds: 0, filesPerSecond: 0 };
+  const summary: BatchSummary = { total: 0, ok: 0, failed: 0, skipped: 0, cancelled: false, errors: {}, flagged: 0, models: [], elapsedSeconds: 0, filesPerSecond: 0 };
   const modelStats = new Map(opts.detectors.map((d) => [d.model.manifest.id, { modelId: d.model.manifest.id, provider: d.provider as string, scored: 0, flagged: 0, fixture: d.model.manifest.fixture }]));
 
   // Records go out one at a time in completion order, whatever stage produced them.
   let emitChain: Promise<void> = Promise.resolve();
-  const emit = (record: AnalysisRecord): Promise<void> => {
+  const emit = async (refusedOrDone: AnalysisRecord): Promise<void> => {
+    // A refused file is still identified as far as it can be: size, and SHA-256 when readable.
+    const record = refusedOrDone.status === 'error' && refusedOrDone.sha256 === undefined ? { ...refusedOrDone, ...(await refusedFileFacts(refusedOrDone.path)) } : refusedOrDone;
     if (record.status === 'ok') summary.ok += 1;
     else {
       summary.failed += 1;
@@ -66,9 +69,10 @@ export async function analyzeBatch(paths: string[], opts: AnalyzeBatchOptions): 
       const m = modelStats.get(s.modelId);
       if (m) {
         m.scored += 1;
-        if (s.flagged) m.flagged += 1;
+        if (flaggingScores([s]).length) m.flagged += 1;
       }
     }
+    if (flagReasonsOf({ reviewerFlag: false, scores: record.scores ?? [], metadata: record.metadata ?? null }).length) summary.flagged += 1;
     progress.finish(record.path, record.status === 'ok');
     emitChain = emitChain.then(() => opts.onRecord(record)).then(() => opts.onProgress?.(progress.snapshot()));
     return emitChain;
@@ -114,7 +118,10 @@ export async function analyzeBatch(paths: string[], opts: AnalyzeBatchOptions): 
         const failure = err instanceof PrepareFailure ? err : undefined;
         const record = errorRecord(path, toFileError(failure ? failure.reason : err), t0, failure?.metadata);
         // A file refused after it was read still gets the hash of the exact bytes examined.
-        if (err instanceof IngestRefusal) record.sha256 = err.sha256;
+        if (err instanceof IngestRefusal) {
+          record.sha256 = err.sha256;
+          record.sizeBytes = err.sizeBytes;
+        }
         await emit(record);
       }
     }
@@ -164,6 +171,7 @@ function errorRecord(path: string, error: FileError, startedAt: number, metadata
     path,
     status: 'error',
     sha256: metadata?.sha256,
+    sizeBytes: metadata?.sizeBytes,
     metadata,
     error,
     analysedAt: new Date().toISOString(),

@@ -1,10 +1,12 @@
+import { chmodSync, copyFileSync, existsSync, lstatSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import type { RunParameters } from '../../contract/case';
-import type { AnalysisRecord, ElaParameters } from '../../contract/evidence';
+import type { AnalysisRecord, ElaParameters, EvidenceMetadata } from '../../contract/evidence';
 import type { ImportSummary } from '../../contract/jobs';
 import { DEFAULT_ELA_PARAMETERS } from '../analysis';
 import type { Detector } from '../inference/detector';
 import type { ModelCatalogue, ModelSelection } from '../inference/catalogue';
-import type { IngestOptions } from '../ingest';
+import { sha256File, type IngestOptions } from '../ingest';
 import type { JobProgress } from '../jobs/progress';
 import { ensureDerivedFolders, type AnchorBook, type CaseStore } from '../store';
 import { canonicalJson } from '../store/canonicalJson';
@@ -25,6 +27,11 @@ export interface ImportOptions {
   ingest: IngestOptions;
   /** Told which models were opened (on which provider), skipped or hidden, before any file. */
   onDetectors?: (opened: ModelSelection & { detectors: Detector[] }) => void;
+  /**
+   * Copy every image into the case folder (evidence/<sha256>/<name>, read-only) and read it from
+   * there from then on; the copy is hashed again and must match the bytes analysed.
+   */
+  copyEvidence?: boolean;
   /** Prepare worker threads (default: defaultPrepareWorkers()). */
   workers?: number;
   signal?: AbortSignal;
@@ -36,15 +43,80 @@ export interface ImportOptions {
   anchorBook?: AnchorBook;
 }
 
+/** Folder of a case that holds copies of its evidence (copyEvidence). */
+export const EVIDENCE_COPY_DIR = 'evidence';
+
+/** A refusal of the whole import, before anything was started or written. */
+export class ImportError extends Error {
+  constructor(readonly code: 'PATH_NOT_FOUND', message: string) {
+    super(message);
+    this.name = 'ImportError';
+  }
+}
+
+/**
+ * Paths given to an import that do not exist (not even as a broken symbolic link: a link is
+ * submitted evidence and becomes a refused item). Checked before a job, run or audit entry.
+ */
+export function missingImportPaths(paths: readonly string[]): string[] {
+  return paths.filter((p) => {
+    try {
+      lstatSync(p);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+}
+
+export function assertImportPathsExist(paths: readonly string[]): void {
+  const missing = missingImportPaths(paths);
+  if (missing.length === 0) return;
+  throw new ImportError(
+    'PATH_NOT_FOUND',
+    missing.length === 1
+      ? `${missing[0]} does not exist: check the path. Nothing was imported.`
+      : `${missing.length} paths do not exist (${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', …' : ''}): check them. Nothing was imported.`,
+  );
+}
+
+/**
+ * Copies one image into the case folder and checks the copy's SHA-256 against the hash of the
+ * bytes that were analysed: a mismatch (the source changed meanwhile, a bad disk) deletes the
+ * copy and keeps the item at its submitted path. The copy is made read-only.
+ */
+export async function copyIntoCase(caseDir: string, metadata: EvidenceMetadata): Promise<{ path: string } | { problem: string }> {
+  const dir = join(caseDir, EVIDENCE_COPY_DIR, metadata.sha256);
+  const target = join(dir, metadata.fileName);
+  try {
+    if (existsSync(target) && (await sha256File(target)) === metadata.sha256) return { path: target };
+    mkdirSync(dir, { recursive: true });
+    rmSync(target, { force: true });
+    copyFileSync(metadata.path, target);
+    const copied = await sha256File(target);
+    if (copied !== metadata.sha256) {
+      rmSync(target, { force: true });
+      return { problem: `the copy into the case folder hashed to ${copied}, not ${metadata.sha256} (did the file change while it was imported?); the copy was deleted and the item is read from ${metadata.path}` };
+    }
+    chmodSync(target, 0o444);
+    return { path: target };
+  } catch (err) {
+    rmSync(target, { force: true });
+    return { problem: `the file could not be copied into the case folder (${(err as Error).message}); the item is read from ${metadata.path}` };
+  }
+}
+
 /**
  * Imports files into the open case and analyses them in one pass: each file becomes an evidence
  * item (hash, metadata) with its result (ELA, scores) committed in one transaction, so a run
  * killed at any moment keeps every finished file. If the newest run was interrupted (crash,
  * kill -9, cancel) and used the same models and ELA settings, it is resumed: files it finished
- * are skipped, never analysed or stored twice. Files that are not images at all cannot become
- * evidence items; they are recorded in the audit log with the reason.
+ * are skipped, never analysed or stored twice. A file refused at import (empty, not an image,
+ * unreadable, a loop) becomes a refused item with its reason, so nothing submitted disappears.
+ * A path that does not exist refuses the whole import before any run or audit entry exists.
  */
 export async function importIntoCase(store: CaseStore, opts: ImportOptions): Promise<ImportSummary> {
+  assertImportPathsExist(opts.paths);
   const opened = await opts.catalogue.openDetectors({ ids: opts.models });
   const { detectors } = opened;
   try {
@@ -58,22 +130,46 @@ export async function importIntoCase(store: CaseStore, opts: ImportOptions): Pro
     const previous = store.resumableRun();
     const resumed = previous !== null && canonicalJson(previous.parameters) === canonicalJson(parameters);
     const run = resumed ? store.resumeRun(previous.id) : store.startRun({ parameters, softwareVersion: SOFTWARE_VERSION });
-    const donePaths = new Set(store.finishedEvidenceIds(run.id).map((id) => store.getEvidence(id)?.path));
+    const donePaths = new Set(store.finishedEvidenceIds(run.id).map((id) => store.getEvidence(id)?.importedPath));
     if (resumed) {
+      // Cases imported before refused files became items recorded them in the audit log only.
       for (const e of store.auditLog({ entity: 'file' })) {
         const d = e.details as { runId?: number; path?: string };
         if (e.action === 'import.rejected' && d.runId === run.id && d.path) donePaths.add(d.path);
       }
     }
 
-    const onRecord = (record: AnalysisRecord): void => {
+    let copied = 0;
+    let copyFailed = 0;
+    const onRecord = async (record: AnalysisRecord): Promise<void> => {
       if (record.metadata) {
+        let stored = record;
+        let copy: { path: string } | undefined;
+        if (opts.copyEvidence) {
+          const outcome = await copyIntoCase(store.caseDir, record.metadata);
+          if ('path' in outcome) {
+            copy = outcome;
+            copied += 1;
+          } else {
+            copyFailed += 1;
+            stored = { ...record, warnings: [...(record.warnings ?? []), `Not copied: ${outcome.problem}.`] };
+            opts.onFileError?.(record.path, 'COPY_FAILED', `${record.metadata.fileName}: ${outcome.problem}.`);
+          }
+        }
         store.transaction(() => {
-          const item = store.addEvidence(record.metadata!);
-          store.recordResult(run.id, item.id, record);
+          const item = store.addEvidence(record.metadata!, copy);
+          store.recordResult(run.id, item.id, stored);
         });
       } else {
-        store.audit({ action: 'import.rejected', entity: 'file', entityId: record.path, details: { path: record.path, runId: run.id, error: record.error } });
+        store.transaction(() => {
+          const item = store.addRefusedFile({
+            path: record.path,
+            sha256: record.sha256,
+            sizeBytes: record.sizeBytes,
+            reason: record.error ?? { code: 'INTERNAL', message: 'refused without a reason' },
+          });
+          store.recordResult(run.id, item.id, record);
+        });
       }
       if (record.error) opts.onFileError?.(record.path, record.error.code, record.error.message);
     };
@@ -92,7 +188,7 @@ export async function importIntoCase(store: CaseStore, opts: ImportOptions): Pro
     });
     store.finishRun(run.id, summary.cancelled ? 'cancelled' : 'completed');
     opts.anchorBook?.record(store, 'import', String(run.id));
-    return { ...summary, runId: run.id, resumed };
+    return { ...summary, runId: run.id, resumed, copied, copyFailed };
   } finally {
     await Promise.all(detectors.map((d) => d.close()));
   }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { EvidenceCheckStatus, EvidenceItem, StoredResult } from '../../contract/case';
+import type { EvidenceCheckStatus, ImageEvidenceItem, StoredResult } from '../../contract/case';
 import type { ElaParameters } from '../../contract/evidence';
 import type { ReportData, ReportItemSection } from '../../contract/report';
 import type { ModelCatalogue } from '../inference/catalogue';
@@ -17,7 +17,7 @@ import { evidenceRow, summarise } from './summary';
 export interface BuildReportOptions extends ItemSelection {
   /** Saved evaluations to print (default: every evaluation saved in the case). */
   evaluationIds?: string[];
-  /** Who exports the report; defaults to the case's examiner. */
+  /** The examiner who exports and signs the report (settings, --examiner); else the case's examiner. Required. */
   generatedBy?: string;
   /** The installed models and active versions, to name the models the case's runs used. */
   catalogue: Pick<ModelCatalogue, 'entries'>;
@@ -46,6 +46,7 @@ const CONCURRENCY = 2;
 export async function buildReportData(store: CaseStore, options: BuildReportOptions): Promise<ReportData> {
   const c = store.getCase();
   if (!c) throw new ReportError('NO_CASE', `${store.caseDir} holds no case yet: create it and import evidence first.`);
+  const examiner = reportExaminer(options.generatedBy, c.examiner);
   const now = options.now ?? (() => new Date());
   const generatedAt = now().toISOString();
 
@@ -84,7 +85,7 @@ export async function buildReportData(store: CaseStore, options: BuildReportOpti
   return {
     reportId,
     generatedAt,
-    generatedBy: options.generatedBy?.trim() || c.examiner || 'unknown',
+    generatedBy: examiner,
     software: { name: 'Provenance Lab', version: SOFTWARE_VERSION },
     case: c,
     dates: {
@@ -115,9 +116,24 @@ export async function buildReportData(store: CaseStore, options: BuildReportOpti
   };
 }
 
+/**
+ * The examiner who signs the report: the name given (settings, --examiner), else the case's
+ * examiner. A report without one is refused: its declaration must name a person.
+ */
+export function reportExaminer(given: string | undefined, caseExaminer: string): string {
+  const name = given?.trim() || caseExaminer.trim();
+  if (!name) {
+    throw new ReportError(
+      'NO_EXAMINER',
+      "A report must name the examiner who signs its declaration: set the examiner's name (in the app's Settings or the report dialog, or the case's examiner), or give --examiner NAME.",
+    );
+  }
+  return name;
+}
+
 async function itemSection(
   store: CaseStore,
-  item: EvidenceItem,
+  item: ImageEvidenceItem,
   integrity: EvidenceCheckStatus | undefined,
   maxPixels: number,
 ): Promise<ReportItemSection> {
@@ -130,6 +146,8 @@ async function itemSection(
     sha256: item.sha256,
     sizeBytes: item.sizeBytes,
     ingestedAt: item.ingestedAt,
+    importedPath: item.importedPath,
+    storage: item.storage,
     metadata: item.metadata,
     photo: photo.image,
     photoProblem: photo.problem,

@@ -25,6 +25,11 @@ export function reportEvaluations(result: EvaluationResult): ReportEvaluation[] 
       metrics: per?.metrics ?? null,
       table: per?.table ?? null,
       roc: per?.roc ?? [],
+      pr: per?.pr ?? [],
+      guardrails: [
+        ...(result.guardrails?.taskMismatches ?? []).filter((m) => m.modelId === model.id).map((m) => ({ title: 'Task mismatch', text: m.message })),
+        ...(result.guardrails?.leakage?.leaks ? [{ title: 'Format leakage in the labelled set', text: result.guardrails.leakage.warnings.join(' ') }] : []),
+      ],
       unscored: per?.unscored.length ?? 0,
       notes: [...result.notes, ...(per?.notes ?? []), ...(per?.metrics?.notes ?? [])],
     };

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import sharp from 'sharp';
-import type { EvidenceItem } from '../../contract/case';
+import type { EvidenceItem, ImageEvidenceItem } from '../../contract/case';
 import type { ReportImage } from '../../contract/report';
 import { readVerified } from '../ingest';
 import { derivedPaths, elaHeatmaps, thumbnailPath } from '../store/derived';
@@ -36,7 +36,7 @@ export type Embedded = { image: ReportImage; problem?: undefined } | { image: nu
  * imported SHA-256 the report must not show the changed picture as the evidence: it shows the
  * thumbnail made from the original bytes at import instead, and says so.
  */
-export async function embedPhoto(item: EvidenceItem, derivedDir: string, maxPixels: number): Promise<Embedded> {
+export async function embedPhoto(item: ImageEvidenceItem, derivedDir: string, maxPixels: number): Promise<Embedded> {
   const read = await readVerified(item.path, item.sha256);
   if (read.ok) {
     try {
@@ -63,7 +63,7 @@ export async function embedPhoto(item: EvidenceItem, derivedDir: string, maxPixe
  */
 export async function embedHeatmap(item: EvidenceItem, derivedDir: string, maxPixels: number): Promise<Embedded> {
   const ela = item.latestResult?.ela;
-  if (!ela) return { image: null, problem: item.latestResult ? 'ELA did not run for this item.' : 'This item has not been analysed.' };
+  if (!ela || !item.sha256) return { image: null, problem: item.latestResult ? 'ELA did not run for this item.' : 'This item has not been analysed.' };
   const quality = ela.parameters.quality;
   const paths = elaHeatmaps(derivedDir, item.sha256, quality, quality);
   const path = [paths.previewPath, paths.heatmapPath].find((p) => existsSync(p));

@@ -1,7 +1,7 @@
 // PDF case reports: the data (collect.ts), the page it is printed from (src/renderer/report,
 // embedded by document.ts), the printers (printer.ts, chromium.ts) and the export (export.ts).
-export { buildReportData, type BuildReportOptions } from './collect';
-export { exportCaseReport, type ExportReportOptions, type ExportedReport } from './export';
+export { buildReportData, reportExaminer, type BuildReportOptions } from './collect';
+export { exportCaseReport, numberedReportPath, type ExportReportOptions, type ExportedReport } from './export';
 export { reportDocument, serveReportRequest, REPORT_PAGE, type ReportDocument } from './document';
 export { pdfOptionsFor, type PdfOptions, type PdfPrinter } from './printer';
 export { ChromiumPrinter, chromiumUnavailable, sandboxDecision, type ChromiumPrinterOptions } from './chromium';

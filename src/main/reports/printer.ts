@@ -1,4 +1,5 @@
 import type { ReportData } from '../../contract/report';
+import { formatUtc } from '../../contract/time';
 import type { ReportDocument } from './document';
 
 /** Page setup shared by every printer; margins leave room for the running header and footer. */
@@ -41,7 +42,7 @@ export function pdfOptionsFor(data: ReportData): PdfOptions {
     headerTemplate:
       `<div style='${BAND} border-bottom: 0.5pt solid #bbb; padding-bottom: 1.5mm;'>` +
       `<span>${escapeHtml(data.software.name)} · Case report · ${caseLabel}</span>` +
-      `<span>Generated ${escapeHtml(data.generatedAt)}</span></div>`,
+      `<span>Generated ${escapeHtml(formatUtc(data.generatedAt))}${data.generatedBy ? ` by ${escapeHtml(data.generatedBy)}` : ''}</span></div>`,
     footerTemplate:
       `<div style='${BAND} border-top: 0.5pt solid #bbb; padding-top: 1.5mm;'>` +
       `<span>Report ID <span style='font-family: "DejaVu Sans Mono", Consolas, monospace;'>${escapeHtml(data.reportId)}</span></span>` +

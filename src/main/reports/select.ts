@@ -1,26 +1,27 @@
-import type { EvidenceItem } from '../../contract/case';
+import { isImageItem, type EvidenceItem, type ImageEvidenceItem } from '../../contract/case';
 import type { ReportItemsMode } from '../../contract/report';
+import { isFlagged } from '../../contract/flagged';
 import { ReportError } from './errors';
 
 export interface ItemSelection {
-  /** all: every item; flagged: flagged by the reviewer or by a detector; reviewed: has a verdict or notes. */
+  /** all: every item; flagged: as contract/flagged.ts defines it; reviewed: has a verdict or notes. */
   items?: Exclude<ReportItemsMode, 'selected'>;
   /** These evidence ids (a selection made in the app); wins over `items`. */
   ids?: number[];
 }
 
-export function isFlagged(item: EvidenceItem): boolean {
-  return item.review?.flagged === true || (item.latestResult?.scores ?? []).some((s) => s.flagged);
-}
+export { isFlagged };
 
 export function isReviewed(item: EvidenceItem): boolean {
   return item.review !== null && (item.review.verdict !== null || item.review.notes.trim() !== '');
 }
 
 /** The items that get a section of their own, in evidence-table order, and the mode to print. */
-export function selectSections(items: EvidenceItem[], selection: ItemSelection): { mode: ReportItemsMode; sections: EvidenceItem[] } {
+export function selectSections(all: EvidenceItem[], selection: ItemSelection): { mode: ReportItemsMode; sections: ImageEvidenceItem[] } {
+  // A refused file has nothing to picture or score: its row in the evidence table says all.
+  const items = all.filter(isImageItem);
   if (selection.ids !== undefined) {
-    const known = new Set(items.map((i) => i.id));
+    const known = new Set(all.map((i) => i.id));
     const unknown = selection.ids.filter((id) => !known.has(id));
     if (unknown.length) throw new ReportError('UNKNOWN_ITEMS', `This case has no evidence item with id ${unknown.join(', ')}.`);
     const wanted = new Set(selection.ids);

@@ -1,6 +1,7 @@
 import type { EvidenceCheckStatus, EvidenceItem, Verdict } from '../../contract/case';
 import { VERDICTS } from '../../contract/case';
 import type { DetectorTally, ReportEvidenceRow, ReportModel, ReportSummary } from '../../contract/report';
+import { FLAG_REASON_LABEL, flagReasons, type FlagReason } from '../../contract/flagged';
 import { scoreOf } from './models';
 
 /** Counts per verdict and per detector decision over every item of the case. */
@@ -31,12 +32,38 @@ export function summarise(items: EvidenceItem[], models: ReportModel[]): ReportS
     verdicts,
     detectors: [...tallies.values()],
     reviewerFlagged: items.filter((i) => i.review?.flagged).length,
-    analysisErrors: items.filter((i) => i.latestResult?.status === 'error').length,
+    ...countFlags(items),
+    analysisErrors: items.filter((i) => !i.refused && i.latestResult?.status === 'error').length,
+    refused: items.filter((i) => i.refused).length,
+    errorCodes: countErrorCodes(items),
+    copied: items.filter((i) => i.storage === 'copy').length,
+    relinked: items.filter((i) => i.storage === 'relinked').length,
     fixtureModelsUsed: models.some((m) => m.fixture) || items.some((i) => i.latestResult?.scores.some((s) => s.fixture)),
   };
 }
 
-const INTEGRITY_FLAG: Record<Exclude<EvidenceCheckStatus, 'ok'>, string> = {
+function countFlags(items: EvidenceItem[]): Pick<ReportSummary, 'flagged' | 'flagReasons'> {
+  const flagReasonsCount: Record<FlagReason, number> = { reviewer: 0, detector: 0, analysis: 0 };
+  let flagged = 0;
+  for (const item of items) {
+    const reasons = flagReasons(item);
+    if (reasons.length) flagged += 1;
+    for (const r of reasons) flagReasonsCount[r] += 1;
+  }
+  return { flagged, flagReasons: flagReasonsCount };
+}
+
+function countErrorCodes(items: EvidenceItem[]): Record<string, number> {
+  const codes: Record<string, number> = {};
+  for (const item of items) {
+    const code = item.latestResult?.status === 'error' ? item.latestResult.error?.code : undefined;
+    if (code) codes[code] = (codes[code] ?? 0) + 1;
+  }
+  return codes;
+}
+
+const INTEGRITY_FLAG: Record<Exclude<EvidenceCheckStatus, 'ok' | 'not-hashed'>, string> = {
+  relinked: 'RELINKED',
   modified: 'MODIFIED',
   missing: 'MISSING',
   unreadable: 'UNREADABLE',
@@ -47,16 +74,22 @@ export function evidenceRow(item: EvidenceItem, hasSection: boolean, integrity: 
   const result = item.latestResult;
   const scores = result?.scores ?? [];
   const flags: string[] = [];
-  if (integrity && integrity !== 'ok') flags.push(INTEGRITY_FLAG[integrity]);
-  if (item.review?.flagged) flags.push('reviewer flag');
-  if (scores.some((s) => s.flagged)) flags.push('detector');
+  if (integrity && integrity !== 'ok' && integrity !== 'not-hashed') flags.push(INTEGRITY_FLAG[integrity]);
+  if (item.refused) flags.push('REFUSED');
+  if (item.storage === 'copy') flags.push('copy in case');
+  // The same reasons, in the same words, as contract/flagged.ts.
+  for (const reason of flagReasons(item)) flags.push(FLAG_REASON_LABEL[reason]);
   if (!result) flags.push('not analysed');
-  else if (result.status === 'error') flags.push('analysis error');
-  if (item.metadata.extensionMismatch) flags.push('extension mismatch');
-  if (item.metadata.warnings.length) flags.push(`metadata (${item.metadata.warnings.length})`);
+  else if (result.status === 'error' && !item.refused) flags.push('analysis error');
+  if (item.metadata?.extensionMismatch) flags.push('extension mismatch');
+  if (item.metadata?.warnings.length) flags.push(`metadata (${item.metadata.warnings.length})`);
   return {
     id: item.id,
     fileName: item.fileName,
+    importedPath: item.importedPath,
+    refused: item.refused,
+    error: result?.status === 'error' ? result.error : null,
+    storage: item.storage,
     sha256: item.sha256,
     sizeBytes: item.sizeBytes,
     format: item.format,

@@ -1,11 +1,13 @@
+import { readdir, stat } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { ExecutionProviderName } from '../../contract/evidence';
-import type { ModelInfo, ParsedRequest, Responses } from '../../contract/ipc';
+import type { ModelInfo, ModelRates, ParsedRequest, Responses } from '../../contract/ipc';
 import type { EditableSettingKey } from '../../contract/settings';
 import { ConfigError, settingsView } from '../config';
 import type { CatalogueEntry } from '../inference/catalogue';
 import { availableProviders } from '../inference';
 import { SOFTWARE_VERSION } from '../version';
-import { isAbsolute } from 'node:path';
 import { ServiceError, type AppContext } from './context';
 
 function modelInfo(e: CatalogueEntry): ModelInfo {
@@ -14,6 +16,8 @@ function modelInfo(e: CatalogueEntry): ModelInfo {
     ? {
         id: m.manifest.id,
         name: m.manifest.name,
+        shortName: shortNameOf(m.manifest),
+        evaluation: ratesOf(m.manifest),
         version: m.manifest.version,
         task: m.manifest.task,
         fixture: m.manifest.fixture,
@@ -22,7 +26,63 @@ function modelInfo(e: CatalogueEntry): ModelInfo {
         defaultThreshold: m.manifest.defaultThreshold,
         activeVersion: e.activeVersion,
       }
-    : { id: m.id, name: m.manifest?.name ?? m.id, version: m.manifest?.version ?? '', task: m.manifest?.task ?? 'generated', fixture: e.fixture, status: 'invalid', problem: m.problem, activeVersion: e.activeVersion };
+    : { id: m.id, name: m.manifest?.name ?? m.id, shortName: m.id, version: m.manifest?.version ?? '', task: m.manifest?.task ?? 'generated', fixture: e.fixture, status: 'invalid', problem: m.problem, activeVersion: e.activeVersion };
+}
+
+const MAX_FOLDERS = 1000;
+
+/** A name that fits a gallery tile: the manifest's shortName, its name when short, else the id. */
+function shortNameOf(manifest: { id: string; name: string }): string {
+  const declared = (manifest as { shortName?: unknown }).shortName;
+  if (typeof declared === 'string' && declared.trim()) return declared.trim();
+  return manifest.name.length <= 18 ? manifest.name : manifest.id;
+}
+
+/**
+ * The rates a model's manifest reports at its threshold: its held-out evaluation when it has
+ * one, else the calibration the threshold was chosen on. Older manifests have neither.
+ */
+export function ratesOf(manifest: object): ModelRates | null {
+  type Measured = { threshold?: unknown; fpr?: unknown; fnr?: unknown; split?: unknown; real?: unknown; fake?: unknown; data?: unknown };
+  const m = manifest as { evaluation?: Measured; calibration?: Measured; defaultThreshold?: number };
+  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+  for (const [measured, kind] of [[m.evaluation, 'evaluation'], [m.calibration, 'calibration']] as const) {
+    if (!measured || typeof measured !== 'object') continue;
+    const fpr = num(measured.fpr);
+    const fnr = num(measured.fnr);
+    if (fpr === null && fnr === null) continue;
+    const counts = num(measured.real) !== null && num(measured.fake) !== null ? `, ${measured.real} real / ${measured.fake} fake` : '';
+    const where = typeof measured.split === 'string' ? measured.split : typeof measured.data === 'string' ? measured.data : kind === 'evaluation' ? 'held-out images' : 'the calibration images';
+    return { threshold: num(measured.threshold) ?? m.defaultThreshold ?? 0.5, fpr, fnr, measuredOn: `${where}${counts} (${kind === 'evaluation' ? 'evaluation' : 'threshold calibration'})` };
+  }
+  return null;
+}
+
+async function listFolders(path: string): Promise<Responses['fs.folders']> {
+  const folder = resolve(path);
+  const info = await stat(folder).catch(() => null);
+  if (!info) throw new ServiceError('NOT_FOUND', `${folder} does not exist.`);
+  if (!info.isDirectory()) throw new ServiceError('FAILED', `${folder} is a file, not a folder.`);
+  let entries;
+  try {
+    entries = await readdir(folder, { withFileTypes: true });
+  } catch (err) {
+    throw new ServiceError('FAILED', `${folder} cannot be listed: ${(err as NodeJS.ErrnoException).code === 'EACCES' ? 'permission denied' : (err as Error).message}.`);
+  }
+  const names: string[] = [];
+  for (const e of entries) {
+    // A symbolic link to a folder is a folder to pick.
+    const isFolder = e.isDirectory() || (e.isSymbolicLink() && (await stat(join(folder, e.name)).then((s) => s.isDirectory(), () => false)));
+    if (isFolder) names.push(e.name);
+  }
+  names.sort((a, b) => a.localeCompare(b, 'en', { sensitivity: 'base' }));
+  const parent = dirname(folder);
+  return {
+    path: folder,
+    parent: parent === folder ? null : parent,
+    folders: names.slice(0, MAX_FOLDERS).map((name) => ({ name, path: join(folder, name) })),
+    truncated: names.length > MAX_FOLDERS,
+  };
 }
 
 export const appHandlers = {
@@ -33,6 +93,7 @@ export const appHandlers = {
     shell: ctx.options.shell,
     providers: availableProviders() as ExecutionProviderName[],
     provider: ctx.config.provider,
+    folderDialog: ctx.options.pickFolder !== undefined,
   }),
 
   /** What import and evaluation run by default: the catalogue's listed models. */
@@ -67,8 +128,15 @@ export const appHandlers = {
   },
 
   'dialog.pickFolder': async (ctx: AppContext, req: ParsedRequest<'dialog.pickFolder'>): Promise<Responses['dialog.pickFolder']> => ({
-    path: await ctx.options.pickFolder(req.purpose, req.title),
+    path: ctx.options.pickFolder ? await ctx.options.pickFolder(req.purpose, req.title) : null,
   }),
+
+  /**
+   * The folders inside one folder (the home folder by default): the in-app folder browser and
+   * the path fields' completion, where no native dialog exists (the app in a plain browser).
+   * Names only, read-only; files are not listed.
+   */
+  'fs.folders': async (_ctx: AppContext, req: ParsedRequest<'fs.folders'>): Promise<Responses['fs.folders']> => listFolders(req.path ?? homedir()),
 
   /** The main process's save dialog: the renderer gets a single-use handle and the path to show. */
   'dialog.saveFile': async (ctx: AppContext, req: ParsedRequest<'dialog.saveFile'>): Promise<Responses['dialog.saveFile']> => {
@@ -78,6 +146,7 @@ export const appHandlers = {
     return { handle: ctx.rememberSaveTarget(path, req.purpose), path };
   },
 
-  'jobs.list': async (ctx: AppContext): Promise<Responses['jobs.list']> => ctx.jobs.list(),
+  /** The open case's jobs and the app-wide ones: another case's import never shows here. */
+  'jobs.list': async (ctx: AppContext): Promise<Responses['jobs.list']> => ctx.jobs.list(ctx.current?.case.id ?? null),
   'jobs.cancel': async (ctx: AppContext, req: ParsedRequest<'jobs.cancel'>): Promise<Responses['jobs.cancel']> => ({ cancelled: ctx.jobs.cancel(req.jobId) }),
 };

@@ -8,7 +8,19 @@ export const auditHandlers = {
     const all = store.auditLog();
     const offset = req.offset ?? 0;
     const entries = all.slice().reverse().slice(offset, offset + (req.limit ?? 500));
-    return { entries, total: all.length };
+    // File names of the items these entries mention, so the view can say "item 12 · harbour.jpg".
+    const ids = new Set<number>();
+    for (const e of entries) {
+      if (e.entity === 'evidence' && e.entityId !== null) ids.add(Number(e.entityId));
+      const evidenceId = (e.details as { evidenceId?: unknown } | null)?.evidenceId;
+      if (typeof evidenceId === 'number') ids.add(evidenceId);
+    }
+    const evidenceNames: Record<string, string> = {};
+    for (const id of ids) {
+      const item = store.getEvidence(id);
+      if (item) evidenceNames[id] = item.fileName;
+    }
+    return { entries, total: all.length, evidenceNames };
   },
   'case.verify': async (ctx: AppContext): Promise<Responses['case.verify']> => verifyCase(ctx.requireCase().store, { anchorBook: ctx.anchors }),
 };

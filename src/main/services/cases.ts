@@ -41,12 +41,12 @@ async function switchTo(ctx: AppContext, dir: string, open: () => Case, store: R
 }
 
 /**
- * Stops the open case's jobs, anchors what changed since the last anchor (reviews, say: an
- * import or a report anchors by itself) and closes its database.
+ * Stops the open case's jobs (app-wide ones, like training, go on), anchors what changed since
+ * the last anchor (reviews, say: an import or a report anchors by itself) and closes its database.
  */
 export async function closeCurrentCase(ctx: AppContext): Promise<void> {
   if (!ctx.current) return;
-  await ctx.jobs.cancelAll();
+  await ctx.jobs.cancelAll(ctx.current.case.id);
   const { store, case: c, dir } = ctx.current;
   try {
     const head = store.auditHead();

@@ -16,8 +16,11 @@ export interface AppServicesOptions {
   /** The entry point's logger (a file in the state folder in the app). */
   log?: Logger;
   shell: 'electron' | 'test-server';
-  /** The native folder dialog, or its stand-in. */
-  pickFolder: (purpose: 'case' | 'import', title?: string) => Promise<string | null>;
+  /**
+   * The native folder dialog, or its stand-in. Absent (the app served to a plain browser): the
+   * renderer browses folders through fs.folders instead.
+   */
+  pickFolder?: (purpose: 'case' | 'import', title?: string) => Promise<string | null>;
   /**
    * The native save dialog, or its stand-in. What it returns reaches the renderer only as an
    * opaque handle: an output path is never something the renderer chooses. Absent → no report

@@ -1,9 +1,11 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { isImageItem } from '../../contract/case';
 import type { ParsedRequest, Responses } from '../../contract/ipc';
 import { DEFAULT_ELA_PARAMETERS, runEla } from '../analysis';
 import { decodeImage, readVerified } from '../ingest';
-import { importIntoCase } from '../pipeline/importIntoCase';
-import { elaRerunDir, heatmapPaths } from '../store';
+import { importIntoCase, missingImportPaths } from '../pipeline/importIntoCase';
+import { elaRerunDir, heatmapPaths, relinkCase } from '../store';
 import { AppContext, ServiceError } from './context';
 
 export function requireEvidence(ctx: AppContext, id: number) {
@@ -16,22 +18,57 @@ export function requireEvidence(ctx: AppContext, id: number) {
 export const evidenceHandlers = {
   'evidence.import': async (ctx: AppContext, req: ParsedRequest<'evidence.import'>): Promise<Responses['evidence.import']> => {
     const open = ctx.requireCase();
-    const label = req.paths.length === 1 ? `Import ${req.paths[0]}` : `Import ${req.paths.length} paths`;
-    const job = ctx.jobs.start('import', label, async (job) => {
-      const summary = await importIntoCase(open.store, {
-        paths: req.paths,
-        models: req.models,
-        elaQuality: req.elaQuality,
-        catalogue: ctx.catalogue,
-        ingest: ctx.ingest,
-        signal: job.signal,
-        onProgress: job.progress,
-        onFileError: job.fileError,
-        anchorBook: ctx.anchors,
-      });
-      ctx.events.publish('evidence.changed', { ids: [] });
-      return summary;
-    });
+    const paths = req.paths.map((p) => resolve(p));
+    // A typo is answered at once: no job, no run and no audit entry for a path that is not there.
+    const missing = missingImportPaths(paths);
+    if (missing.length) throw new ServiceError('NOT_FOUND', `${missing.join(', ')} ${missing.length === 1 ? 'does' : 'do'} not exist: check the path. Nothing was imported.`);
+    const label = paths.length === 1 ? `Import ${paths[0]}` : `Import ${paths.length} paths`;
+    const job = ctx.jobs.start(
+      'import',
+      label,
+      async (job) => {
+        const summary = await importIntoCase(open.store, {
+          paths,
+          models: req.models,
+          elaQuality: req.elaQuality,
+          copyEvidence: req.copyEvidence,
+          catalogue: ctx.catalogue,
+          ingest: ctx.ingest,
+          signal: job.signal,
+          onProgress: job.progress,
+          onFileError: job.fileError,
+          anchorBook: ctx.anchors,
+        });
+        ctx.events.publish('evidence.changed', { ids: [] });
+        return summary;
+      },
+      open.case.id,
+    );
+    return { jobId: job.id };
+  },
+
+  /** Looks for the case's missing evidence files in a folder, by SHA-256 (a job: hashing takes time). */
+  'evidence.relink': async (ctx: AppContext, req: ParsedRequest<'evidence.relink'>): Promise<Responses['evidence.relink']> => {
+    const open = ctx.requireCase();
+    const folder = resolve(req.folder);
+    if (!existsSync(folder)) throw new ServiceError('NOT_FOUND', `${folder} does not exist: check the path. Nothing was relinked.`);
+    const job = ctx.jobs.start(
+      'relink',
+      `Relink from ${folder}`,
+      async (job) => {
+        const started = performance.now();
+        const outcome = await relinkCase(open.store, folder, {
+          signal: job.signal,
+          actor: open.case.examiner || undefined,
+          onProgress: (done, total, current) =>
+            job.progress({ total, done, failed: 0, skipped: 0, rate: 0, etaSeconds: null, current, elapsedSeconds: (performance.now() - started) / 1000 }),
+        });
+        for (const m of outcome.stillMissing) job.fileError(m.path, 'MISSING', `${m.fileName} (item ${m.id}) was not found in ${folder} by its SHA-256.`);
+        ctx.events.publish('evidence.changed', { ids: outcome.relinked.map((r) => r.id) });
+        return outcome;
+      },
+      open.case.id,
+    );
     return { jobId: job.id };
   },
 
@@ -50,6 +87,7 @@ export const evidenceHandlers = {
   'evidence.rerunEla': async (ctx: AppContext, req: ParsedRequest<'evidence.rerunEla'>): Promise<Responses['evidence.rerunEla']> => {
     const item = requireEvidence(ctx, req.id);
     const { store } = ctx.requireCase();
+    if (!isImageItem(item)) throw new ServiceError('FAILED', `${item.fileName} was refused at import (${item.latestResult?.error?.code ?? 'not an image'}); there is nothing to run ELA on.`);
     const read = await readVerified(item.path, item.sha256, item.fileName);
     if (!read.ok) throw new ServiceError('FAILED', `${read.message} ELA was not re-run.`);
     const image = await decodeImage(read.bytes, { maxPixels: ctx.config.maxPixels, fileName: item.fileName });

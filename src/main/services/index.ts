@@ -17,6 +17,8 @@ import { AppContext, ServiceError, type AppServicesOptions } from './context';
 import { evaluationHandlers } from './evaluation';
 import { evidenceHandlers } from './evidence';
 import { loadMedia, type MediaResponse } from './media';
+import { ImportError } from '../pipeline/importIntoCase';
+import { ReportError } from '../reports';
 import { reportHandlers } from './report';
 import { trainingHandlers } from './training';
 
@@ -69,6 +71,8 @@ function toIpcError(err: unknown): IpcError {
   if (err instanceof ServiceError) return { code: err.code, message: err.message };
   if (err instanceof StoreError) return { code: err.code === 'NOT_FOUND' ? 'NOT_FOUND' : 'FAILED', message: err.message };
   if (err instanceof ModelUnavailableError) return { code: err.reason === 'unknown' ? 'NOT_FOUND' : 'FAILED', message: err.message };
+  if (err instanceof ImportError) return { code: 'NOT_FOUND', message: err.message };
+  if (err instanceof ReportError) return { code: 'FAILED', message: err.message };
   if (err instanceof EvidenceError || err instanceof VersionError || err instanceof ConfigError) return { code: 'FAILED', message: err.message };
   return { code: 'FAILED', message: err instanceof Error ? err.message : String(err) };
 }

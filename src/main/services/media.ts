@@ -9,11 +9,11 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
-import type { EvidenceItem } from '../../contract/case';
+import { isImageItem, type ImageEvidenceItem } from '../../contract/case';
 import type { MediaRef } from '../../contract/media';
 import { decodeImage, readVerified, type DecodedImage, type VerifiedRead } from '../ingest';
 import { writeThumbnail } from '../pipeline/prepare';
-import { derivedPaths, displayPath, elaHeatmaps, ensureDerivedFolders, thumbnailPath, type CaseStore } from '../store';
+import { derivedPaths, displayPath, elaHeatmaps, ensureDerivedFolders, evaluationElaDir, heatmapPaths, thumbnailPath, type CaseStore } from '../store';
 import { getEvaluation } from '../store/evaluations';
 import type { AppContext } from './context';
 
@@ -67,11 +67,12 @@ async function answerFor(ctx: AppContext, ref: MediaRef): Promise<MediaResponse>
   if (!item) return notFound(`No evidence item ${ref.evidenceId} in this case.`);
   switch (ref.kind) {
     case 'original':
-      return original(ctx, open.store, item);
+      return isImageItem(item) ? original(ctx, open.store, item) : notFound(`${item.fileName} was refused at import: there is no image to show.`);
     case 'thumb':
-      return thumbnail(ctx, open.store, item.fileName, item.path, item.sha256);
+      return isImageItem(item) ? thumbnail(ctx, open.store, item.fileName, item.path, item.sha256) : notFound(`${item.fileName} was refused at import: it has no thumbnail.`);
     case 'ela':
     case 'ela-preview': {
+      if (!isImageItem(item)) return notFound(`${item.fileName} was refused at import: it has no ELA heatmap.`);
       const paths = elaHeatmaps(open.store.derivedDir, item.sha256, ref.quality, item.latestResult?.ela?.parameters.quality);
       const path = ref.kind === 'ela' ? paths.heatmapPath : paths.previewPath;
       if (!existsSync(path)) return notFound(`No ELA heatmap at quality ${ref.quality} for ${item.fileName} (re-run ELA at that quality).`);
@@ -95,7 +96,7 @@ async function decodeForDisplay(ctx: AppContext, bytes: Buffer, what: string): P
 
 const isAnswer = (x: DecodedImage | MediaResponse): x is MediaResponse => 'status' in x;
 
-async function original(ctx: AppContext, store: CaseStore, item: EvidenceItem): Promise<MediaResponse> {
+async function original(ctx: AppContext, store: CaseStore, item: ImageEvidenceItem): Promise<MediaResponse> {
   const read = await readVerified(item.path, item.sha256, item.fileName);
   if (!read.ok) return unverified(read);
   const m = item.metadata;
@@ -135,6 +136,19 @@ async function evaluationMedia(ctx: AppContext, store: CaseStore, ref: Extract<M
   const item = getEvaluation(store, ref.evaluationId)?.items[ref.item];
   if (!item) return notFound(`No item ${ref.item} in evaluation ${ref.evaluationId}.`);
   if (ref.kind === 'evaluation-thumb') return thumbnail(ctx, store, item.path, item.path, item.sha256);
+  if (ref.kind === 'evaluation-ela') {
+    const preview = heatmapPaths(evaluationElaDir(store.derivedDir), item.sha256).previewPath;
+    return existsSync(preview) ? found('image/png', await readFile(preview)) : notFound(`No ELA of ${item.path} yet (evaluation.itemEla makes it).`);
+  }
+  if (ref.kind === 'evaluation-mask') {
+    if (!item.maskPath) return notFound(`${item.path} has no ground-truth mask in its dataset.`);
+    const bytes = await readFile(item.maskPath).catch(() => null);
+    if (!bytes) return notFound(`The mask ${item.maskPath} cannot be read.`);
+    // Masks come as PNG, TIFF, BMP or JPEG: shown as a PNG any browser displays.
+    const image = await decodeForDisplay(ctx, bytes, item.maskPath);
+    if (isAnswer(image)) return image;
+    return found('image/png', await displayPng(image));
+  }
   const read = await readVerified(item.path, item.sha256);
   if (!read.ok) return unverified(read);
   const image = await decodeForDisplay(ctx, read.bytes, item.path);

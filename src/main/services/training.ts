@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ParsedRequest, Responses } from '../../contract/ipc';
 import type { TrainingJobSpec } from '../../contract/training';
@@ -10,9 +10,46 @@ function newRunId(modelId: string): string {
   return `${modelId}-${new Date().toISOString().replace(/[:.]/g, '-')}`;
 }
 
+const ENVIRONMENT_CACHE = 'python-environment.json';
+type EnvironmentCache = Record<string, Responses['training.environment']>;
+
+function readEnvironmentCache(ctx: AppContext): EnvironmentCache {
+  try {
+    const parsed = JSON.parse(readFileSync(join(ctx.config.stateDir, ENVIRONMENT_CACHE), 'utf8')) as unknown;
+    return parsed && typeof parsed === 'object' ? (parsed as EnvironmentCache) : {};
+  } catch {
+    return {};
+  }
+}
+
+function writeEnvironmentCache(ctx: AppContext, cache: EnvironmentCache): void {
+  try {
+    mkdirSync(ctx.config.stateDir, { recursive: true });
+    writeFileSync(join(ctx.config.stateDir, ENVIRONMENT_CACHE), JSON.stringify(cache, null, 2));
+  } catch {
+    // A read-only state folder only costs the next check its speed.
+  }
+}
+
 export const trainingHandlers = {
-  /** The interpreter comes from the configuration (settings file, environment, --python), never from the renderer. */
-  'training.environment': async (ctx: AppContext): Promise<Responses['training.environment']> => findPython(pythonSettings(ctx.config)),
+  /**
+   * Asking every interpreter to import torch takes tens of seconds on a cold disk, so the last
+   * answer is kept in the state folder and returned at once; the Models view then asks again
+   * with `refresh` in the background and shows the fresh answer when it comes. The interpreter
+   * comes from the configuration (settings file, environment, --python), never from the renderer.
+   */
+  'training.environment': async (ctx: AppContext, req: ParsedRequest<'training.environment'>): Promise<Responses['training.environment']> => {
+    const settings = pythonSettings(ctx.config);
+    const key = settings.python?.trim() ?? '';
+    if (!req.refresh) {
+      const cached = readEnvironmentCache(ctx)[key];
+      if (cached) return { ...cached, cached: true };
+    }
+    const environment = await findPython({ ...settings, fresh: req.refresh === true });
+    const answer = { ...environment, checkedAt: new Date().toISOString(), cached: false };
+    writeEnvironmentCache(ctx, { ...readEnvironmentCache(ctx), [key]: answer });
+    return answer;
+  },
 
   /** The Python trainer as a job: live events for the curves, cancel = checkpoint and stop. */
   'training.start': async (ctx: AppContext, req: ParsedRequest<'training.start'>): Promise<Responses['training.start']> => {

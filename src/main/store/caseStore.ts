@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { basename } from 'node:path';
 import type Database from 'better-sqlite3';
 import type {
   AnalysisRun,
@@ -16,7 +17,7 @@ import type {
   StoredResult,
 } from '../../contract/case';
 import { VERDICTS } from '../../contract/case';
-import type { AnalysisRecord, EvidenceMetadata } from '../../contract/evidence';
+import type { AnalysisRecord, EvidenceMetadata, FileError } from '../../contract/evidence';
 import { appendAudit, toAuditEntry, type RawAuditRow } from './audit';
 import { canonicalJson } from './canonicalJson';
 import { StoreError } from './errors';
@@ -194,11 +195,12 @@ export class CaseStore {
   // ---------------------------------------------------------------- evidence
 
   /**
-   * Adds one imported file. Idempotent on (sha256, path): importing the same file again returns
-   * the existing item unchanged. The same bytes under another path, or changed bytes under the
-   * same path, are a different item.
+   * Adds one imported image. Idempotent on (sha256, submitted path): importing the same file
+   * again returns the existing item unchanged. The same bytes under another path, or changed
+   * bytes under the same path, are a different item. `copy` is where the importer copied the
+   * file inside the case folder (its hash already checked): the item is then read from there.
    */
-  addEvidence(metadata: EvidenceMetadata): EvidenceItem {
+  addEvidence(metadata: EvidenceMetadata, copy?: { path: string }): EvidenceItem {
     if (!/^[0-9a-f]{64}$/.test(metadata.sha256)) {
       throw new StoreError('INVALID', `evidence sha256 must be 64 lowercase hex digits, got "${metadata.sha256}"`);
     }
@@ -207,11 +209,11 @@ export class CaseStore {
       const existing = this.findEvidence(metadata.sha256, metadata.path);
       if (existing) return existing;
       const { lastInsertRowid } = this.sql(
-        `INSERT INTO evidence (case_id, path, file_name, sha256, size, format, width, height, metadata_json, ingested_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO evidence (case_id, path, file_name, sha256, size, format, width, height, metadata_json, ingested_at, imported_path, storage)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(
         c.id,
-        metadata.path,
+        copy?.path ?? metadata.path,
         metadata.fileName,
         metadata.sha256,
         metadata.sizeBytes,
@@ -220,17 +222,65 @@ export class CaseStore {
         metadata.height,
         canonicalJson(metadata),
         this.now(),
+        metadata.path,
+        copy ? 'copy' : 'original',
       );
       const id = Number(lastInsertRowid);
-      this.auditRow('evidence', id, 'evidence.add', { path: metadata.path, sha256: metadata.sha256 });
+      this.auditRow('evidence', id, 'evidence.add', { path: metadata.path, sha256: metadata.sha256, ...(copy ? { copy: copy.path } : {}) });
       return this.requireEvidence(id);
     });
   }
 
+  /**
+   * Adds a file the import refused (empty, not an image, too many pixels, unreadable, a folder
+   * that loops): it is an item of the case like any other, with its SHA-256 and size when they
+   * could be read, so the gallery, the evidence table and the report count it. The reason is
+   * its error result (recordResult). Idempotent on (path, sha256) among refused items.
+   */
+  addRefusedFile(input: { path: string; sha256?: string | null; sizeBytes?: number | null; reason: FileError }): EvidenceItem {
+    const sha256 = input.sha256 ?? null;
+    if (sha256 !== null && !/^[0-9a-f]{64}$/.test(sha256)) {
+      throw new StoreError('INVALID', `evidence sha256 must be 64 lowercase hex digits, got "${sha256}"`);
+    }
+    return this.transaction(() => {
+      const c = this.requireCase();
+      const existing = this.sql(
+        'SELECT id FROM evidence WHERE case_id = ? AND imported_path = ? AND sha256 IS ? AND metadata_json IS NULL ORDER BY id LIMIT 1',
+      ).get(c.id, input.path, sha256) as { id: number } | undefined;
+      if (existing) return this.requireEvidence(existing.id);
+      const { lastInsertRowid } = this.sql(
+        `INSERT INTO evidence (case_id, path, file_name, sha256, size, ingested_at, imported_path, storage)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 'original')`,
+      ).run(c.id, input.path, basename(input.path) || input.path, sha256, input.sizeBytes ?? null, this.now(), input.path);
+      const id = Number(lastInsertRowid);
+      this.auditRow('evidence', id, 'evidence.add', { path: input.path, sha256, refused: input.reason.code });
+      return this.requireEvidence(id);
+    });
+  }
+
+  /**
+   * Points an item at the file found at `path` after the evidence moved (a relink by hash; the
+   * caller has checked that the file there has the item's SHA-256). The submitted path is kept;
+   * the audit entry records where the item was read from before and after.
+   */
+  relinkEvidence(id: number, path: string, details: { sha256: string; actor?: string }): EvidenceItem {
+    return this.transaction(() => {
+      const item = this.requireEvidence(id);
+      if (item.sha256 === null || item.sha256 !== details.sha256) {
+        throw new StoreError('CONFLICT', `${path} does not have the SHA-256 of evidence ${id}; it cannot be relinked to it`);
+      }
+      if (item.path === path) return item;
+      this.sql("UPDATE evidence SET path = ?, storage = 'relinked' WHERE id = ?").run(path, id);
+      this.auditRow('evidence', id, 'evidence.relink', { from: item.path, to: path, importedPath: item.importedPath, sha256: item.sha256 }, details.actor);
+      return this.requireEvidence(id);
+    });
+  }
+
+  /** The image item imported from `path` with these bytes (refused items are not matched). */
   findEvidence(sha256: string, path: string): EvidenceItem | null {
     const c = this.getCase();
     if (!c) return null;
-    const row = this.sql('SELECT id FROM evidence WHERE case_id = ? AND sha256 = ? AND path = ?')
+    const row = this.sql('SELECT id FROM evidence WHERE case_id = ? AND sha256 = ? AND imported_path = ? AND metadata_json IS NOT NULL')
       .get(c.id, sha256, path) as { id: number } | undefined;
     return row ? this.getEvidence(row.id) : null;
   }
@@ -374,10 +424,13 @@ export class CaseStore {
       if (run.status !== 'running') {
         throw new StoreError('CONFLICT', `run ${runId} is ${run.status}; resume it before recording results`);
       }
-      const evidence = this.sql('SELECT sha256 FROM evidence WHERE id = ?').get(evidenceId) as
-        | { sha256: string }
+      const evidence = this.sql('SELECT sha256, metadata_json IS NULL AS refused FROM evidence WHERE id = ?').get(evidenceId) as
+        | { sha256: string | null; refused: number }
         | undefined;
       if (!evidence) throw new StoreError('NOT_FOUND', `no evidence item with id ${evidenceId} in this case`);
+      if (evidence.refused && record.status !== 'error') {
+        throw new StoreError('INVALID', `evidence ${evidenceId} was refused at import; only its error can be recorded`);
+      }
       if (record.sha256 !== undefined && record.sha256 !== evidence.sha256) {
         throw new StoreError(
           'CONFLICT',

@@ -61,3 +61,8 @@ export function displayPath(derivedDir: string, sha256: string): string {
 export function elaHeatmaps(derivedDir: string, sha256: string, quality: number, importQuality: number | undefined): { heatmapPath: string; previewPath: string } {
   return heatmapPaths(quality === importQuality ? derivedPaths(derivedDir).heatmapDir : elaRerunDir(derivedDir, quality), sha256);
 }
+
+/** ELA heatmaps (and their statistics) of evaluated dataset images, named by SHA-256: the evaluation item viewer's overlay. */
+export function evaluationElaDir(derivedDir: string): string {
+  return join(derivedDir, 'evaluation-ela');
+}

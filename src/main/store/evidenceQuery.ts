@@ -1,5 +1,6 @@
 import type { EvidenceFilter } from '../../contract/case';
 import { VERDICTS } from '../../contract/case';
+import { LEGACY_ANALYSIS_FLAG_PHRASES } from '../../contract/flagged';
 import { StoreError } from './errors';
 
 /**
@@ -29,6 +30,20 @@ const LATEST_RESULT_JOIN = `
 const CURRENT_REVIEW_JOIN = `
   LEFT JOIN reviews AS v ON v.id = (
     SELECT v2.id FROM reviews AS v2 WHERE v2.evidence_id = e.id ORDER BY v2.id DESC LIMIT 1)`;
+
+/**
+ * contract/flagged.ts's isFlagged() in SQL (tests/store/flagged.test.ts holds the two together):
+ * a reviewer flag, a score at or above its threshold from a detector that is not a test fixture,
+ * or an analysis flag in the metadata (structured, or the words older items' warnings used).
+ */
+const FLAGGED_SQL = `(
+  COALESCE(v.flagged, 0) = 1
+  OR EXISTS (SELECT 1 FROM json_each(r.scores_json) AS fs
+             WHERE json_extract(fs.value, '$.flagged') = 1 AND COALESCE(json_extract(fs.value, '$.fixture'), 0) = 0)
+  OR (e.metadata_json IS NOT NULL AND (
+        COALESCE(json_array_length(e.metadata_json, '$.analysisFlags'), 0) > 0
+        OR (json_type(e.metadata_json, '$.analysisFlags') IS NULL AND (${LEGACY_ANALYSIS_FLAG_PHRASES.map((p) => `instr(e.metadata_json, '${p}') > 0`).join(' OR ')}))))
+)`;
 
 export interface BuiltQuery {
   sql: string;
@@ -77,8 +92,7 @@ function fromAndWhere(
     }
   }
   if (filter.flagged !== undefined) {
-    params.flagged = filter.flagged ? 1 : 0;
-    where.push('COALESCE(v.flagged, 0) = @flagged');
+    where.push(filter.flagged ? FLAGGED_SQL : `NOT ${FLAGGED_SQL}`);
   }
   if (filter.hasError !== undefined) {
     where.push(filter.hasError ? "r.status = 'error'" : "(r.status IS NULL OR r.status <> 'error')");

@@ -5,4 +5,5 @@ export { StoreError, type StoreErrorCode } from './errors';
 export { verifyCase, type VerifyOptions, type ReportAnchor } from './verify';
 export { AnchorBook, parseHead, readAnchorLines, isAuditAnchor, ANCHOR_KEY_FILE, ANCHOR_LOG_FILE, CASE_ANCHOR_FILE } from './anchors';
 export { SCHEMA_VERSION } from './migrations';
-export { derivedPaths, ensureDerivedFolders, elaRerunDir, elaHeatmaps, displayPath, heatmapPaths, thumbnailPath, type DerivedPaths } from './derived';
+export { derivedPaths, ensureDerivedFolders, elaRerunDir, elaHeatmaps, displayPath, evaluationElaDir, heatmapPaths, thumbnailPath, type DerivedPaths } from './derived';
+export { relinkCase, type RelinkOptions, type RelinkOutcome } from './relink';

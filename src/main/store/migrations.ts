@@ -1,7 +1,10 @@
+import { basename } from 'node:path';
 import type Database from 'better-sqlite3';
 import { appendAudit } from './audit';
 import { StoreError } from './errors';
-import { SCHEMA_V1, SCHEMA_V2 } from './schema';
+import { canonicalJson } from './canonicalJson';
+import { digestOf, rowDigest } from './rowDigest';
+import { SCHEMA_V1, SCHEMA_V2, SCHEMA_V4_EVIDENCE } from './schema';
 
 /**
  * Schema versions live in `PRAGMA user_version`. Migration N takes a version N-1 database to
@@ -11,7 +14,9 @@ import { SCHEMA_V1, SCHEMA_V2 } from './schema';
 export interface Migration {
   version: number;
   description: string;
-  up(db: Database.Database): void;
+  /** The change rebuilds a table others refer to: run with foreign keys off, checked before commit. */
+  rebuildsTables?: boolean;
+  up(db: Database.Database, ctx: { actor: string; now: () => string }): void;
 }
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -29,6 +34,12 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 3,
     description: 'evaluation workspace: saved dataset splits, evaluation results, retraining flags',
     up: (db) => db.exec(SCHEMA_V3_EVALUATIONS),
+  },
+  {
+    version: 4,
+    description: 'custody: refused files as evidence items, evidence copied into the case or relinked by hash',
+    rebuildsTables: true,
+    up: migrateToV4,
   },
 ];
 
@@ -92,6 +103,84 @@ CREATE TRIGGER retraining_flags_no_delete BEFORE DELETE ON retraining_flags
 BEGIN SELECT RAISE(ABORT, 'retraining_flags are append-only: DELETE refused'); END;
 `;
 
+/** The evidence columns whose digest audit entries recorded up to schema v3. */
+const EVIDENCE_V3_COLUMNS = ['id', 'case_id', 'path', 'file_name', 'sha256', 'size', 'format', 'width', 'height', 'metadata_json', 'ingested_at'] as const;
+
+/**
+ * v4 rebuilds the evidence table with two more audited columns, so every row's digest changes.
+ * A row whose v3 digest still matched its latest audit entry gets a fresh entry with the new
+ * digest; a row that had already been changed behind the application's back keeps its stale
+ * entry, so verification goes on reporting it (the migration must never launder tampering).
+ * Files refused by imports before v4 were only written to the audit log (import.rejected): they
+ * become refused evidence items with their error result, each with its own audit entries.
+ */
+function migrateToV4(db: Database.Database, ctx: { actor: string; now: () => string }): void {
+  const before = new Map<number, string>();
+  const select = `SELECT ${EVIDENCE_V3_COLUMNS.join(', ')} FROM evidence ORDER BY id`;
+  for (const row of db.prepare(select).iterate() as IterableIterator<Record<string, unknown>>) before.set(Number(row.id), digestOf(row));
+  const recorded = latestEvidenceDigests(db);
+
+  db.exec(SCHEMA_V4_EVIDENCE);
+
+  for (const [id, digest] of before) {
+    if (recorded.get(id) !== digest) continue;
+    appendAudit(db, {
+      at: ctx.now(),
+      actor: ctx.actor,
+      action: 'evidence.migrate',
+      entity: 'evidence',
+      entityId: id,
+      details: { to: 4, importedPath: 'as path', storage: 'original', digest: rowDigest(db, 'evidence', id) },
+    });
+  }
+
+  const rejected = db.prepare("SELECT seq, at, details_json FROM audit_log WHERE action = 'import.rejected' ORDER BY seq").all() as { seq: number; at: string; details_json: string }[];
+  const caseRow = db.prepare('SELECT id FROM cases ORDER BY created_at, id LIMIT 1').get() as { id: string } | undefined;
+  for (const entry of rejected) {
+    const details = JSON.parse(entry.details_json) as { path?: string; runId?: number; error?: { code: string; message: string } };
+    if (!caseRow || !details.path || !details.error) continue;
+    const run = details.runId === undefined ? undefined : db.prepare('SELECT id FROM analysis_runs WHERE id = ?').get(details.runId);
+    const { lastInsertRowid } = db
+      .prepare(`INSERT INTO evidence (case_id, path, file_name, ingested_at, imported_path) VALUES (?, ?, ?, ?, ?)`)
+      .run(caseRow.id, details.path, basename(details.path), entry.at, details.path);
+    const evidenceId = Number(lastInsertRowid);
+    appendAudit(db, {
+      at: ctx.now(),
+      actor: ctx.actor,
+      action: 'evidence.add',
+      entity: 'evidence',
+      entityId: evidenceId,
+      details: { path: details.path, sha256: null, refused: details.error.code, fromAuditEntry: entry.seq, digest: rowDigest(db, 'evidence', evidenceId) },
+    });
+    if (!run) continue;
+    const result = db
+      .prepare(`INSERT INTO results (run_id, evidence_id, status, error_json, analysed_at) VALUES (?, ?, 'error', ?, ?) RETURNING id`)
+      .get(details.runId, evidenceId, canonicalJson(details.error), entry.at) as { id: number };
+    appendAudit(db, {
+      at: ctx.now(),
+      actor: ctx.actor,
+      action: 'result.record',
+      entity: 'result',
+      entityId: result.id,
+      details: { runId: details.runId, evidenceId, status: 'error', errorCode: details.error.code, maxScore: null, replaced: false, digest: rowDigest(db, 'result', result.id) },
+    });
+  }
+}
+
+function latestEvidenceDigests(db: Database.Database): Map<number, string> {
+  const latest = new Map<number, string>();
+  const rows = db.prepare("SELECT entity_id, details_json FROM audit_log WHERE entity = 'evidence' AND entity_id IS NOT NULL ORDER BY seq").iterate() as IterableIterator<{ entity_id: string; details_json: string }>;
+  for (const row of rows) {
+    try {
+      const digest = (JSON.parse(row.details_json) as { digest?: unknown }).digest;
+      if (typeof digest === 'string') latest.set(Number(row.entity_id), digest);
+    } catch {
+      // A corrupted entry: verification reports it; its row gets no fresh digest here.
+    }
+  }
+  return latest;
+}
+
 export function schemaVersion(db: Database.Database): number {
   return db.pragma('user_version', { simple: true }) as number;
 }
@@ -125,12 +214,32 @@ export function migrate(db: Database.Database, options: MigrateOptions): { from:
 
   for (const migration of MIGRATIONS) {
     if (migration.version > target) break;
+    if (schemaVersion(db) >= migration.version) continue;
+    // PRAGMA foreign_keys cannot change inside a transaction: a table rebuild turns them off
+    // around it and checks every reference itself before committing (SQLite's documented
+    // procedure for changing a table's definition).
+    const foreignKeys = db.pragma('foreign_keys', { simple: true }) as number;
+    if (migration.rebuildsTables) db.pragma('foreign_keys = OFF');
+    try {
+      runMigration(db, migration, options);
+    } finally {
+      if (migration.rebuildsTables) db.pragma(`foreign_keys = ${foreignKeys ? 'ON' : 'OFF'}`);
+    }
+  }
+  return { from, to: Math.max(from, schemaVersion(db)) };
+}
+
+function runMigration(db: Database.Database, migration: Migration, options: MigrateOptions): void {
     db.transaction(() => {
       // Re-read inside the write lock: another process may have migrated in the meantime.
       const current = schemaVersion(db);
       assertNotNewer(current);
       if (current >= migration.version) return;
-      migration.up(db);
+      migration.up(db, { actor: options.actor, now: options.now });
+      if (migration.rebuildsTables) {
+        const broken = db.pragma('foreign_key_check') as unknown[];
+        if (broken.length) throw new StoreError('INVALID', `migration to version ${migration.version} would leave ${broken.length} broken reference(s); the database was not changed`);
+      }
       appendAudit(db, {
         at: options.now(),
         actor: options.actor,
@@ -141,6 +250,4 @@ export function migrate(db: Database.Database, options: MigrateOptions): { from:
       });
       db.pragma(`user_version = ${migration.version}`);
     }).immediate();
-  }
-  return { from, to: Math.max(from, schemaVersion(db)) };
 }

@@ -19,6 +19,8 @@ export interface OpenCaseOptions {
    * verifies a handed-over case; the database must already be at the current schema version.
    */
   readonly?: boolean;
+  /** Refuse a folder without a case database instead of creating one (commands that need a case). */
+  mustExist?: boolean;
 }
 
 function defaultActor(): string {
@@ -48,13 +50,14 @@ export function openCaseDatabase(caseDir: string, options: OpenCaseOptions = {})
   const now = () => clock().toISOString();
   const actor = options.actor?.trim() || defaultActor();
 
-  if (options.readonly) {
+  if (options.readonly || options.mustExist) {
     try {
       statSync(dbPath);
     } catch {
       throw new StoreError('NOT_FOUND', `${dir} is not a case folder: it has no ${DATABASE_FILE}`);
     }
-  } else {
+  }
+  if (!options.readonly) {
     try {
       mkdirSync(derivedDir, { recursive: true });
     } catch (err) {

@@ -19,7 +19,7 @@ export const AUDITED_TABLES = {
     table: 'evidence',
     columns: [
       'id', 'case_id', 'path', 'file_name', 'sha256', 'size', 'format', 'width', 'height',
-      'metadata_json', 'ingested_at',
+      'metadata_json', 'ingested_at', 'imported_path', 'storage',
     ],
   },
   run: {
@@ -45,7 +45,8 @@ export const AUDITED_TABLES = {
 
 export type AuditedEntity = keyof typeof AUDITED_TABLES;
 
-function digestOf(row: Record<string, unknown>): string {
+/** SHA-256 of a row's recorded columns (an object of column → value, as SQLite returns it). */
+export function digestOf(row: Record<string, unknown>): string {
   return createHash('sha256').update(canonicalJson(row), 'utf8').digest('hex');
 }
 

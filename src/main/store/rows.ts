@@ -2,6 +2,7 @@ import type {
   AnalysisRun,
   Case,
   EvidenceItem,
+  EvidenceStorage,
   Review,
   RunParameters,
   RunStatus,
@@ -113,13 +114,15 @@ export interface EvidenceRow {
   case_id: string;
   path: string;
   file_name: string;
-  sha256: string;
-  size: number;
-  format: ImageFormat;
-  width: number;
-  height: number;
-  metadata_json: string;
+  sha256: string | null;
+  size: number | null;
+  format: ImageFormat | null;
+  width: number | null;
+  height: number | null;
+  metadata_json: string | null;
   ingested_at: string;
+  imported_path: string;
+  storage: EvidenceStorage;
 }
 
 /**
@@ -157,7 +160,10 @@ export function toEvidenceItem(r: EvidenceJoinRow): EvidenceItem {
     format: r.format,
     width: r.width,
     height: r.height,
-    metadata: JSON.parse(r.metadata_json) as EvidenceMetadata,
+    metadata: r.metadata_json === null ? null : (JSON.parse(r.metadata_json) as EvidenceMetadata),
+    refused: r.metadata_json === null,
+    importedPath: r.imported_path,
+    storage: r.storage,
     ingestedAt: r.ingested_at,
     latestResult:
       r.r_id === null

@@ -125,3 +125,41 @@ INSERT INTO result_scores (result_id, model_id, score)
   WHERE true
   ON CONFLICT (result_id, model_id) DO UPDATE SET score = MAX(score, excluded.score);
 `;
+
+/**
+ * v4: the case as the unit of custody. Every submitted file is an evidence row, including those
+ * refused at import (metadata_json NULL; sha256 and size NULL when they could not be read), so
+ * nothing submitted disappears from the gallery, the evidence table or the report. `path` is
+ * where the file is read from now: the submitted location, a copy inside the case folder, or the
+ * location a relink found it at by hash; `imported_path` is the submitted location, never
+ * changed. SQLite cannot relax NOT NULL in place, so the table is rebuilt (the migration runs
+ * with foreign keys off and checks them before committing; see migrations.ts).
+ */
+export const SCHEMA_V4_EVIDENCE = `
+CREATE TABLE evidence_v4 (
+  id            INTEGER PRIMARY KEY,
+  case_id       TEXT NOT NULL REFERENCES cases(id),
+  path          TEXT NOT NULL,
+  file_name     TEXT NOT NULL,
+  sha256        TEXT CHECK (sha256 IS NULL OR length(sha256) = 64),
+  size          INTEGER,
+  format        TEXT,
+  width         INTEGER,
+  height        INTEGER,
+  metadata_json TEXT,
+  ingested_at   TEXT NOT NULL,
+  imported_path TEXT NOT NULL,
+  storage       TEXT NOT NULL DEFAULT 'original' CHECK (storage IN ('original', 'copy', 'relinked')),
+  CHECK (metadata_json IS NULL OR (sha256 IS NOT NULL AND size IS NOT NULL AND format IS NOT NULL
+                                   AND width IS NOT NULL AND height IS NOT NULL))
+) STRICT;
+
+INSERT INTO evidence_v4 (id, case_id, path, file_name, sha256, size, format, width, height, metadata_json, ingested_at, imported_path, storage)
+  SELECT id, case_id, path, file_name, sha256, size, format, width, height, metadata_json, ingested_at, path, 'original' FROM evidence;
+DROP TABLE evidence;
+ALTER TABLE evidence_v4 RENAME TO evidence;
+
+CREATE INDEX evidence_by_name ON evidence (case_id, file_name COLLATE NOCASE, id);
+CREATE INDEX evidence_by_import ON evidence (case_id, imported_path, sha256);
+CREATE INDEX evidence_by_sha256 ON evidence (case_id, sha256);
+`;

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import type { AnchorCheck, AnchorSource, AuditAnchor, EvidenceCheck, RecordProblem, VerifyReport, VerifyStatus } from '../../contract/case';
+import type { AnchorCheck, AnchorSource, AuditAnchor, EvidenceCheck, EvidenceStorage, RecordProblem, VerifyReport, VerifyStatus } from '../../contract/case';
+import { EVIDENCE_CHECK_OK } from '../../contract/case';
 import { sha256File } from '../ingest/hash';
 import type { AnchorBook } from './anchors';
 import { iterateAuditRows, verifyAuditChain, type RawAuditRow } from './audit';
@@ -115,7 +116,7 @@ export async function verifyCase(store: CaseStore, options: VerifyOptions = {}):
       exports,
       recordProblems: checkRecords(store, caseRow?.id ?? null, latest, latestDigest),
       schemaProblems: checkSchema(store),
-      evidenceRows: db.prepare('SELECT id, path, sha256 FROM evidence ORDER BY id').all() as { id: number; path: string; sha256: string }[],
+      evidenceRows: db.prepare('SELECT id, path, sha256, imported_path, storage FROM evidence ORDER BY id').all() as EvidenceFileRow[],
     };
   }).deferred();
 
@@ -142,7 +143,7 @@ export async function verifyCase(store: CaseStore, options: VerifyOptions = {}):
 
   const chainIntact = chain.problems.length === 0;
   const anchorFailed = anchors.some((a) => a.trusted && a.status !== 'match');
-  const ok = chainIntact && recordProblems.length === 0 && schemaProblems.length === 0 && !anchorFailed && evidence.every((e) => e.status === 'ok');
+  const ok = chainIntact && recordProblems.length === 0 && schemaProblems.length === 0 && !anchorFailed && evidence.every((e) => EVIDENCE_CHECK_OK.includes(e.status));
   const matched = anchors.filter((a) => a.trusted && a.status === 'match').sort((a, b) => b.seq - a.seq)[0];
   const anchored = matched ? { seq: matched.seq, hash: matched.hash, source: matched.source, at: matched.at } : null;
   const status: VerifyStatus = !ok ? 'failed' : anchored ? 'verified' : 'not-anchored';
@@ -316,8 +317,16 @@ function legacyFlagProblem(store: CaseStore, id: string, entry: LatestEntry): Re
   return { entity: 'retraining_flag', entityId: id, kind: 'digest-mismatch', message: `retraining_flag ${id} differs from what audit entry ${entry.seq} recorded: it was changed outside the application` };
 }
 
+interface EvidenceFileRow {
+  id: number;
+  path: string;
+  sha256: string | null;
+  imported_path: string;
+  storage: EvidenceStorage;
+}
+
 async function checkFiles(
-  rows: { id: number; path: string; sha256: string }[],
+  rows: EvidenceFileRow[],
   concurrency: number,
   onProgress?: (done: number, total: number) => void,
 ): Promise<EvidenceCheck[]> {
@@ -335,11 +344,17 @@ async function checkFiles(
   return checks;
 }
 
-async function checkFile(row: { id: number; path: string; sha256: string }): Promise<EvidenceCheck> {
-  const base = { id: row.id, path: row.path, expected: row.sha256 };
+/**
+ * One file against its imported hash. A relinked item that matches says so (relinked, not ok),
+ * so a reader sees that the file was found elsewhere by its hash; one that is gone is missing.
+ */
+async function checkFile(row: EvidenceFileRow): Promise<EvidenceCheck> {
+  const base: EvidenceCheck = { id: row.id, path: row.path, expected: row.sha256, status: 'ok', storage: row.storage };
+  if (row.imported_path !== row.path) base.importedPath = row.imported_path;
+  if (row.sha256 === null) return { ...base, status: 'not-hashed', message: 'refused at import before it could be read: no SHA-256 to compare' };
   try {
     const actual = await sha256File(row.path);
-    return { ...base, actual, status: actual === row.sha256 ? 'ok' : 'modified' };
+    return { ...base, actual, status: actual !== row.sha256 ? 'modified' : row.storage === 'relinked' ? 'relinked' : 'ok' };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return { ...base, status: 'missing' };

@@ -64,7 +64,9 @@ export async function startTestServer(opts: TestServerOptions): Promise<TestServ
     config: opts.config,
     log: opts.log,
     shell: 'test-server',
-    pickFolder: async (purpose) => opts.pickFolder?.(purpose) ?? null,
+    // Without a stand-in (the app served to a browser by hand) there is no folder dialog: the
+    // renderer offers its own folder browser instead of a Browse button that does nothing.
+    pickFolder: opts.pickFolder ? async (purpose) => opts.pickFolder!(purpose) : undefined,
     pickSaveFile: async (purpose, name) => opts.pickSaveFile?.(purpose, name) ?? null,
   });
   const rendererDir = resolve(opts.config.current.rendererDir);

@@ -1,9 +1,7 @@
 // Display formatting shared by every view. Pure functions, no Svelte.
-import type { EvidenceItem } from '../../contract/case';
-import type { ModelScore } from '../../contract/evidence';
 
-export function formatBytes(bytes: number): string {
-  if (!Number.isFinite(bytes)) return '—';
+export function formatBytes(bytes: number | null | undefined): string {
+  if (bytes === null || bytes === undefined || !Number.isFinite(bytes)) return '—';
   if (bytes < 1024) return `${bytes} B`;
   const units = ['KiB', 'MiB', 'GiB', 'TiB'];
   let value = bytes / 1024;
@@ -38,30 +36,14 @@ export function formatRate(perSecond: number): string {
   return `${perSecond < 10 ? perSecond.toFixed(1) : Math.round(perSecond)} /s`;
 }
 
-/** ISO-8601 time in the examiner's locale, seconds included (audit entries are seconds apart). */
-export function formatTime(iso: string | null | undefined): string {
-  if (!iso) return '—';
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return iso;
-  return date.toLocaleString(undefined, { year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
-}
+/** Every time the app shows is UTC with the zone written (contract/time.ts). */
+export { formatUtc as formatTime } from '../../contract/time';
 
 /** Last path segment, for long paths in narrow places. */
 export function baseName(path: string | undefined): string {
   if (!path) return '';
   const parts = path.split(/[\\/]/);
   return parts[parts.length - 1] || path;
-}
-
-/** The model score that produced an item's headline score (the highest, unless filtered by model). */
-export function headlineScore(item: EvidenceItem): ModelScore | null {
-  const scores = item.latestResult?.scores ?? [];
-  if (scores.length === 0) return null;
-  if (item.score !== null) {
-    const exact = scores.find((s) => s.score === item.score);
-    if (exact) return exact;
-  }
-  return scores.reduce((best, s) => (s.score > best.score ? s : best));
 }
 
 export type ScoreLevel = 'high' | 'elevated' | 'low' | 'none';

@@ -3,12 +3,15 @@
 import type { Events } from '../../contract/ipc';
 import type { JobFinished, JobInfo, JobKind, JobProgress, JobStatus } from '../../contract/jobs';
 import { call, errorMessage, onEvent } from './api';
+import { session } from './session.svelte';
 
-export type FileErrorEvent = Omit<Events['job.fileError'], 'jobId'>;
+export type FileErrorEvent = Omit<Events['job.fileError'], 'jobId' | 'caseId'>;
 
 export interface TrackedJob {
   id: string;
   kind: JobKind;
+  /** The case the job belongs to; null for app-wide jobs (training). */
+  caseId: string | null;
   label: string;
   status: JobStatus;
   progress: JobProgress;
@@ -21,15 +24,25 @@ export interface TrackedJob {
 
 const EMPTY_PROGRESS: JobProgress = { total: null, done: 0, failed: 0, skipped: 0, rate: 0, etaSeconds: null, elapsedSeconds: 0 };
 
-const KIND_LABELS: Record<JobKind, string> = { import: 'Import', evaluate: 'Evaluation', train: 'Training', 'train-head': 'Head training', report: 'Report' };
+const KIND_LABELS: Record<JobKind, string> = { import: 'Import', evaluate: 'Evaluation', train: 'Training', 'train-head': 'Head training', report: 'Report', relink: 'Relink' };
+
+/** True when a job belongs to the open case or to no case: what this window shows. */
+function visible(job: TrackedJob): boolean {
+  return job.caseId === null || job.caseId === (session.current?.case.id ?? null);
+}
 
 class Jobs {
   /** Keyed by job id, in the order first seen. */
   byId = $state<Record<string, TrackedJob>>({});
-  running = $derived(Object.values(this.byId).filter((j) => j.status === 'running'));
-  /** The import started most recently in this window (or found running at start-up). */
-  lastImportId = $state<string | null>(null);
-  lastImport = $derived(this.lastImportId ? (this.byId[this.lastImportId] ?? null) : null);
+  /** Running jobs of the open case and app-wide ones: another case's import never shows. */
+  running = $derived(Object.values(this.byId).filter((j) => j.status === 'running' && visible(j)));
+  /** Per case: the import started most recently in this window (or found running at start-up). */
+  lastImportByCase = $state<Record<string, string>>({});
+  lastImport = $derived.by(() => {
+    const caseId = session.current?.case.id;
+    const id = caseId ? this.lastImportByCase[caseId] : undefined;
+    return id ? (this.byId[id] ?? null) : null;
+  });
   cancelError = $state<string | null>(null);
 
   private started = false;
@@ -37,15 +50,15 @@ class Jobs {
   start(): void {
     if (this.started) return;
     this.started = true;
-    onEvent('job.progress', ({ jobId, kind, progress }) => {
-      const job = this.ensure(jobId, kind);
+    onEvent('job.progress', ({ jobId, kind, caseId, progress }) => {
+      const job = this.ensure(jobId, kind, caseId);
       job.progress = progress;
     });
-    onEvent('job.fileError', ({ jobId, path, code, message }) => {
-      this.ensure(jobId).fileErrors.push({ path, code, message });
+    onEvent('job.fileError', ({ jobId, caseId, path, code, message }) => {
+      this.ensure(jobId, undefined, caseId).fileErrors.push({ path, code, message });
     });
     onEvent('job.finished', (finished) => {
-      const job = this.ensure(finished.jobId, finished.kind);
+      const job = this.ensure(finished.jobId, finished.kind, finished.caseId);
       job.status = finished.status;
       job.outcome = finished;
       job.error = finished.error;
@@ -54,12 +67,12 @@ class Jobs {
     void this.refresh();
   }
 
-  /** Picks up jobs that were already running (e.g. after a reload). */
+  /** Picks up the open case's jobs that were already running (after a reload, or opening the case). */
   async refresh(): Promise<void> {
     try {
       const list = await call('jobs.list', {});
       for (const info of list) {
-        const job = this.ensure(info.id, info.kind);
+        const job = this.ensure(info.id, info.kind, info.caseId);
         job.label = info.label || job.label;
         job.status = info.status;
         job.progress = info.progress;
@@ -67,18 +80,18 @@ class Jobs {
         job.error = info.error;
         // The server keeps each job's per-file errors, so a reloaded window lists them again.
         if (info.fileErrors.length > job.fileErrors.length) job.fileErrors = [...info.fileErrors];
-        if (info.kind === 'import' && (info.status === 'running' || !this.lastImportId)) this.lastImportId = info.id;
+        if (info.kind === 'import' && info.caseId && (info.status === 'running' || !this.lastImportByCase[info.caseId])) this.lastImportByCase[info.caseId] = info.id;
       }
     } catch (err) {
       console.error('jobs.list failed', err);
     }
   }
 
-  /** Registers a job this window started, before its first event arrives. */
-  track(id: string, kind: JobKind, label: string): void {
-    const job = this.ensure(id, kind);
+  /** Registers a job this window started for the open case (or app-wide), before its first event arrives. */
+  track(id: string, kind: JobKind, label: string, caseId: string | null = session.current?.case.id ?? null): void {
+    const job = this.ensure(id, kind, caseId);
     job.label = label;
-    if (kind === 'import') this.lastImportId = id;
+    if (kind === 'import' && caseId) this.lastImportByCase[caseId] = id;
   }
 
   async cancel(id: string): Promise<void> {
@@ -95,12 +108,13 @@ class Jobs {
     }
   }
 
-  private ensure(id: string, kind?: JobKind): TrackedJob {
+  private ensure(id: string, kind?: JobKind, caseId?: string | null): TrackedJob {
     let job = this.byId[id];
     if (!job) {
       this.byId[id] = {
         id,
         kind: kind ?? 'import',
+        caseId: caseId ?? null,
         label: KIND_LABELS[kind ?? 'import'],
         status: 'running',
         progress: { ...EMPTY_PROGRESS },
@@ -112,6 +126,7 @@ class Jobs {
     } else if (kind && job.kind !== kind) {
       job.kind = kind;
     }
+    if (caseId !== undefined && job.caseId !== caseId) job.caseId = caseId;
     return job;
   }
 }

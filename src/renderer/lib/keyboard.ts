@@ -7,6 +7,7 @@ export type ShortcutAction =
   | { kind: 'previous' }
   | { kind: 'verdict'; verdict: Verdict }
   | { kind: 'flag' }
+  | { kind: 'retrainFlag' }
   | { kind: 'notes' }
   | { kind: 'toggleEla' }
   | { kind: 'sideBySide' }
@@ -34,7 +35,8 @@ export const SHORTCUTS: readonly Shortcut[] = [
   { keys: ['2'], label: '2', description: 'Verdict: manipulated', action: { kind: 'verdict', verdict: 'manipulated' } },
   { keys: ['3'], label: '3', description: 'Verdict: generated', action: { kind: 'verdict', verdict: 'generated' } },
   { keys: ['4'], label: '4', description: 'Verdict: inconclusive', action: { kind: 'verdict', verdict: 'inconclusive' } },
-  { keys: ['f'], label: 'f', description: 'Toggle flag', action: { kind: 'flag' } },
+  { keys: ['f'], label: 'f', description: 'Review: flag the item for the case (reports and the "flagged" filter)', action: { kind: 'flag' } },
+  { keys: ['r'], label: 'r', description: 'Evaluation: flag the image for retraining (a different list)', action: { kind: 'retrainFlag' } },
   { keys: ['n'], label: 'n', description: 'Write notes (Ctrl+Enter saves)', action: { kind: 'notes' } },
   { keys: ['e'], label: 'e', description: 'Toggle ELA overlay', action: { kind: 'toggleEla' } },
   { keys: ['s'], label: 's', description: 'Side-by-side ELA', action: { kind: 'sideBySide' } },

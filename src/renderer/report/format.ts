@@ -2,14 +2,7 @@
 // report reads the same wherever it is printed or opened.
 import type { Verdict } from '../../contract/case';
 
-export { formatBytes, formatScore } from '../lib/format';
-
-export function formatTime(iso: string | null | undefined): string {
-  if (!iso) return '—';
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return iso;
-  return `${d.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
-}
+export { formatBytes, formatScore, formatTime } from '../lib/format';
 
 export const VERDICT_LABEL: Record<Verdict | 'unreviewed', string> = {
   authentic: 'Authentic',
@@ -29,10 +22,4 @@ export function formatShare(share: number | null | undefined, digits = 1): strin
 
 export function formatMetric(v: number | null | undefined): string {
   return v === null || v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(3);
-}
-
-/** Compact one-line JSON for the audit appendix. */
-export function compactJson(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  return JSON.stringify(value);
 }

@@ -58,6 +58,7 @@ export async function scanCasia(root: string, folders: CasiaFolders): Promise<La
         source: parsed?.category ?? 'CASIA',
         group: path.relative(root, image).split(path.sep).join('/'),
       };
+      if (tampered) item.task = 'manipulated';
       if (parsed) {
         groups.join(parsed.keys);
         keysOf.set(item, parsed.keys);

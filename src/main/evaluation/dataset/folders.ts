@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { Label, LabelledItem } from '../../../contract/evaluation';
 import { ignoredFilesProblem, listImages, subfolders } from './files';
 import { folderItemGroup } from './groups';
-import { cnnDetectionLabel, genericLabel } from './labels';
+import { cnnDetectionLabel, genericLabel, taskOfLabelWord } from './labels';
 import { oneClassSourceWarnings, type LayoutScan } from './scan';
 
 export interface LabelFolder {
@@ -62,6 +62,9 @@ export async function scanLabelFolders(root: string, layout: 'cnndetection' | 'g
         group: folderItemGroup(folder.prefix, subdirs, path.basename(image), ownId),
       };
       if (category) item.category = category;
+      // CNNDetection's fakes come from generators; generic folders may name the kind of fake.
+      const task = folder.label === 1 ? (layout === 'cnndetection' ? 'generated' : taskOfLabelWord(path.basename(folder.dir))) : undefined;
+      if (task) item.task = task;
       scan.items.push(item);
     }
   }

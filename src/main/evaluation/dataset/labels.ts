@@ -32,3 +32,9 @@ export function genericLabel(folderName: string): Label | null {
   if (name === 'fake' || name === 'manipulated' || name === 'generated') return 1;
   return null;
 }
+
+/** The kind of fake a label word names ("generated", "manipulated"), or undefined for "fake"/"1". */
+export function taskOfLabelWord(value: string): 'generated' | 'manipulated' | undefined {
+  const key = value.trim().toLowerCase();
+  return key === 'generated' ? 'generated' : key === 'manipulated' ? 'manipulated' : undefined;
+}

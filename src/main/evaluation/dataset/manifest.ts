@@ -10,14 +10,14 @@ import path from 'node:path';
 import type { LabelledItem } from '../../../contract/evaluation';
 import { CsvSyntaxError, parseCsv } from './csv';
 import { manifestItemGroup } from './groups';
-import { CSV_LABEL_WORDS, parseLabel } from './labels';
+import { CSV_LABEL_WORDS, parseLabel, taskOfLabelWord } from './labels';
 import { oneClassSourceWarnings, type LayoutScan } from './scan';
 
 export const MANIFEST_NAME = 'CSV manifest (path,label[,group][,source][,mask])';
 export const MANIFEST_GROUPING =
   'Groups come from the group column; rows without one use the frame-name rule (<video>_frame0001.jpg → <video>), else the file itself.';
 
-const KNOWN_COLUMNS = ['path', 'label', 'group', 'source', 'generator', 'mask'] as const;
+const KNOWN_COLUMNS = ['path', 'label', 'group', 'source', 'generator', 'mask', 'task'] as const;
 type Column = (typeof KNOWN_COLUMNS)[number];
 
 /** Absolute path of a manifest entry; relative ones resolve against the manifest's folder. */
@@ -104,6 +104,9 @@ export async function scanManifest(csvPath: string): Promise<LayoutScan> {
     };
     const mask = cell(row.fields, column.get('mask'));
     if (mask) item.maskPath = resolveEntry(base, mask);
+    // "generated"/"manipulated" as the label, or a task column, say what kind of fake it is.
+    const task = label === 1 ? (taskOfLabelWord(cell(row.fields, column.get('task'))) ?? taskOfLabelWord(rawLabel)) : undefined;
+    if (task) item.task = task;
     scan.items.push(item);
   }
   scan.problems.push(...oneClassSourceWarnings(scan.items));

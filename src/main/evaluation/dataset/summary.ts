@@ -39,6 +39,12 @@ export interface SummaryInput {
   problems: readonly DatasetProblem[];
 }
 
+/** What the fakes of a dataset are, from the items that say (see DatasetSummary.task). */
+export function datasetTask(items: readonly LabelledItem[]): DatasetSummary['task'] {
+  const tasks = new Set(items.filter((i) => i.label === 1 && i.task).map((i) => i.task!));
+  return tasks.size === 0 ? null : tasks.size > 1 ? 'mixed' : [...tasks][0];
+}
+
 export function summarise(input: SummaryInput): DatasetSummary {
   const { items } = input;
   const groupSizes = new Map<string, number>();
@@ -72,6 +78,7 @@ export function summarise(input: SummaryInput): DatasetSummary {
     largestGroup,
     grouping: input.grouping,
     masks: items.filter((i) => i.maskPath).length,
+    task: datasetTask(items),
     examples,
     problems: listed,
     usable: !listed.some((p) => p.severity === 'error'),

@@ -101,7 +101,7 @@ class TrainingState {
 
   /** Starts showing a job this window just started. */
   follow(jobId: string, kind: LiveRun['kind'], label: string, extra: Pick<LiveRun, 'spec' | 'runId'> = {}): void {
-    jobs.track(jobId, kind === 'head' ? 'train-head' : 'train', label);
+    jobs.track(jobId, kind === 'head' ? 'train-head' : 'train', label, null);
     const run = this.runs[jobId];
     if (run) Object.assign(run, { kind, label, ...extra });
     else this.runs[jobId] = { ...this.emptyRun(jobId, kind, label), ...extra };
