@@ -39,6 +39,8 @@ export interface Config extends EditableSettings, FixedSettings {
   chromiumCandidates: string[];
   /** electron-vite's dev server for the renderer (development only); null otherwise. */
   rendererDevUrl: string | null;
+  /** The user's home folder: where the in-app folder browser starts when nothing else is given. */
+  homeDir: string;
   sources: Record<SettingKey, SettingSource>;
   problems: string[];
 }
@@ -348,6 +350,7 @@ export function loadConfig(inputs: ConfigInputs): Config {
     showFixtureModels: layer('showFixtureModels', false, s.showFixtureModels, fromText('showFixtureModels', z.boolean(), 'a yes/no value (1, 0, true, false)', parseBoolean), o.showFixtureModels),
     logLevel: layer('logLevel', 'info', s.logLevel, fromText('logLevel', FILE_RULES.logLevel, levelText, (t) => t.toLowerCase()), checkedOverride('log level', o.logLevel, FILE_RULES.logLevel, levelText)),
     rendererDevUrl: env.ELECTRON_RENDERER_URL?.trim() || null,
+    homeDir: home,
     sources,
     problems,
   };

@@ -34,6 +34,7 @@ export function gpuDevicePresent(platform: NodeJS.Platform = process.platform): 
   try {
     return readdirSync('/dev/dri').some((name) => name.startsWith('renderD') || name.startsWith('card'));
   } catch {
+    // No /dev/dri at all: no DRM device, so no GPU for WebGPU to find.
     return false;
   }
 }

@@ -62,8 +62,10 @@ export class IngestRefusal extends EvidenceError {
  * block, a folder or a broken link has no bytes. Never throws.
  */
 export async function refusedFileFacts(filePath: string): Promise<{ sha256?: string; sizeBytes?: number }> {
+  // A failure is an answer here (the file is gone): the refusal already says why.
   const stats = await fs.stat(filePath).catch(() => null);
   if (!stats?.isFile()) return {};
+  // Unreadable (permission denied): no hash, but the size is still known.
   const sha256 = await sha256File(filePath).catch(() => undefined);
   return sha256 === undefined ? { sizeBytes: stats.size } : { sha256, sizeBytes: stats.size };
 }

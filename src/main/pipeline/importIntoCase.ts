@@ -64,6 +64,7 @@ export function missingImportPaths(paths: readonly string[]): string[] {
       lstatSync(p);
       return false;
     } catch {
+      // lstat fails only when nothing is there, not even a (broken) link: that is the answer.
       return true;
     }
   });

@@ -1,5 +1,4 @@
 import { readdir, stat } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { ExecutionProviderName } from '../../contract/evidence';
 import type { ModelInfo, ModelRates, ParsedRequest, Responses } from '../../contract/ipc';
@@ -136,7 +135,7 @@ export const appHandlers = {
    * the path fields' completion, where no native dialog exists (the app in a plain browser).
    * Names only, read-only; files are not listed.
    */
-  'fs.folders': async (_ctx: AppContext, req: ParsedRequest<'fs.folders'>): Promise<Responses['fs.folders']> => listFolders(req.path ?? homedir()),
+  'fs.folders': async (ctx: AppContext, req: ParsedRequest<'fs.folders'>): Promise<Responses['fs.folders']> => listFolders(req.path ?? ctx.config.homeDir),
 
   /** The main process's save dialog: the renderer gets a single-use handle and the path to show. */
   'dialog.saveFile': async (ctx: AppContext, req: ParsedRequest<'dialog.saveFile'>): Promise<Responses['dialog.saveFile']> => {

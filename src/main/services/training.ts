@@ -18,6 +18,7 @@ function readEnvironmentCache(ctx: AppContext): EnvironmentCache {
     const parsed = JSON.parse(readFileSync(join(ctx.config.stateDir, ENVIRONMENT_CACHE), 'utf8')) as unknown;
     return parsed && typeof parsed === 'object' ? (parsed as EnvironmentCache) : {};
   } catch {
+    // No answer kept yet (or an unreadable one): the interpreters are asked, as on first use.
     return {};
   }
 }
