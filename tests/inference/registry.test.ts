@@ -126,3 +126,18 @@ test('the manifest is strict: a field no check knows (a misspelling, say) is nam
   assert.ok(problems.some((p) => p.startsWith('"provenance.licence_url" is not a manifest field')), problems.join(' | '));
   assert.equal(problems.length, 3, problems.join(' | '));
 });
+
+test('a short name and a held-out evaluation are manifest fields: the app shows them beside every score', () => {
+  const fixture = JSON.parse(readFileSync(join(MODELS_DIR, 'fixture-texture-cnn', 'manifest.json'), 'utf8'));
+  const evaluated = { ...structuredClone(fixture), shortName: 'Texture', evaluation: { split: 'test', scoredBy: 'provenance evaluate', real: 10, fake: 10, threshold: 0.5, accuracy: 0.9, precision: 0.9, recall: 0.9, f1: 0.9, ap: null, fpr: 0.1, fnr: 0.1 } };
+  const ok = checkManifest(evaluated);
+  assert.equal(ok.ok, true, ok.ok ? '' : ok.problems.join(' | '));
+  assert.equal(ok.ok && ok.manifest.evaluation?.fpr, 0.1);
+  const typo = structuredClone(evaluated);
+  typo.evaluation.fpR = 0.2;
+  typo.evaluation.fnr = 1.5;
+  const check = checkManifest(typo);
+  const problems = check.ok ? [] : check.problems;
+  assert.ok(problems.some((p) => p.startsWith('"evaluation.fpR" is not a manifest field')), problems.join(' | '));
+  assert.ok(problems.some((p) => p.startsWith('"evaluation.fnr" must be a number in 0..1')), problems.join(' | '));
+});

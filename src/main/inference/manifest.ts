@@ -57,6 +57,34 @@ export interface ModelManifest {
   provenance: { source: string; licence: string; trainedOn?: string; reference?: string };
   /** SHA-256 (hex) of model.onnx. */
   sha256: string;
+  /** A few words for gallery tiles ("Texture CNN"); the name when absent. */
+  shortName?: string;
+  /** The model measured at defaultThreshold on held-out images (see MODEL_CARD.md). */
+  evaluation?: EvaluationSummary;
+}
+
+/** What a held-out evaluation measured at the threshold: the app shows the rates beside every score. */
+export interface EvaluationSummary {
+  split: string;
+  /** Data hash of that split (SHA-256 over "<file SHA-256>\t<label>" lines). */
+  splitSha256?: string;
+  /** What computed the numbers: the trainer (PyTorch) or the app (provenance evaluate, onnxruntime). */
+  scoredBy: string;
+  real: number;
+  fake: number;
+  threshold: number;
+  accuracy: number | null;
+  precision: number | null;
+  recall: number | null;
+  f1: number | null;
+  ap: number | null;
+  /** Share of real images at or above the threshold, of fakes below it. */
+  fpr: number | null;
+  fnr: number | null;
+  /** Wang et al.'s per-source table at the threshold; the mean row counts every source once. */
+  perSource?: { source: string; real: number; fake: number; accuracy: number | null; ap: number | null }[];
+  meanAccuracy?: number | null;
+  meanAp?: number | null;
 }
 
 export type ManifestCheck = { ok: true; manifest: ModelManifest } | { ok: false; problems: string[] };
@@ -137,6 +165,22 @@ class Checker {
     if (rule.min !== undefined && rule.max !== undefined) parts.push(`in ${rule.min}..${rule.max}`);
     else if (rule.min !== undefined) parts.push(`>= ${rule.min}`);
     this.report(path, parts.join(' '), v);
+  }
+
+  /** A number, or null where the measure is undefined (AP with one class, say). */
+  nullableNumber(parent: Obj, key: string, path: string, rule: { min?: number; max?: number }, optional = false): void {
+    if (parent[key] === null) {
+      this.mark(parent, key, path);
+      return;
+    }
+    this.number(parent, key, path, rule, optional);
+  }
+
+  array(parent: Obj, key: string, path: string, optional = false): void {
+    this.mark(parent, key, path);
+    const v = parent[key];
+    if (optional && v === undefined) return;
+    if (!Array.isArray(v)) this.report(path, 'an array', v);
   }
 
   triple(parent: Obj, key: string, path: string, positive: boolean): void {
@@ -222,6 +266,25 @@ export function checkManifest(json: unknown): ManifestCheck {
     c.string(prov, 'licence', 'provenance.licence');
     c.string(prov, 'trainedOn', 'provenance.trainedOn', true);
     c.string(prov, 'reference', 'provenance.reference', true);
+  }
+
+  c.string(json, 'shortName', 'shortName', true);
+  // Optional: absent in older manifests; when present, the app shows the rates next to scores.
+  if (json.evaluation !== undefined) {
+    const ev = c.object(json, 'evaluation', 'evaluation');
+    if (ev) {
+      const rate = { min: 0, max: 1 };
+      c.string(ev, 'split', 'evaluation.split');
+      c.string(ev, 'splitSha256', 'evaluation.splitSha256', true);
+      c.string(ev, 'scoredBy', 'evaluation.scoredBy');
+      c.number(ev, 'threshold', 'evaluation.threshold', rate);
+      c.number(ev, 'real', 'evaluation.real', { integer: true, min: 0 });
+      c.number(ev, 'fake', 'evaluation.fake', { integer: true, min: 0 });
+      for (const key of ['accuracy', 'precision', 'recall', 'f1', 'ap', 'fpr', 'fnr']) c.nullableNumber(ev, key, `evaluation.${key}`, rate);
+      c.array(ev, 'perSource', 'evaluation.perSource', true);
+      c.nullableNumber(ev, 'meanAccuracy', 'evaluation.meanAccuracy', rate, true);
+      c.nullableNumber(ev, 'meanAp', 'evaluation.meanAp', rate, true);
+    }
   }
 
   c.unknownFields();

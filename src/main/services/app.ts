@@ -5,6 +5,7 @@ import type { ModelInfo, ModelRates, ParsedRequest, Responses } from '../../cont
 import type { EditableSettingKey } from '../../contract/settings';
 import { ConfigError, settingsView } from '../config';
 import type { CatalogueEntry } from '../inference/catalogue';
+import type { ModelManifest } from '../inference/manifest';
 import { availableProviders } from '../inference';
 import { SOFTWARE_VERSION } from '../version';
 import { ServiceError, type AppContext } from './context';
@@ -31,30 +32,16 @@ function modelInfo(e: CatalogueEntry): ModelInfo {
 const MAX_FOLDERS = 1000;
 
 /** A name that fits a gallery tile: the manifest's shortName, its name when short, else the id. */
-function shortNameOf(manifest: { id: string; name: string }): string {
-  const declared = (manifest as { shortName?: unknown }).shortName;
-  if (typeof declared === 'string' && declared.trim()) return declared.trim();
+function shortNameOf(manifest: ModelManifest): string {
+  if (manifest.shortName?.trim()) return manifest.shortName.trim();
   return manifest.name.length <= 18 ? manifest.name : manifest.id;
 }
 
-/**
- * The rates a model's manifest reports at its threshold: its held-out evaluation when it has
- * one, else the calibration the threshold was chosen on. Older manifests have neither.
- */
-export function ratesOf(manifest: object): ModelRates | null {
-  type Measured = { threshold?: unknown; fpr?: unknown; fnr?: unknown; split?: unknown; real?: unknown; fake?: unknown; data?: unknown };
-  const m = manifest as { evaluation?: Measured; calibration?: Measured; defaultThreshold?: number };
-  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-  for (const [measured, kind] of [[m.evaluation, 'evaluation'], [m.calibration, 'calibration']] as const) {
-    if (!measured || typeof measured !== 'object') continue;
-    const fpr = num(measured.fpr);
-    const fnr = num(measured.fnr);
-    if (fpr === null && fnr === null) continue;
-    const counts = num(measured.real) !== null && num(measured.fake) !== null ? `, ${measured.real} real / ${measured.fake} fake` : '';
-    const where = typeof measured.split === 'string' ? measured.split : typeof measured.data === 'string' ? measured.data : kind === 'evaluation' ? 'held-out images' : 'the calibration images';
-    return { threshold: num(measured.threshold) ?? m.defaultThreshold ?? 0.5, fpr, fnr, measuredOn: `${where}${counts} (${kind === 'evaluation' ? 'evaluation' : 'threshold calibration'})` };
-  }
-  return null;
+/** The rates a model's manifest reports at its threshold (its held-out evaluation); older manifests have none. */
+export function ratesOf(manifest: ModelManifest): ModelRates | null {
+  const e = manifest.evaluation;
+  if (!e || (e.fpr === null && e.fnr === null)) return null;
+  return { threshold: e.threshold, fpr: e.fpr, fnr: e.fnr, measuredOn: `${e.split}, ${e.real} real / ${e.fake} fake (evaluation${e.scoredBy ? ` by ${e.scoredBy}` : ''})` };
 }
 
 async function listFolders(path: string): Promise<Responses['fs.folders']> {
