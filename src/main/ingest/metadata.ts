@@ -7,6 +7,7 @@ import { iccDescription } from './iccDescription';
 import { estimateJpegQuality, readJpegHeader } from './jpegQuality';
 import { formatFromExtension, hasExtensionMismatch } from './sniff';
 import { findTrailingData, trailingDataWarning } from './trailingData';
+import { EDITOR_PATTERN, GENERATOR_PATTERN } from '../analysis/software';
 
 /** What libvips reads from the header alone: no pixel is decoded. */
 export type ImageHeader = Metadata;
@@ -23,11 +24,6 @@ export async function readImageHeader(bytes: Buffer, format: ImageFormat, fileNa
   }
 }
 
-/** Software names that mean an editor saved the file after capture. */
-const EDITOR_PATTERN =
-  /photoshop|gimp|lightroom|snapseed|affinity|pixelmator|canva|adobe|paint\.net|paintshop|corel|acdsee|capture one|darktable|rawtherapee|luminar|photopea|picsart|facetune|fotor|meitu|polarr|vsco|photoscape|krita/i;
-/** Software names that mean the picture was generated, not photographed. */
-const GENERATOR_PATTERN = /midjourney|dall[-·\s]?e|stable diffusion|firefly|novelai|comfyui|automatic1111|invokeai/i;
 /** PNG text keywords where Stable Diffusion front-ends store the prompt and settings. */
 const GENERATOR_PNG_KEYWORDS = new Set(['parameters', 'prompt', 'workflow', 'sd-metadata', 'dream']);
 
