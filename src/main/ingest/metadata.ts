@@ -8,6 +8,7 @@ import { estimateJpegQuality, readJpegHeader } from './jpegQuality';
 import { formatFromExtension, hasExtensionMismatch } from './sniff';
 import { findTrailingData, trailingDataWarning } from './trailingData';
 import { EDITOR_PATTERN, GENERATOR_PATTERN } from '../analysis/software';
+import { GENERATOR_PNG_KEYWORDS } from '../analysis/generatorTraces';
 
 /** What libvips reads from the header alone: no pixel is decoded. */
 export type ImageHeader = Metadata;
@@ -24,8 +25,6 @@ export async function readImageHeader(bytes: Buffer, format: ImageFormat, fileNa
   }
 }
 
-/** PNG text keywords where Stable Diffusion front-ends store the prompt and settings. */
-const GENERATOR_PNG_KEYWORDS = new Set(['parameters', 'prompt', 'workflow', 'sd-metadata', 'dream']);
 
 const ORIENTATION_NAMES: Record<number, string> = {
   2: 'mirrored horizontally',
