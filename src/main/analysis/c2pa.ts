@@ -11,7 +11,6 @@
 
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { initSync, WasmReader } from '@contentauth/c2pa-wasm';
 import type { AnalysisDescription, C2paAction, C2paSummary } from '../../contract/analyses';
 import type { ImageFormat } from '../../contract/evidence';
 import { DIGITAL_SOURCE_TYPES, digitalSourceTerm, isGenerativeSourceType } from './generatorTraces';
@@ -51,13 +50,17 @@ const MIME: Record<ImageFormat, string> = {
   bmp: 'image/bmp',
 };
 
-let initialised = false;
+type C2paWasm = typeof import('@contentauth/c2pa-wasm');
+let wasm: Promise<C2paWasm> | undefined;
 
-function init(): void {
-  if (initialised) return;
-  const require = createRequire(import.meta.url);
-  initSync({ module: readFileSync(require.resolve('@contentauth/c2pa-wasm/c2pa.wasm')) });
-  initialised = true;
+/** Loads and instantiates c2pa-rs once, on first use (importing this module costs nothing). */
+function init(): Promise<C2paWasm> {
+  wasm ??= import('@contentauth/c2pa-wasm').then((m) => {
+    const require = createRequire(import.meta.url);
+    m.initSync({ module: readFileSync(require.resolve('@contentauth/c2pa-wasm/c2pa.wasm')) });
+    return m;
+  });
+  return wasm;
 }
 
 type Json = Record<string, unknown>;
@@ -108,11 +111,11 @@ export async function analyzeC2pa(bytes: Uint8Array, format: ImageFormat, option
     failures: [],
     manifestCount: 0,
   };
-  init();
+  const { WasmReader } = await init();
   const settings: Json = { verify: { remote_manifest_fetch: false, ocsp_fetch: false, verify_trust: true } };
   if (options.trustAnchors) settings.trust = { trust_anchors: options.trustAnchors };
 
-  let reader: WasmReader;
+  let reader: Awaited<ReturnType<C2paWasm['WasmReader']['fromBytes']>>;
   try {
     reader = await WasmReader.fromBytes(MIME[format], bytes, JSON.stringify(settings));
   } catch (err) {

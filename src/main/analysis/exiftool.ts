@@ -10,7 +10,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ExifTool } from 'exiftool-vendored';
+import type { ExifTool } from 'exiftool-vendored';
 
 export interface ExifToolTag {
   /** Family-1 group, as `exiftool -G1` prints it: IFD0, ExifIFD, GPS, XMP-xmp, Canon, ... */
@@ -46,23 +46,24 @@ function flatten(value: unknown): string | number {
 }
 
 export class ExifToolReader {
-  private exiftool: ExifTool | null = null;
+  private exiftool: Promise<ExifTool> | null = null;
   private readonly options: Required<ExifToolReaderOptions>;
 
   constructor(options: ExifToolReaderOptions = {}) {
     this.options = { maxProcs: options.maxProcs ?? 1, taskTimeoutMillis: options.taskTimeoutMillis ?? 30_000 };
   }
 
-  private instance(): ExifTool {
-    if (!this.exiftool) {
-      this.exiftool = new ExifTool({ maxProcs: this.options.maxProcs, taskTimeoutMillis: this.options.taskTimeoutMillis, taskRetries: 0 });
-    }
+  /** The package is imported on first use, so importing this module starts nothing. */
+  private instance(): Promise<ExifTool> {
+    this.exiftool ??= import('exiftool-vendored').then(
+      ({ ExifTool }) => new ExifTool({ maxProcs: this.options.maxProcs, taskTimeoutMillis: this.options.taskTimeoutMillis, taskRetries: 0 }),
+    );
     return this.exiftool;
   }
 
   /** ExifTool's version string; throws (with ExifTool's message) when it cannot run, e.g. no Perl. */
   async version(): Promise<string> {
-    return this.instance().version();
+    return (await this.instance()).version();
   }
 
   /** Every tag of the file, `exiftool -G1 -a -s -n` style, plus JPEGDigest and JPEGQualityEstimate. */
@@ -71,7 +72,7 @@ export class ExifToolReader {
     const file = join(dir, `evidence.${extension.replace(/[^a-z0-9]/gi, '') || 'bin'}`);
     try {
       await writeFile(file, bytes, { mode: 0o600 });
-      const raw = (await this.instance().readRaw(file, {
+      const raw = (await (await this.instance()).readRaw(file, {
         readArgs: ['-G1', '-a', '-s', '-n', '-api', 'RequestTags=JPEGDigest,JPEGQualityEstimate'],
         ignoreMinorErrors: false,
       })) as Record<string, unknown>;
@@ -107,7 +108,7 @@ export class ExifToolReader {
   async close(): Promise<void> {
     const e = this.exiftool;
     this.exiftool = null;
-    if (e) await e.end();
+    if (e) await (await e).end();
   }
 }
 
