@@ -106,21 +106,32 @@ export function pasteRotated(image: DecodedImage, from: { x: number; y: number }
   }
 }
 
-/** The `size`×`size` block (on a `size`/2 grid) with the most luma variance inside `area`. */
+/**
+ * The `size`×`size` block (on a `size`/2 grid) inside `area` with the most structure: variance of
+ * its 4×4-pixel means, so objects and edges count and fine stochastic texture (gravel, foliage,
+ * whose patches all look alike) does not.
+ */
 export function mostTextured(image: DecodedImage, size: number, area: Rect): { x: number; y: number } {
+  const cell = 4;
   let best = { x: area.x, y: area.y, v: -1 };
   for (let y = area.y; y + size <= area.y + area.height; y += size / 2) {
     for (let x = area.x; x + size <= area.x + area.width; x += size / 2) {
-      let s = 0, s2 = 0;
-      for (let yy = y; yy < y + size; yy += 2) {
-        for (let xx = x; xx < x + size; xx += 2) {
-          const i = (yy * image.width + xx) * 3;
-          const l = 0.299 * image.data[i]! + 0.587 * image.data[i + 1]! + 0.114 * image.data[i + 2]!;
-          s += l;
-          s2 += l * l;
+      let s = 0, s2 = 0, n = 0;
+      for (let cy = y; cy + cell <= y + size; cy += cell) {
+        for (let cx = x; cx + cell <= x + size; cx += cell) {
+          let m = 0;
+          for (let yy = cy; yy < cy + cell; yy++) {
+            for (let xx = cx; xx < cx + cell; xx++) {
+              const i = (yy * image.width + xx) * 3;
+              m += 0.299 * image.data[i]! + 0.587 * image.data[i + 1]! + 0.114 * image.data[i + 2]!;
+            }
+          }
+          m /= cell * cell;
+          s += m;
+          s2 += m * m;
+          n++;
         }
       }
-      const n = (size / 2) ** 2;
       const v = s2 / n - (s / n) ** 2;
       if (v > best.v) best = { x, y, v };
     }
@@ -153,4 +164,32 @@ export function cameraOriginals(): { file: string; make: string; path: string }[
     .map((line) => line.match(/("[^"]*"|[^,]*)(,|$)/g)!.map((c) => c.replace(/,$/, '').replace(/^"|"$/g, '')))
     .filter((cols) => cols[1] === 'camera')
     .map((cols) => ({ file: cols[0]!, make: cols[2]!, path: path.join(SHARED_DIR!, 'datasets', 'cameras', cols[0]!) }));
+}
+
+/**
+ * A never-compressed picture with detail at every scale (value noise summed over octaves, 1/f
+ * amplitudes, like foliage, rock or gravel), coloured: rich in keypoints and never repetitive.
+ */
+export function fractalImage(width: number, height: number, seed: number): DecodedImage {
+  const rand = seededRandom(seed);
+  const data = Buffer.alloc(width * height * 3);
+  const acc = new Float32Array(width * height * 3);
+  for (let octave = 0, cell = 64, amp = 60; octave < 6; octave++, cell /= 2, amp *= 0.6) {
+    const gw = Math.ceil(width / cell) + 2, gh = Math.ceil(height / cell) + 2;
+    const grid = new Float32Array(gw * gh * 3);
+    for (let i = 0; i < grid.length; i++) grid[i] = (rand() - 0.5) * 2 * amp;
+    for (let y = 0; y < height; y++) {
+      const gy = y / cell, y0 = Math.floor(gy), fy = gy - y0;
+      for (let x = 0; x < width; x++) {
+        const gx = x / cell, x0 = Math.floor(gx), fx = gx - x0;
+        for (let c = 0; c < 3; c++) {
+          const g = (yy: number, xx: number) => grid[(yy * gw + xx) * 3 + c]!;
+          acc[(y * width + x) * 3 + c]! += (g(y0, x0) * (1 - fx) + g(y0, x0 + 1) * fx) * (1 - fy) + (g(y0 + 1, x0) * (1 - fx) + g(y0 + 1, x0 + 1) * fx) * fy;
+        }
+      }
+    }
+  }
+  const tint = [110 + rand() * 40, 100 + rand() * 40, 80 + rand() * 40];
+  for (let i = 0; i < acc.length; i++) data[i] = Math.max(0, Math.min(255, Math.round(tint[i % 3]! + acc[i]! * (0.7 + 0.3 * ((i % 3) === 0 ? 1 : 0.8)))));
+  return { data, width, height, channels: 3 };
 }

@@ -30,9 +30,11 @@ export interface CopyMoveParameters {
   /**
    * Median correlation (ZNCC over 15×15 px) between the matched source areas and their image under
    * the transform: a copy is pixel-for-pixel alike, two similar real objects (twin windows,
-   * railings) are not.
+   * railings) are not. A rotated or scaled copy was resampled, so it needs only `minCorrelation`;
+   * a shifted copy (rotation < 2°, scale within 3%) keeps its pixels and must reach `minShiftCorrelation`.
    */
   minCorrelation: number;
+  minShiftCorrelation: number;
 }
 
 export const DEFAULT_COPY_MOVE_PARAMETERS: Readonly<CopyMoveParameters> = Object.freeze({
@@ -43,7 +45,8 @@ export const DEFAULT_COPY_MOVE_PARAMETERS: Readonly<CopyMoveParameters> = Object
   minDistance: 20,
   minMatches: 6,
   tolerance: 3,
-  minCorrelation: 0.9,
+  minCorrelation: 0.93,
+  minShiftCorrelation: 0.97,
 });
 
 export const COPY_MOVE_ANALYSIS: AnalysisDescription = {
@@ -89,6 +92,7 @@ function validate(p: CopyMoveParameters): CopyMoveParameters {
   if (!Number.isInteger(p.minMatches) || p.minMatches < 3) throw new RangeError(`copyMove minMatches must be ≥ 3, got ${p.minMatches}.`);
   if (!(p.tolerance > 0)) throw new RangeError(`copyMove tolerance must be above 0, got ${p.tolerance}.`);
   if (!(p.minCorrelation >= -1 && p.minCorrelation <= 1)) throw new RangeError(`copyMove minCorrelation must be in −1..1, got ${p.minCorrelation}.`);
+  if (!(p.minShiftCorrelation >= -1 && p.minShiftCorrelation <= 1)) throw new RangeError(`copyMove minShiftCorrelation must be in −1..1, got ${p.minShiftCorrelation}.`);
   if (!(p.contrastThreshold > 0)) throw new RangeError(`copyMove contrastThreshold must be above 0, got ${p.contrastThreshold}.`);
   return { ...p };
 }
@@ -319,7 +323,8 @@ export function analyzeCopyMove(image: DecodedImage, params: CopyMoveParameters 
     const spreadY = Math.max(...src.map((p) => p.y)) - Math.min(...src.map((p) => p.y));
     if (Math.max(spreadX, spreadY) < 8) continue;
     const correlation = clusterCorrelation(plane, inliers, refined);
-    if (correlation < parameters.minCorrelation) {
+    const shiftOnly = Math.abs((rot * 180) / Math.PI) < 2 && Math.abs(scale - 1) < 0.03;
+    if (correlation < (shiftOnly ? parameters.minShiftCorrelation : parameters.minCorrelation)) {
       rejected.push(correlation);
       continue;
     }
@@ -340,7 +345,7 @@ export function analyzeCopyMove(image: DecodedImage, params: CopyMoveParameters 
   } else {
     reason =
       rejected.length > 0
-        ? `No cloned area: ${rejected.length} group(s) of matching keypoints agree on a transform, but the areas are not pixel copies (correlation ${Math.max(...rejected).toFixed(2)} < ${parameters.minCorrelation}): similar objects, not a clone.`
+        ? `No cloned area: ${rejected.length} group(s) of matching keypoints agree on a transform, but the areas are not pixel copies (best correlation ${Math.max(...rejected).toFixed(2)}, below ${parameters.minCorrelation} for a resampled copy and ${parameters.minShiftCorrelation} for a shifted one): similar objects, not a clone.`
         : `No cloned area: of ${kp.length} keypoints, ${matches.length} distinctive matches, none forming a group of ${parameters.minMatches} that agree on one shift, rotation and scale.`;
   }
   return {
