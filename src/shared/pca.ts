@@ -18,7 +18,7 @@ export interface PcaOptions {
   component: 1 | 2 | 3;
   /** 'projection': signed coordinate along the component; 'distance': distance from that axis. */
   mode: 'projection' | 'distance';
-  /** Gain: 1 maps ±3 standard deviations of the component to the full range. */
+  /** Gain: 1 maps ±3 standard deviations (of the component, or off its axis for distances) to the full range. */
   contrast: number;
   invert: boolean;
 }
@@ -104,7 +104,10 @@ export function pcaProjection(image: PixelImage, basis: PcaBasis, options: PcaOp
   if (!(contrast > 0) || !Number.isFinite(contrast)) throw new RangeError(`PCA contrast must be above 0, got ${contrast}.`);
   const { width, height, channels, data } = image;
   const e = basis.components[component - 1];
-  const sd = Math.sqrt(basis.variances[component - 1]) || 1;
+  // Projections scale with the component's own spread; distances from its axis with the spread
+  // of everything off that axis (the other components' variance).
+  const residual = basis.variances.reduce((a, b) => a + b, 0) - basis.variances[component - 1];
+  const sd = Math.sqrt(mode === 'projection' ? basis.variances[component - 1] : residual) || 1;
   const [mr, mg, mb] = basis.mean;
   const out = newRgba(width, height);
   // ±3 sd → 0..255 for projections; 0..3 sd → 0..255 for distances.
