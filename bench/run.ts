@@ -4,7 +4,9 @@
 //   - ELA megapixels/s on already-decoded pixels;
 //   - the full pipeline (ingest + hash + metadata + decode + ELA with heatmaps + every model),
 //     and the same without heatmap files and without models, to show where time goes.
-// Options: --small N --large N (image counts, default 200 each), --ep auto|cpu|webgpu, --json FILE.
+// Then bench/analyses.ts: the cost of each forensic analysis per megapixel against decoding.
+// Options: --small N --large N (image counts, default 200 each), --ep auto|cpu|webgpu, --json FILE,
+// --analyses N (images for the analyses benchmark, default 24; 0 skips it).
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,8 +19,9 @@ import { installLayoutFrom, loadConfig } from '../src/main/config';
 import { ModelCatalogue } from '../src/main/inference/catalogue';
 import { formatTable } from '../src/main/cli/terminal';
 import { makeJpeg } from '../tests/fixtures/images';
+import { runAnalysesBench } from './analyses';
 
-const { values } = parseArgs({ options: { small: { type: 'string' }, large: { type: 'string' }, ep: { type: 'string' }, json: { type: 'string' }, keep: { type: 'boolean' } } });
+const { values } = parseArgs({ options: { small: { type: 'string' }, large: { type: 'string' }, ep: { type: 'string' }, json: { type: 'string' }, keep: { type: 'boolean' }, analyses: { type: 'string' } } });
 const counts = { large: Number(values.large ?? 200), small: Number(values.small ?? 200) };
 const ep = (values.ep ?? 'auto') as 'auto' | 'cpu' | 'webgpu';
 
@@ -121,7 +124,9 @@ async function main(): Promise<void> {
       rows.map((r) => [r.name, r.seconds.toFixed(2), r.perSecond.toFixed(1), r.unit, r.vsDecode === undefined ? '' : `${(r.vsDecode * 100).toFixed(0)}%`]),
     ),
   );
-  const report = { date: new Date().toISOString(), node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model, images: n, megapixels, providers, rows };
+  const analysesCount = Number(values.analyses ?? 24);
+  const analyses = analysesCount > 0 ? await runAnalysesBench({ count: analysesCount, width: 1024, height: 768 }) : undefined;
+  const report = { date: new Date().toISOString(), node: process.version, cpus: cpus().length, cpuModel: cpus()[0]?.model, images: n, megapixels, providers, rows, analyses };
   mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
   writeFileSync(values.json ?? join(import.meta.dirname, 'results', 'latest.json'), JSON.stringify(report, null, 2));
   if (!values.keep) rmSync(work, { recursive: true, force: true });

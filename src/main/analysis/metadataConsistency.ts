@@ -116,6 +116,8 @@ async function parseAll(bytes: Uint8Array): Promise<Record<string, Tags>> {
     });
     return (out ?? {}) as Record<string, Tags>;
   } catch {
+    // Unparseable metadata is itself a finding elsewhere (ingest warns about a damaged EXIF block);
+    // here it means there is nothing consistent or inconsistent to report.
     return {};
   }
 }

@@ -129,6 +129,7 @@ export function exifToolDigestModulePath(): string | null {
     const pkg = require.resolve('exiftool-vendored.pl/package.json');
     return join(dirname(pkg), 'bin', 'lib', 'Image', 'ExifTool', 'JPEGDigest.pm');
   } catch {
+    // Not installed (a build without the optional Perl package): the fingerprint says the database is unavailable.
     return null;
   }
 }
@@ -149,6 +150,7 @@ export function loadDigestDatabase(): DigestDatabase | null {
     cachedDatabase = path ? parseDigestDatabase(readFileSync(path, 'latin1')) : null;
     if (cachedDatabase && cachedDatabase.size === 0) cachedDatabase = null;
   } catch {
+    // Unreadable: the fingerprint works without it and says so in its parameters.
     cachedDatabase = null;
   }
   return cachedDatabase;
