@@ -13,8 +13,12 @@ const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const outdir = join(root, 'out', 'cli');
 rmSync(outdir, { recursive: true, force: true });
 
-/** Modules loaded at run time from node_modules, never bundled. */
-export const CLI_EXTERNAL = ['sharp', 'onnxruntime-node', 'better-sqlite3', 'electron', 'tsx', 'tsx/*', 'playwright-core'];
+/**
+ * Modules loaded at run time from node_modules, never bundled. ExifTool (a Perl script the
+ * vendored package finds beside itself) and c2pa-rs (a WebAssembly file resolved from its package)
+ * read their own package folders, so they must stay where npm put them.
+ */
+export const CLI_EXTERNAL = ['sharp', 'onnxruntime-node', 'better-sqlite3', 'electron', 'tsx', 'tsx/*', 'playwright-core', 'exiftool-vendored', 'exiftool-vendored.pl', '@contentauth/c2pa-wasm'];
 
 const started = Date.now();
 const result = await build({
