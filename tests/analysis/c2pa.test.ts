@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { analyzeC2pa } from '../../src/main/analysis/c2pa';
 import { jpegSegments } from '../../src/main/analysis/jpegSegments';
-import { encodeJpeg, naturalImage } from './forgeries';
+import { encodeJpeg, naturalImage } from '../fixtures/forgeries';
 
 const fixture = (name: string) => fs.readFileSync(path.join(import.meta.dirname, '../fixtures/c2pa', name));
 

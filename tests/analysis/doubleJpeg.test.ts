@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { analyzeDoubleJpeg } from '../../src/main/analysis/doubleJpeg';
 import type { DecodedImage } from '../../src/main/ingest/decoded';
 import { coverage } from '../../src/main/analysis/maps';
-import { cameraOriginals, decode, encodeJpeg, encodePng, naturalImage, NO_SHARED, paste, sharedFile } from './forgeries';
+import { cameraOriginals, decode, encodeJpeg, encodePng, naturalImage, NO_SHARED, paste, sharedFile } from '../fixtures/forgeries';
 
 async function doubleCompressed(image: DecodedImage, first: number, second: number): Promise<Buffer> {
   return encodeJpeg(await decode(await encodeJpeg(image, first)), second);

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import sharp from 'sharp';
 import { analyzeGeneratorTraces, digitalSourceTerm, pngTextChunks } from '../../src/main/analysis/generatorTraces';
 import { makeJpegBuffer, makePngBuffer, withPngTextChunk } from '../fixtures/images';
-import { naturalImage } from './forgeries';
+import { naturalImage } from '../fixtures/forgeries';
 
 const A1111 =
   'a lighthouse at dusk, oil painting\nNegative prompt: blurry\nSteps: 30, Sampler: DPM++ 2M Karras, CFG scale: 7, Seed: 1234, Size: 512x512, Model hash: 6ce0161689, Model: v1-5-pruned-emaonly, Version: v1.7.0';

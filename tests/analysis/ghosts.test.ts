@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import sharp from 'sharp';
 import { analyzeGhosts, findDip, ghostMapAt } from '../../src/main/analysis/ghosts';
 import type { DecodedImage } from '../../src/main/ingest/decoded';
-import { decode, encodeJpeg, iou, naturalImage, NO_SHARED, paste, sharedFile } from './forgeries';
+import { decode, encodeJpeg, iou, naturalImage, NO_SHARED, paste, sharedFile } from '../fixtures/forgeries';
 
 const PATCH = { x: 256, y: 128, width: 128, height: 128 };
 

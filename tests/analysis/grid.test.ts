@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { describe, it } from 'node:test';
 import sharp from 'sharp';
 import { analyzeGrid } from '../../src/main/analysis/grid';
-import { cameraOriginals, decode, encodeJpeg, encodePng, naturalImage, NO_SHARED, sharedFile } from './forgeries';
+import { cameraOriginals, decode, encodeJpeg, encodePng, naturalImage, NO_SHARED, sharedFile } from '../fixtures/forgeries';
 
 async function cropToPng(jpeg: Buffer, left: number, top: number): Promise<Buffer> {
   const { width, height } = await sharp(jpeg).metadata();

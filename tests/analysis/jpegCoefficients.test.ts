@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { describe, it } from 'node:test';
 import sharp from 'sharp';
 import { componentPlane, decodeJpegCoefficients, JpegDecodeError } from '../../src/main/analysis/jpegCoefficients';
-import { cameraOriginals, decode, NO_SHARED, naturalImage } from './forgeries';
+import { cameraOriginals, decode, NO_SHARED, naturalImage } from '../fixtures/forgeries';
 
 /** Rounds and clamps the rebuilt plane and compares it with libjpeg's decode (one channel). */
 function compareWithLibjpeg(plane: { width: number; height: number; data: Float32Array }, pixels: Buffer, channels: number) {

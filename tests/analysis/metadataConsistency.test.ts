@@ -6,7 +6,7 @@ import { after, describe, it } from 'node:test';
 import { ExifToolReader, type ExifToolDump } from '../../src/main/analysis/exiftool';
 import { analyzeMetadataConsistency } from '../../src/main/analysis/metadataConsistency';
 import { makeJpegBuffer, makePngBuffer } from '../fixtures/images';
-import { NO_SHARED, SHARED_DIR, sharedFile } from './forgeries';
+import { NO_SHARED, SHARED_DIR, sharedFile } from '../fixtures/forgeries';
 
 const now = new Date('2026-11-30T12:00:00Z');
 const codes = (r: { summary: { findings: { code: string }[] } }) => r.summary.findings.map((f) => f.code);

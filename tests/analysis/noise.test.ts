@@ -4,7 +4,7 @@ import { analyzeNoise, blockNoiseSigma, noiseResidualMap, NOISE_ANALYSIS } from 
 import { median } from '../../src/main/analysis/maps';
 import { lumaPlane } from '../../src/shared/pixels';
 import type { DecodedImage } from '../../src/main/ingest/decoded';
-import { addNoise, decode, encodeJpeg, iou, naturalImage, NO_SHARED, paste, sharedFile, type Rect } from './forgeries';
+import { addNoise, decode, encodeJpeg, iou, naturalImage, NO_SHARED, paste, sharedFile, type Rect } from '../fixtures/forgeries';
 
 /** Host saved as JPEG, a region of a noisier picture pasted in, the composite saved again. */
 async function splice(host: DecodedImage, donor: DecodedImage, from: Rect, to: { x: number; y: number }, sigma: number): Promise<DecodedImage> {

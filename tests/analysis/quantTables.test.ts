@@ -4,7 +4,7 @@ import { after, describe, it } from 'node:test';
 import sharp, { type JpegOptions } from 'sharp';
 import { ExifToolReader } from '../../src/main/analysis/exiftool';
 import { analyzeQuantTables, jpegDigest, loadDigestDatabase, scaleTable, TABLE_FAMILIES } from '../../src/main/analysis/quantTables';
-import { encodePng, naturalImage, NO_SHARED, sharedFile } from './forgeries';
+import { encodePng, naturalImage, NO_SHARED, sharedFile } from '../fixtures/forgeries';
 
 const picture = naturalImage(160, 120, 21);
 const encode = (options: JpegOptions) =>

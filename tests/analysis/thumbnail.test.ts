@@ -5,7 +5,7 @@ import sharp, { type Sharp } from 'sharp';
 import { jpegSegments } from '../../src/main/analysis/jpegSegments';
 import { analyzeThumbnail, orientRect } from '../../src/main/analysis/thumbnail';
 import { makeJpegBuffer } from '../fixtures/images';
-import { cameraOriginals, decode, encodeJpeg, iou, naturalImage, NO_SHARED } from './forgeries';
+import { cameraOriginals, decode, encodeJpeg, iou, naturalImage, NO_SHARED } from '../fixtures/forgeries';
 
 /** Re-encodes new pixels but keeps the original EXIF block (and its old thumbnail), as many editors do. */
 async function resaveKeepingExif(original: Buffer, pixels: Buffer | Sharp): Promise<Buffer> {

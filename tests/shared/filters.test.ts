@@ -14,7 +14,7 @@ import {
   symmetricEigen3,
   type PixelImage,
 } from '../../src/shared';
-import { decode, encodeJpeg, naturalImage } from '../analysis/forgeries';
+import { decode, encodeJpeg, naturalImage } from '../fixtures/forgeries';
 
 const rgbaAt = (img: { width: number; data: Uint8ClampedArray }, x: number, y: number) => Array.from(img.data.subarray((y * img.width + x) * 4, (y * img.width + x) * 4 + 4));
 

@@ -314,6 +314,11 @@ export function analyzeQuantTables(bytes: Uint8Array, options: QuantTablesOption
   } else if (digestMatch && !standard && claimedMaker && digestMaker && digestMaker !== claimedMaker) {
     flagged = true;
     reason = `The tables are those of a ${label(digestMatch)}, but the EXIF Make is ${options.claimed!.make}: the tables and the metadata disagree about the camera.`;
+  } else if (claimedMaker && matches[0]?.kind === 'exact' && matches[0].source !== TABLE_FAMILIES[0]!.source) {
+    // libjpeg-turbo/mozjpeg's alternative table sets are chosen by software (web optimisers,
+    // ImageMagick, sharp/libvips); camera firmware writes the standard tables or its own.
+    flagged = true;
+    reason = `The tables are ${fingerprint}, written by image software (web optimisers, ImageMagick, sharp), not by cameras, although the EXIF names a ${options.claimed!.make} camera: the file was re-encoded.`;
   } else if (standard) {
     reason = `The tables match ${fingerprint}${matches.length > 1 ? ` (also listed: ${matches.slice(1).map(label).join('; ')})` : ''}. Standard tables are written by many cameras and most software, so they do not identify one program.`;
   } else if (digestMatch) {
