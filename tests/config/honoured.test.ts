@@ -87,7 +87,7 @@ describe('PROVENANCE_EP=cpu and a trained-models folder elsewhere, honoured by e
     const skip = reportSkipReason();
     if (skip) return t.skip(skip);
     const pdf = join(root, 'report.pdf');
-    const report = runCli(['report', caseDir, '--out', pdf, '--items', 'all', '--quiet'], { env });
+    const report = runCli(['report', caseDir, '--out', pdf, '--items', 'all', '--examiner', 'T. Tester', '--quiet'], { env });
     assert.equal(report.status, 0, report.stderr);
     const text = spawnSync('pdftotext', ['-layout', pdf, '-'], { encoding: 'utf8' }).stdout;
     assert.match(text, /\br1\s+generated\s+cpu\b/, 'the models table names version r1, run on the CPU');

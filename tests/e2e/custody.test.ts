@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { makeBadFiles, makeJpeg, type BadFile, type BadFileName } from '../fixtures/images';
-import { pdfPages, renderPage, reportSkipReason } from '../reports/helpers';
+import { coverText, pdfPages, renderPage, reportSkipReason } from '../reports/helpers';
 import {
   ARTIFACTS_DIR,
   createCaseThroughUi,
@@ -115,8 +115,8 @@ test('every submitted file, bad ones included, is in the gallery and in the repo
   const summary = pages.find((p) => p.includes('1 Summary'))!.replace(/\s+/g, ' ');
   assert.match(summary, new RegExp(`Refused at import ${refusedTiles}\\b`));
   assert.match(summary, new RegExp(`Files submitted \\(items\\) ${goodCount + failures.length}\\b`));
-  assert.match(pages[0], /I,\s+E\. Examiner,\s+declare/);
-  assert.match(pages[0], /Signature/);
+  assert.match(coverText(pages), /I,\s+E\. Examiner,\s+declare/);
+  assert.match(coverText(pages), /Signature/);
 
   // Cover and audit appendix as images, for a person to look at.
   const appendix = pages.findIndex((p) => p.includes('Appendix B'));

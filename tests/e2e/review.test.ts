@@ -145,13 +145,13 @@ test('create a case, import with bad files, review by keyboard, verdicts persist
     tiles.flatMap((tile) => {
       const cell = tile.parentElement!.getBoundingClientRect();
       const box = tile.getBoundingClientRect();
-      type Box = { left: number; top: number; right: number; bottom: number };
-      const inside = (r: Box, o: Box) => r.left >= o.left - 0.5 && r.top >= o.top - 0.5 && r.right <= o.right + 0.5 && r.bottom <= o.bottom + 0.5;
+      // No named helper here: the test runner's transpiler would wrap it in a __name() call
+      // that does not exist in the page.
       const problems: string[] = [];
-      if (!inside(box, cell)) problems.push(`tile ${tile.getAttribute('data-id')} ${box.width}×${box.height} leaves its cell ${cell.width}×${cell.height}`);
+      if (!(box.left >= cell.left - 0.5 && box.top >= cell.top - 0.5 && box.right <= cell.right + 0.5 && box.bottom <= cell.bottom + 0.5)) problems.push(`tile ${tile.getAttribute('data-id')} ${box.width}×${box.height} leaves its cell ${cell.width}×${cell.height}`);
       for (const child of tile.querySelectorAll('img, [data-testid="tile-scores"], .meta')) {
         const r = child.getBoundingClientRect();
-        if (r.height > 0 && !inside(r, box)) problems.push(`tile ${tile.getAttribute('data-id')}: ${child.tagName} ${r.width}×${r.height} leaves the tile`);
+        if (r.height > 0 && !(r.left >= box.left - 0.5 && r.top >= box.top - 0.5 && r.right <= box.right + 0.5 && r.bottom <= box.bottom + 0.5)) problems.push(`tile ${tile.getAttribute('data-id')}: ${child.tagName} ${r.width}×${r.height} leaves the tile`);
       }
       return problems;
     }),

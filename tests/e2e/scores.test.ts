@@ -241,7 +241,7 @@ test('evaluation: task mismatch and format leakage above the headline metrics; E
   await viewer.getByTestId('eval-overlay-ela').check();
   const overlay = viewer.getByTestId('ela-overlay');
   await overlay.waitFor({ state: 'visible' });
-  assert.match((await overlay.getAttribute('src')) ?? '', /\/media\/eval\/[0-9a-f-]{36}\/\d+\/ela(\?|$)/);
+  assert.match((await overlay.getAttribute('src')) ?? '', /\/media\/evaluation\/[0-9a-f-]{36}\/\d+\/ela(\?|$)/);
   assert.ok((await overlay.evaluate((img) => img.decode().then(() => img.naturalWidth))) > 0, 'the ELA heatmap loads');
   await viewer.getByTestId('eval-overlay-mask').check();
   await viewer.locator('[data-testid="ela-overlay"][src*="/mask"]').waitFor();

@@ -113,6 +113,24 @@ export function pdfPages(pdf: string): string[] {
   return r.stdout.split('\f').filter((p, i, all) => i < all.length - 1 || p.trim() !== '');
 }
 
+/**
+ * The report's front matter: every page before the summary section. The cover runs onto a
+ * second page when there are several models or an anchor to print, and the declaration with
+ * the signature block closes it.
+ */
+export function coverText(pages: string[]): string {
+  const summary = pages.findIndex((p) => p.includes('1 Summary'));
+  if (summary < 1) throw new Error('the report has no summary section after its cover');
+  return pages.slice(0, summary).join('\n');
+}
+
+/** The page that opens an appendix ("Appendix A — …"), not a page that only refers to it. */
+export function appendixPage(pages: string[], letter: string): string {
+  const page = pages.find((p) => new RegExp(`^Appendix ${letter} —`, 'm').test(p));
+  if (!page) throw new Error(`the report has no Appendix ${letter}`);
+  return page;
+}
+
 /** Renders one page to PNG at `dpi` with pdftoppm and returns the PNG's path. */
 export function renderPage(pdf: string, page: number, outPrefix: string, dpi = 50): string {
   const r = spawnSync('pdftoppm', ['-r', String(dpi), '-png', '-f', String(page), '-l', String(page), '-singlefile', pdf, outPrefix], { encoding: 'utf8' });

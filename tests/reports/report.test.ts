@@ -14,7 +14,7 @@ import { spawnSync } from 'node:child_process';
 import { exportCaseReport, numberedReportPath, readAnchor, ReportError, type ExportedReport } from '../../src/main/reports';
 import { saveEvaluation } from '../../src/main/store/evaluations';
 import { makeCnnDetectionSet } from '../evaluation/datasets';
-import { ensureReportPageBuilt, makeAnalysedCase, pdfPages, renderPage, reportSettings, reportSkipReason, tempDir, type TestCase } from './helpers';
+import { appendixPage, coverText, ensureReportPageBuilt, makeAnalysedCase, pdfPages, renderPage, reportSettings, reportSkipReason, tempDir, type TestCase } from './helpers';
 
 const skip = reportSkipReason();
 const VERDICT_TEXT = { authentic: 'Authentic', manipulated: 'Manipulated', generated: 'AI-generated', inconclusive: 'Inconclusive' } as const;
@@ -83,7 +83,7 @@ describe('case report PDF', { skip }, () => {
   });
 
   test('the cover names the case, examiner, software and states that the evidence verified', () => {
-    const cover = pages[0];
+    const cover = coverText(pages);
     for (const text of ['Harbour fire photographs', 'PL-2026-0042', 'A. Examiner', 'Forensic Unit North', 'provenance-lab', report.reportId, 'Integrity verified at report time']) {
       assert.ok(cover.includes(text), `cover shows "${text}"`);
     }
@@ -150,7 +150,7 @@ describe('case report PDF', { skip }, () => {
   });
 
   test('the appendix holds the verification at report time and the full audit log', () => {
-    const appendixA = pages.find((p) => p.includes('Appendix A'))!;
+    const appendixA = appendixPage(pages, 'A');
     assert.ok(appendixA.includes('VERIFIED') && appendixA.includes(`${items.length} of ${items.length} match`));
     const auditText = pages.slice(pages.findIndex((p) => p.includes('Appendix B'))).join('\n');
     const log = kase.store.auditLog().filter((e) => e.action !== 'report.export');
@@ -180,10 +180,10 @@ describe('case report PDF', { skip }, () => {
   test('the report pins the audit head it describes: on the cover, inside the PDF and beside it', () => {
     const anchor = report.anchor!;
     assert.ok(anchor, 'made with the installation key, the report is anchored');
-    const cover = noSpace(pages[0]);
+    const cover = noSpace(coverText(pages));
     assert.ok(cover.includes(noSpace(`entry #${anchor.seq}`)) && cover.includes(anchor.hash), 'the cover prints the head');
     assert.ok(cover.includes(anchor.mac), 'and its signature');
-    const appendixA = noSpace(pages.find((p) => p.includes('Appendix A'))!);
+    const appendixA = noSpace(appendixPage(pages, 'A'));
     assert.ok(appendixA.includes(anchor.keyId) && appendixA.includes('provenanceverify<casefolder>--report<thisPDF>'), 'Appendix A says who signed it and how to check the case');
     const pdf = fs.readFileSync(report.pdfPath);
     assert.deepEqual(readAnchor(pdf), anchor, 'the PDF carries the same anchor');
@@ -237,7 +237,7 @@ describe('case report PDF', { skip }, () => {
   });
 
   test('the cover carries a declaration naming the examiner and a signature block', () => {
-    const cover = pages[0];
+    const cover = coverText(pages);
     assert.match(cover, /Declaration/);
     assert.match(noSpace(cover), new RegExp(noSpace('I, A. Examiner, of Forensic Unit North, declare that this report was produced')));
     assert.match(cover, /Signature/);
@@ -271,7 +271,7 @@ describe('case report PDF', { skip }, () => {
     fs.appendFileSync(tampered.path, Buffer.from('tampered'));
     const second = await exportCaseReport(kase.store, { ...reportSettings(), out: path.join(root, 'out', 'second.pdf'), items: 'flagged', anchorBook: kase.anchorBook });
     const text = pdfPages(second.pdfPath);
-    const cover = text[0];
+    const cover = coverText(text);
     assert.match(cover, /INTEGRITY MISMATCH/);
     assert.ok(cover.includes(tampered.fileName), 'the cover names the tampered file');
     assert.match(cover, new RegExp(`${tampered.fileName.replace('.', '\\.')}.*MODIFIED`));

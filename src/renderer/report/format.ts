@@ -2,7 +2,7 @@
 // report reads the same wherever it is printed or opened.
 import type { Verdict } from '../../contract/case';
 
-export { formatBytes, formatScore, formatTime } from '../lib/format';
+export { formatBytes, formatCameraTime, formatScore, formatTime } from '../lib/format';
 
 export const VERDICT_LABEL: Record<Verdict | 'unreviewed', string> = {
   authentic: 'Authentic',
