@@ -22,6 +22,7 @@ import {
   screenshot,
   slow,
   startAppWithoutModels,
+  waitForReport,
   type AppUnderTest,
 } from './harness';
 
@@ -52,7 +53,7 @@ function expectedFailures(): { name: string; path: string; code: string }[] {
     .map(([name, b]) => ({ name, path: b.path, code: (b.expect as { code: string }).code }));
 }
 
-test('every submitted file, bad ones included, is in the gallery and in the report made from the app', { skip, timeout: slow(240_000) }, async () => {
+test('every submitted file, bad ones included, is in the gallery and in the report made from the app', { skip, timeout: slow(420_000) }, async () => {
   const { page } = app;
   const caseA = path.join(app.tmp, 'case-a');
   await createCaseThroughUi(app, caseA, { name: 'Custody A', number: 'C-1', examiner: 'E. Examiner' });
@@ -99,7 +100,7 @@ test('every submitted file, bad ones included, is in the gallery and in the repo
   await dialog.getByTestId('report-choose').click();
   await dialog.getByTestId('report-path').filter({ hasText: out }).waitFor();
   await dialog.getByTestId('report-export').click();
-  await dialog.getByTestId('report-result').waitFor({ timeout: slow(120_000) });
+  await waitForReport(dialog);
   assert.equal(await dialog.getByTestId('report-pdf-path').innerText(), out);
 
   // Every bad file is in the evidence table with its reason, and counted in the summary.
@@ -135,7 +136,7 @@ test('every submitted file, bad ones included, is in the gallery and in the repo
   await dialog.getByTestId('report-choose').click();
   await dialog.getByTestId('report-path').filter({ hasText: out }).waitFor();
   await dialog.getByTestId('report-export').click();
-  await dialog.getByTestId('report-renumbered').waitFor({ timeout: slow(120_000) });
+  await waitForReport(dialog, { renumbered: true });
   assert.equal(await dialog.getByTestId('report-pdf-path').innerText(), path.join(app.tmp, 'out', 'custody-2.pdf'));
   assert.deepEqual(fs.readFileSync(out), first);
   await page.keyboard.press('Escape');

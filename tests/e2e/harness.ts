@@ -210,3 +210,18 @@ export async function startAppWithoutModels(): Promise<AppUnderTest> {
     fs.rmSync(emptyModels, { recursive: true, force: true });
   }
 }
+
+/**
+ * Waits until the report dialog's job has ended and returns its result panel; a report that
+ * failed fails the test at once with the dialog's own sentence instead of waiting out a timeout.
+ * Printing a PDF starts a second Chromium: on a loaded machine that alone can take a minute, so
+ * the wait is long (scaled by SLOWDOWN) and `renumbered` waits for the numbered-report line too.
+ */
+export async function waitForReport(dialog: Locator, opts: { renumbered?: boolean } = {}): Promise<Locator> {
+  const result = dialog.getByTestId('report-result');
+  const failed = dialog.getByTestId('report-failed').or(dialog.getByTestId('report-error'));
+  const done = opts.renumbered ? result.filter({ has: dialog.page().getByTestId('report-renumbered') }) : result;
+  await done.or(failed).first().waitFor({ timeout: slow(180_000) });
+  if (await failed.count()) throw new Error(`the report was not written: ${await failed.first().innerText()}`);
+  return result;
+}

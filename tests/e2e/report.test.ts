@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { makeJpeg } from '../fixtures/images';
-import { createCaseThroughUi, e2eSkipReason, importThroughUi, screenshot, slow, startApp, type AppUnderTest } from './harness';
+import { createCaseThroughUi, e2eSkipReason, importThroughUi, screenshot, slow, startApp, waitForReport, type AppUnderTest } from './harness';
 
 const skip = e2eSkipReason();
 const IMAGES = 4;
@@ -27,7 +27,7 @@ after(async () => {
   await app?.close();
 });
 
-test('export a case report from the app: PDF, .sha256 and the hash on screen', { skip, timeout: slow(150_000) }, async () => {
+test('export a case report from the app: PDF, .sha256 and the hash on screen', { skip, timeout: slow(300_000) }, async () => {
   const { page } = app;
   await createCaseThroughUi(app, path.join(app.tmp, 'case'), { name: 'Report me', number: 'R-7', examiner: 'E. Examiner' });
   await importThroughUi(app, evidenceDir);
@@ -52,8 +52,7 @@ test('export a case report from the app: PDF, .sha256 and the hash on screen', {
   await dialog.getByTestId('report-choose').click();
   await page.waitForFunction((expected) => (globalThis as unknown as { document: { querySelector(s: string): { textContent: string } | null } }).document.querySelector('[data-testid=report-path]')?.textContent === expected, out);
   await dialog.getByTestId('report-export').click();
-  const done = dialog.getByTestId('report-result');
-  await done.waitFor({ timeout: slow(120_000) });
+  const done = await waitForReport(dialog);
 
   const pdf = fs.readFileSync(out);
   assert.equal(pdf.subarray(0, 5).toString('latin1'), '%PDF-', 'a PDF was written');

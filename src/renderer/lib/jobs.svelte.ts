@@ -24,6 +24,9 @@ export interface TrackedJob {
 
 const EMPTY_PROGRESS: JobProgress = { total: null, done: 0, failed: 0, skipped: 0, rate: 0, etaSeconds: null, elapsedSeconds: 0 };
 
+/** How often the engine is asked about jobs this window believes are running. */
+const RUNNING_POLL_MS = 4000;
+
 const KIND_LABELS: Record<JobKind, string> = { import: 'Import', evaluate: 'Evaluation', train: 'Training', 'train-head': 'Head training', report: 'Report', relink: 'Relink' };
 
 /** True when a job belongs to the open case or to no case: what this window shows. */
@@ -46,6 +49,7 @@ class Jobs {
   cancelError = $state<string | null>(null);
 
   private started = false;
+  private polling = false;
 
   start(): void {
     if (this.started) return;
@@ -65,6 +69,16 @@ class Jobs {
       job.cancelling = false;
     });
     void this.refresh();
+    // Events are the fast path, not the only one: an event stream that reconnects (the browser
+    // build's Server-Sent Events after a stall on a loaded machine) loses what was sent meanwhile,
+    // and a report or import whose "finished" event was lost would look running for ever. While
+    // this window believes a job runs, it asks the engine every few seconds as well.
+    setInterval(() => {
+      if (!this.polling && this.running.length > 0) {
+        this.polling = true;
+        void this.refresh().finally(() => (this.polling = false));
+      }
+    }, RUNNING_POLL_MS);
   }
 
   /** Picks up the open case's jobs that were already running (after a reload, or opening the case). */
@@ -73,6 +87,9 @@ class Jobs {
       const list = await call('jobs.list', {});
       for (const info of list) {
         const job = this.ensure(info.id, info.kind, info.caseId);
+        // An ended job never runs again: a list answered before its "finished" event arrived
+        // must not turn it back into a running one.
+        if (job.status !== 'running' && info.status === 'running') continue;
         job.label = info.label || job.label;
         job.status = info.status;
         job.progress = info.progress;
