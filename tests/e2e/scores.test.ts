@@ -70,7 +70,9 @@ before(async () => {
   // The registry is read at every import and evaluation: it lives until the end of the file.
   scratch = fs.mkdtempSync(path.join(fs.realpathSync(process.env.TMPDIR ?? '/tmp'), 'provenance-scores-'));
   modelsDir = prepareModels(scratch);
-  app = await startApp({ config: { modelsDir }, noFolderDialog: true });
+  // The fixture model is shown the way a developer shows it: the "showFixtureModels" setting
+  // in settings.json (no test override), the catalogue's only opt-in for fixtures.
+  app = await startApp({ config: { modelsDir, showFixtureModels: undefined }, settings: { showFixtureModels: true }, noFolderDialog: true });
 });
 
 after(async () => {
@@ -158,6 +160,18 @@ test('folder browser, one score per task, explanations with measured rates, flag
   assert.match(await explain.getByTestId('score-explain-decision').innerText(), /at or above the threshold: this detector flags the item/);
   await nextFrames(page);
   await screenshot(page, 'scores-inspector-explained.png');
+  await page.keyboard.press('Escape');
+  await explain.waitFor({ state: 'detached' });
+  // The shipped fixture, listed only because of the developer setting: its score in the
+  // inspector says what it is, and that it has no evaluation.
+  await page.getByTestId('score-table').locator(`[data-testid="score-badge"][data-task="manipulated"]`).click();
+  await explain.waitFor();
+  assert.match(await explain.innerText(), /Fixture ELA CNN \(test fixture\)/);
+  assert.match(await explain.innerText(), /test fixture, not a detector: it means nothing and never flags/);
+  assert.match(await explain.getByTestId('score-explain-caveat').innerText(), /A score is not a probability that an image is fake/);
+  assert.match(await explain.getByTestId('score-explain-no-rates').innerText(), /no evaluation/);
+  await nextFrames(page);
+  await screenshot(page, 'scores-inspector-fixture-explained.png');
   await page.keyboard.press('Escape');
   await explain.waitFor({ state: 'detached' });
   await page.keyboard.press('Escape');
