@@ -23,8 +23,8 @@ export function cliEnv(env: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
 }
 
 /** Runs the real `provenance` command in a child process. */
-export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv } = {}): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', env: cliEnv(opts.env), timeout: 180_000 });
+export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; /** default 180 s */ timeoutMs?: number } = {}): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', env: cliEnv(opts.env), timeout: opts.timeoutMs ?? 180_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
