@@ -141,6 +141,7 @@ export const FIXTURES: FixtureSpec[] = [
     manifest: {
       id: 'fixture-texture-cnn',
       name: 'Fixture texture CNN (test fixture)',
+      shortName: 'Texture fix.',
       version: '1.0.0',
       task: 'generated',
       fixture: true,
@@ -166,6 +167,7 @@ export const FIXTURES: FixtureSpec[] = [
     manifest: {
       id: 'fixture-ela-cnn',
       name: 'Fixture ELA CNN (test fixture)',
+      shortName: 'ELA fix.',
       version: '1.0.0',
       task: 'manipulated',
       fixture: true,
