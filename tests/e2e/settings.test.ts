@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { createCaseThroughUi, e2eSkipReason, invokeFromPage, screenshot, startApp } from './harness';
+import { createCaseThroughUi, e2eSkipReason, invokeFromPage, screenshot, slow, startApp } from './harness';
 
 const skip = e2eSkipReason();
 
@@ -20,7 +20,7 @@ async function postSettings(page: Page, token: string, body: unknown): Promise<{
   return answer as { ok: boolean; error: { code: string; message: string } };
 }
 
-test('change the provider, the examiner and the fixture setting; saved to settings.json and in force at once', { skip, timeout: 120_000 }, async () => {
+test('change the provider, the examiner and the fixture setting; saved to settings.json and in force at once', { skip, timeout: slow(120_000) }, async () => {
   // No override for the fixture setting: like a user's install, where the settings file decides.
   const app = await startApp({ config: { showFixtureModels: undefined }, settings: { organisation: 'Forensic Unit North', $comment: 'kept by the Settings view' } });
   try {
@@ -77,7 +77,7 @@ test('change the provider, the examiner and the fixture setting; saved to settin
   }
 });
 
-test('a setting fixed by the environment is shown locked, and the problems of a bad settings file are listed', { skip, timeout: 90_000 }, async () => {
+test('a setting fixed by the environment is shown locked, and the problems of a bad settings file are listed', { skip, timeout: slow(90_000) }, async () => {
   const app = await startApp({ config: { env: { PROVENANCE_EP: 'cpu' } }, settings: { provider: 'webgpu', maxPixels: 12, colour: 'blue' } });
   try {
     const { page } = app;
