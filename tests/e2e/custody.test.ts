@@ -112,6 +112,10 @@ test('every submitted file, bad ones included, is in the gallery and in the repo
     assert.ok(flat.includes(name), `${name} is in the evidence table`);
     assert.ok(flat.includes(f.code), `${f.code} (${name}) is in the evidence table`);
   }
+  // Every file of the folder has its row: the odd but readable ones (CMYK, 16-bit, animated,
+  // a PNG named .jpg, ...) and the good photos too.
+  for (const b of Object.values(bad)) assert.ok(flat.includes(path.basename(b.path)), `${path.basename(b.path)} has its row in the evidence table`);
+  for (let i = 1; i <= PHOTOS; i++) assert.ok(flat.includes(`photo-${i}.jpg`), `photo-${i}.jpg has its row in the evidence table`);
   assert.match(flat, /Refused at import: \S+ —/);
   const summary = pages.find((p) => p.includes('1 Summary'))!.replace(/\s+/g, ' ');
   assert.match(summary, new RegExp(`Refused at import ${refusedTiles}\\b`));
