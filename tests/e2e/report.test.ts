@@ -51,6 +51,14 @@ test('export a case report from the app: PDF, .sha256 and the hash on screen', {
   app.picks.save = out;
   await dialog.getByTestId('report-choose').click();
   await page.waitForFunction((expected) => (globalThis as unknown as { document: { querySelector(s: string): { textContent: string } | null } }).document.querySelector('[data-testid=report-path]')?.textContent === expected, out);
+  // No examiner, no report: the declaration on the cover must name who signs it.
+  const examiner = dialog.getByTestId('report-examiner');
+  assert.equal(await examiner.inputValue(), 'E. Examiner', "the case's examiner is filled in");
+  await examiner.fill('  ');
+  await dialog.getByTestId('report-export').click();
+  assert.match(await dialog.getByTestId('report-error').innerText(), /Type the examiner's name: the report's declaration must name who signs it/);
+  assert.equal(await dialog.getByTestId('report-job').count(), 0, 'no report job was started');
+  await examiner.fill('E. Examiner');
   await dialog.getByTestId('report-export').click();
   const done = await waitForReport(dialog);
 
