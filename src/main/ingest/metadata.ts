@@ -2,6 +2,7 @@ import path from 'node:path';
 import sharp, { type Metadata } from 'sharp';
 import exifr from 'exifr';
 import type { AnalysisFlag, EvidenceMetadata, ExifSummary, ImageFormat } from '../../contract/evidence';
+import { formatCameraTime } from '../../contract/time';
 import { evidenceErrorFromSharp } from './imageErrors';
 import { iccDescription } from './iccDescription';
 import { estimateJpegQuality, readJpegHeader } from './jpegQuality';
@@ -236,7 +237,7 @@ export async function describeEvidence(input: DescribeInput): Promise<EvidenceMe
   }
   if (exif.modifyDate && exif.dateTimeOriginal && exif.modifyDate !== exif.dateTimeOriginal) {
     warnings.push(
-      `The EXIF modify date (${exif.modifyDate}) differs from the date taken (${exif.dateTimeOriginal}): the file was saved again after capture.`,
+      `The EXIF modify date, ${formatCameraTime(exif.modifyDate)}, differs from the date taken, ${formatCameraTime(exif.dateTimeOriginal)}: the file was saved again after capture.`,
     );
   }
   if (orientation !== 1) {

@@ -71,14 +71,5 @@ export function shortHash(hash: string | undefined, length = 12): string {
   return hash ? hash.slice(0, length) : '—';
 }
 
-/**
- * An EXIF date as the camera's own clock wrote it: with its offset from UTC when the file records
- * one (EXIF 2.31 OffsetTime*), otherwise saying the zone is unknown, so that no time in the app or
- * the report reads as UTC or local without saying which.
- */
-export function formatCameraTime(value: string | undefined): string | undefined {
-  if (!value) return undefined;
-  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})([+-]\d{2}:\d{2})?$/.exec(value);
-  if (!m) return value;
-  return m[3] ? `${m[1]} ${m[2]} UTC${m[3]}` : `${m[1]} ${m[2]} (camera clock, zone not recorded)`;
-}
+// An EXIF date with its offset, or saying the zone is unknown: one definition, in the contract.
+export { formatCameraTime } from '../../contract/time';
