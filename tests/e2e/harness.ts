@@ -215,12 +215,14 @@ export async function startAppWithoutModels(): Promise<AppUnderTest> {
  * Waits until the report dialog's job has ended and returns its result panel; a report that
  * failed fails the test at once with the dialog's own sentence instead of waiting out a timeout.
  * Printing a PDF starts a second Chromium: on a loaded machine that alone can take a minute, so
- * the wait is long (scaled by SLOWDOWN) and `renumbered` waits for the numbered-report line too.
+ * the wait is long (scaled by SLOWDOWN). While an earlier export's result is still shown, `renumbered`
+ * or `pdfPath` say which result to wait for.
  */
-export async function waitForReport(dialog: Locator, opts: { renumbered?: boolean } = {}): Promise<Locator> {
+export async function waitForReport(dialog: Locator, opts: { renumbered?: boolean; /** the PDF of this export, when an earlier result is still shown */ pdfPath?: string } = {}): Promise<Locator> {
   const result = dialog.getByTestId('report-result');
   const failed = dialog.getByTestId('report-failed').or(dialog.getByTestId('report-error'));
-  const done = opts.renumbered ? result.filter({ has: dialog.page().getByTestId('report-renumbered') }) : result;
+  let done = opts.renumbered ? result.filter({ has: dialog.page().getByTestId('report-renumbered') }) : result;
+  if (opts.pdfPath) done = done.filter({ has: dialog.page().getByTestId('report-pdf-path').filter({ hasText: opts.pdfPath }) });
   await done.or(failed).first().waitFor({ timeout: slow(180_000) });
   if (await failed.count()) throw new Error(`the report was not written: ${await failed.first().innerText()}`);
   return result;

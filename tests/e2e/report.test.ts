@@ -77,6 +77,17 @@ test('export a case report from the app: PDF, .sha256 and the hash on screen', {
   assert.ok(fs.existsSync(path.join(app.stateDir, 'anchor.key')), 'the key is in the state folder, not the case folder');
   await screenshot(page, 'report-export.png');
 
+  // The fixture models scored every photo, but a fixture is not a detector and never flags: a
+  // "Flagged" report of these photos (no reviewer flag, no editing-software tag) has no item pages.
+  const flaggedOut = path.join(app.tmp, 'out', 'flagged.pdf');
+  app.picks.save = flaggedOut;
+  await dialog.getByTestId('report-items-flagged').check();
+  await dialog.getByTestId('report-choose').click();
+  await dialog.getByTestId('report-path').filter({ hasText: flaggedOut }).waitFor();
+  await dialog.getByTestId('report-export').click();
+  const flagged = await waitForReport(dialog, { pdfPath: flaggedOut });
+  assert.match(await flagged.innerText(), new RegExp(`${IMAGES} evidence items, 0 item sections`));
+
   // Esc closes the dialog; the job ended, so the header button is ready for the next report.
   await page.keyboard.press('Escape');
   await dialog.waitFor({ state: 'detached' });
