@@ -2,14 +2,15 @@
 // Areas that were already JPEG-compressed at (or below) that quality barely change; areas that
 // were pasted in from elsewhere, retouched or never compressed change more and light up.
 
+import { rename, rm } from 'node:fs/promises';
 import sharp from 'sharp';
 import type { ElaParameters, ElaResult } from '../../contract/evidence';
 import { EvidenceError } from '../errors';
 import type { DecodedImage } from '../ingest/decoded';
 import { amplificationLut } from './amplify';
-import { renderHeatmap } from './heatmap';
+import { elaPass, withElaScratch, type RgbPixels } from './elaPass';
+import { maxChannelLevels, writeHeatmapPng } from './heatmap';
 import { assertElaQuality, assertElaScale, validateElaParameters } from './parameters';
-import { computeElaStats } from './stats';
 
 export { DEFAULT_ELA_PARAMETERS, validateElaParameters } from './parameters';
 
@@ -86,11 +87,14 @@ export function primeElaDifference(image: DecodedImage, quality: number, diff: B
 /** Differences per decoded image and quality; entries go when the image is garbage-collected. */
 const differenceCache = new WeakMap<DecodedImage, Map<number, Promise<Buffer>>>();
 
-async function computeElaDifference(image: DecodedImage, quality: number): Promise<Buffer> {
+/**
+ * The pixels re-saved as JPEG at `quality` with the ELA encoder settings and decoded again:
+ * what every error level is measured against. Same layout as the input.
+ */
+export async function jpegRecompression(image: DecodedImage, quality: number): Promise<Buffer> {
   assertElaQuality(quality);
   assertDecodedImage(image);
   const { width, height, data: original } = image;
-
   const jpeg = await sharp(original, { raw: { width, height, channels: 3 }, limitInputPixels: false })
     .jpeg({ quality, ...ELA_JPEG_OPTIONS })
     .toBuffer();
@@ -102,7 +106,12 @@ async function computeElaDifference(image: DecodedImage, quality: number): Promi
       `JPEG round trip changed the image to ${info.width}x${info.height}x${info.channels}, expected ${width}x${height}x3.`,
     );
   }
+  return recompressed;
+}
 
+async function computeElaDifference(image: DecodedImage, quality: number): Promise<Buffer> {
+  const recompressed = await jpegRecompression(image, quality);
+  const original = image.data;
   const n = original.length;
   const diff = Buffer.allocUnsafe(n);
   for (let i = 0; i < n; i++) {
@@ -115,7 +124,8 @@ async function computeElaDifference(image: DecodedImage, quality: number): Promi
 /**
  * The ELA image itself: per-channel difference × `scale`, rounded and clamped to 255. This is
  * the input of detectors whose manifest declares the "ela" input transform, so it must not
- * depend on anything but the pixels, `quality` and `scale`.
+ * depend on anything but the pixels, `quality` and `scale`. (The analyse pipeline builds the
+ * same image inside its single ELA pass instead; this is the stand-alone form.)
  */
 export async function elaDifferenceImage(image: DecodedImage, quality: number, scale: number): Promise<DecodedImage> {
   assertElaScale(scale);
@@ -127,21 +137,85 @@ export async function elaDifferenceImage(image: DecodedImage, quality: number, s
 }
 
 export interface ElaOutputPaths {
-  /** Where to write the full-resolution heatmap PNG. */
+  /**
+   * Where to write the full-resolution heatmap PNG. Only written when asked for: the viewer asks
+   * when it zooms past the preview (see writeElaHeatmap). When the image is no larger than the
+   * preview, the preview is the full-resolution heatmap and this path is not written.
+   */
   heatmapPath?: string;
   /** Where to write the preview PNG (long side ≤ params.previewMaxSide). */
   previewPath?: string;
 }
 
-/** Full ELA of one decoded image: statistics, plus heatmap PNGs for the paths given. */
-export async function runEla(image: DecodedImage, params: ElaParameters, output?: ElaOutputPaths): Promise<ElaResult> {
+/** A detector input made inside the ELA pass (see ElaPassOptions.modelImage). */
+export interface ElaModelRequest<T> {
+  /** Amplification applied to the error levels (the detector's elaScale). */
+  scale: number;
+  /** 'full': the amplified difference at full resolution; 'mean': averaged onto a width×height grid. */
+  grid: { kind: 'full' } | { kind: 'mean'; width: number; height: number };
+  /** Turns the ELA image into the detector input while its buffer is valid (it is reused afterwards). */
+  build: (ela: RgbPixels) => Promise<T> | T;
+}
+
+/**
+ * Full ELA of one decoded image in one JPEG round trip and one pass over the pixels: exact
+ * statistics, the preview PNG (block maxima of the error, so a small hot spot stays visible
+ * when the picture is shrunk), the full-resolution heatmap only when a path for it is given,
+ * and optionally a detector's ELA input from the same pass.
+ */
+export async function runElaWith<T>(
+  image: DecodedImage,
+  params: ElaParameters,
+  output: ElaOutputPaths | undefined,
+  model: ElaModelRequest<T> | undefined,
+): Promise<{ ela: ElaResult; model?: T }> {
   const parameters = validateElaParameters(params);
-  const diff = await elaDifference(image, parameters.quality);
-  const stats = computeElaStats(diff, image.width, image.height, parameters);
-  const files = await renderHeatmap(diff, image.width, image.height, parameters.scale, {
-    path: output?.heatmapPath,
-    previewPath: output?.previewPath,
-    previewMaxSide: parameters.previewMaxSide,
+  if (model) assertElaScale(model.scale);
+  const recompressed = await jpegRecompression(image, parameters.quality);
+  const { width, height } = image;
+  return withElaScratch(async (scratch) => {
+    const amplify = model ? amplificationLut(model.scale) : undefined;
+    const pass = elaPass(image.data, recompressed, width, height, {
+      threshold: parameters.threshold,
+      previewMaxSide: parameters.previewMaxSide,
+      modelImage: model && amplify ? (model.grid.kind === 'full' ? { kind: 'full', amplify } : { kind: 'mean', amplify, width: model.grid.width, height: model.grid.height }) : undefined,
+    }, scratch);
+    const previewIsFull = pass.preview.width === width && pass.preview.height === height;
+    const [previewPath, heatmapPath, built] = await Promise.all([
+      output?.previewPath ? writeHeatmapPng(pass.preview.levels, pass.preview.width, pass.preview.height, parameters.scale, output.previewPath) : undefined,
+      output?.heatmapPath && !(previewIsFull && output.previewPath)
+        ? writeHeatmapPng(previewIsFull ? pass.preview.levels : maxChannelLevels(image.data, recompressed, width, height), width, height, parameters.scale, output.heatmapPath)
+        : undefined,
+      model && pass.modelImage ? model.build(pass.modelImage) : undefined,
+    ]);
+    const ela: ElaResult = { parameters, stats: pass.stats };
+    if (heatmapPath) ela.heatmapPath = heatmapPath;
+    else if (previewPath && previewIsFull) ela.heatmapPath = previewPath;
+    if (previewPath) ela.previewPath = previewPath;
+    return model ? { ela, model: built as T } : { ela };
   });
-  return { parameters, stats, ...files };
+}
+
+/** Full ELA of one decoded image: statistics, plus heatmap PNGs for the paths given (see runElaWith). */
+export async function runEla(image: DecodedImage, params: ElaParameters, output?: ElaOutputPaths): Promise<ElaResult> {
+  return (await runElaWith(image, params, output, undefined)).ela;
+}
+
+/**
+ * Writes the full-resolution heatmap of `image` to `path` (folders created; written to a
+ * temporary name first, so a reader never sees half a file): what the viewer asks for when it
+ * zooms past the preview. Costs one JPEG round trip and one pass.
+ */
+export async function writeElaHeatmap(image: DecodedImage, params: ElaParameters, path: string): Promise<string> {
+  const parameters = validateElaParameters(params);
+  const recompressed = await jpegRecompression(image, parameters.quality);
+  const temporary = `${path}.${process.pid}.${Date.now()}.tmp`;
+  try {
+    await writeHeatmapPng(maxChannelLevels(image.data, recompressed, image.width, image.height), image.width, image.height, parameters.scale, temporary);
+    await rename(temporary, path);
+  } catch (err) {
+    await rm(temporary, { force: true });
+    throw err;
+  }
+  return path;
 }

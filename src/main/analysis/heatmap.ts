@@ -1,12 +1,13 @@
 // Heatmap PNGs for an ELA difference: the amplified per-pixel max-channel error coloured with
-// inferno, once at full resolution (for zooming onto evidence) and once as a capped preview
-// (for lists, the renderer and reports).
+// inferno, as a capped preview (for lists, the renderer and reports) and, when asked for, at
+// full resolution (for zooming onto evidence).
 
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import sharp from 'sharp';
 import { amplificationLut } from './amplify';
 import { INFERNO_LUT } from './colormap';
+import { elaPreviewSize } from './elaPass';
 import { assertElaScale, assertPreviewMaxSide } from './parameters';
 
 export interface HeatmapOptions {
@@ -29,31 +30,69 @@ export interface HeatmapFiles {
  */
 const PNG_OPTIONS = { compressionLevel: 3, adaptiveFiltering: false } as const;
 
-/** Amplified per-pixel max-channel error, one byte per pixel. */
-function amplifiedLevels(diff: Uint8Array, pixels: number, scale: number): Buffer {
-  const amplify = amplificationLut(scale);
-  const levels = Buffer.allocUnsafe(pixels);
+/** Per-pixel max-channel error (unamplified), one byte per pixel, from a difference buffer. */
+function levelsFromDifference(diff: Uint8Array, pixels: number): Uint8Array {
+  const levels = new Uint8Array(pixels);
   for (let p = 0, i = 0; p < pixels; p++, i += 3) {
     const r = diff[i]!;
     const g = diff[i + 1]!;
     const b = diff[i + 2]!;
-    levels[p] = amplify[r > g ? (r > b ? r : b) : g > b ? g : b]!;
+    levels[p] = r > g ? (r > b ? r : b) : g > b ? g : b;
   }
   return levels;
 }
 
-function colourise(levels: Uint8Array): Buffer {
-  const rgb = Buffer.allocUnsafe(levels.length * 3);
-  for (let p = 0, o = 0; p < levels.length; p++, o += 3) {
-    const c = levels[p]! * 3;
+/** Per-pixel max-channel error (unamplified) between two RGB images of the same size. */
+export function maxChannelLevels(original: Uint8Array, recompressed: Uint8Array, width: number, height: number): Uint8Array {
+  const pixels = width * height;
+  const levels = new Uint8Array(pixels);
+  for (let p = 0, i = 0; p < pixels; p++, i += 3) {
+    let r = original[i]! - recompressed[i]!;
+    let g = original[i + 1]! - recompressed[i + 1]!;
+    let b = original[i + 2]! - recompressed[i + 2]!;
+    r = (r ^ (r >> 31)) - (r >> 31);
+    g = (g ^ (g >> 31)) - (g >> 31);
+    b = (b ^ (b >> 31)) - (b >> 31);
+    levels[p] = r > g ? (r > b ? r : b) : g > b ? g : b;
+  }
+  return levels;
+}
+
+/**
+ * The preview of a level image: each preview pixel is the highest level of the image pixels it
+ * covers (cells as in elaPass), so a small bright spot is not averaged away by the shrink.
+ */
+export function blockMaxPreview(levels: Uint8Array, width: number, height: number, maxSide: number): { levels: Uint8Array; width: number; height: number } {
+  const size = elaPreviewSize(width, height, maxSide);
+  if (size.width === width && size.height === height) return { levels, width, height };
+  const grid = new Uint8Array(size.width * size.height);
+  const columns = new Int32Array(width);
+  for (let x = 0; x < width; x++) columns[x] = Math.floor((x * size.width) / width);
+  for (let y = 0, p = 0; y < height; y++) {
+    const row = Math.floor((y * size.height) / height) * size.width;
+    for (let x = 0; x < width; x++, p++) {
+      const cell = row + columns[x]!;
+      if (levels[p]! > grid[cell]!) grid[cell] = levels[p]!;
+    }
+  }
+  return { levels: grid, ...size };
+}
+
+/**
+ * Writes unamplified error levels (one byte per pixel) as an inferno heatmap PNG after
+ * amplifying them by `scale` (clamped to 255); parent folders are created.
+ */
+export async function writeHeatmapPng(levels: Uint8Array, width: number, height: number, scale: number, path: string): Promise<string> {
+  assertElaScale(scale);
+  if (levels.length < width * height) throw new RangeError(`Heatmap needs ${width * height} levels, got ${levels.length}.`);
+  const amplify = amplificationLut(scale);
+  const rgb = Buffer.allocUnsafe(width * height * 3);
+  for (let p = 0, o = 0; p < width * height; p++, o += 3) {
+    const c = amplify[levels[p]!]! * 3;
     rgb[o] = INFERNO_LUT[c]!;
     rgb[o + 1] = INFERNO_LUT[c + 1]!;
     rgb[o + 2] = INFERNO_LUT[c + 2]!;
   }
-  return rgb;
-}
-
-async function writeRgbPng(rgb: Buffer, width: number, height: number, path: string): Promise<string> {
   try {
     await mkdir(dirname(path), { recursive: true });
     await sharp(rgb, { raw: { width, height, channels: 3 }, limitInputPixels: false })
@@ -66,23 +105,11 @@ async function writeRgbPng(rgb: Buffer, width: number, height: number, path: str
   return path;
 }
 
-async function writePreview(levels: Buffer, width: number, height: number, maxSide: number, path: string): Promise<string> {
-  // Resize the error levels, then colour: every preview pixel stays on the colour map, so the
-  // legend reads the same on the preview as on the full-size heatmap.
-  const { data, info } = await sharp(levels, { raw: { width, height, channels: 1 }, limitInputPixels: false })
-    .resize(maxSide, maxSide, { fit: 'inside', withoutEnlargement: true })
-    // Without this sharp widens the output to sRGB; the grey levels are unchanged either way.
-    .toColourspace('b-w')
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  if (info.channels !== 1) throw new Error(`Heatmap preview resize returned ${info.channels} channels, expected 1.`);
-  return writeRgbPng(colourise(data), info.width, info.height, path);
-}
-
 /**
  * Writes the requested heatmap PNGs (parent folders are created) and returns their paths.
  * `diff` is the unscaled per-channel difference (RGB interleaved); `scale` multiplies the
- * per-pixel max-channel error before colouring, clamped to 255.
+ * per-pixel max-channel error before colouring, clamped to 255. The preview holds the block
+ * maxima of the error (see blockMaxPreview).
  */
 export async function renderHeatmap(
   diff: Uint8Array,
@@ -98,10 +125,11 @@ export async function renderHeatmap(
   }
   if (!opts.path && !opts.previewPath) return {};
 
-  const levels = amplifiedLevels(diff, width * height, scale);
+  const levels = levelsFromDifference(diff, width * height);
+  const preview = opts.previewPath ? blockMaxPreview(levels, width, height, opts.previewMaxSide) : undefined;
   const [heatmapPath, previewPath] = await Promise.all([
-    opts.path ? writeRgbPng(colourise(levels), width, height, opts.path) : undefined,
-    opts.previewPath ? writePreview(levels, width, height, opts.previewMaxSide, opts.previewPath) : undefined,
+    opts.path ? writeHeatmapPng(levels, width, height, scale, opts.path) : undefined,
+    opts.previewPath && preview ? writeHeatmapPng(preview.levels, preview.width, preview.height, scale, opts.previewPath) : undefined,
   ]);
   const files: HeatmapFiles = {};
   if (heatmapPath) files.heatmapPath = heatmapPath;

@@ -4,11 +4,16 @@ export {
   validateElaParameters,
   elaDifference,
   elaDifferenceImage,
+  jpegRecompression,
   runEla,
+  runElaWith,
+  writeElaHeatmap,
+  type ElaModelRequest,
   type ElaOutputPaths,
 } from './ela';
-export { computeElaStats, elaBlockSide } from './stats';
-export { renderHeatmap, type HeatmapOptions, type HeatmapFiles } from './heatmap';
+export { elaPass, elaPreviewSize, withElaScratch, ElaScratch, type ElaPassOptions, type ElaPassResult, type ElaPreviewGrid, type RgbPixels } from './elaPass';
+export { computeElaStats, elaBlockSide, summarizeElaStats } from './stats';
+export { blockMaxPreview, maxChannelLevels, renderHeatmap, writeHeatmapPng, type HeatmapOptions, type HeatmapFiles } from './heatmap';
 export { INFERNO_LUT, infernoColour } from './colormap';
 export { amplificationLut } from './amplify';
 

@@ -92,7 +92,29 @@ export function computeElaStats(
       blockSums[blockRow + bx]! += segmentSum;
     }
   }
+  return summarizeElaStats({ width, height, threshold, channelSum, histogram, blockSums });
+}
 
+/** What one pass over a difference accumulates; everything `ElaStats` is derived from. */
+export interface ElaAccumulators {
+  width: number;
+  height: number;
+  threshold: number;
+  /** Sum of every channel's error over the image. */
+  channelSum: number;
+  /** Pixels per max-channel error level 0..255. */
+  histogram: ArrayLike<number>;
+  /** Sum of max-channel errors per block of `elaBlockSide`, row-major. */
+  blockSums: Float64Array;
+}
+
+/** The statistics from the accumulators of a pass (see `computeElaStats` for their meaning). */
+export function summarizeElaStats(acc: ElaAccumulators): ElaStats {
+  const { width, height, threshold, histogram, blockSums } = acc;
+  const pixels = width * height;
+  const side = elaBlockSide(width, height);
+  const blocksX = Math.ceil(width / side);
+  const blocksY = Math.ceil(height / side);
   let max = 0;
   for (let level = 255; level > 0; level--) {
     if (histogram[level]! > 0) {
@@ -115,7 +137,7 @@ export function computeElaStats(
   }
 
   return {
-    mean: channelSum / (pixels * 3),
+    mean: acc.channelSum / (pixels * 3),
     p99,
     max,
     highShare: high / pixels,
