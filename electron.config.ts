@@ -13,8 +13,15 @@ export default defineConfig({
     build: {
       externalizeDeps: true,
       outDir: resolve(root, 'out/main'),
-      // prepareWorker is a worker-thread entry (src/main/pipeline/preparePool.ts loads it beside index.js).
-      rollupOptions: { input: { index: resolve(root, 'src/main/electron/index.ts'), prepareWorker: resolve(root, 'src/main/pipeline/prepareWorker.ts') } },
+      // Worker-thread entries, loaded beside index.js by src/main/workerThreads.ts: the prepare
+      // pool (pipeline/preparePool.ts) and the inference host (inference/inferenceHost.ts).
+      rollupOptions: {
+        input: {
+          index: resolve(root, 'src/main/electron/index.ts'),
+          prepareWorker: resolve(root, 'src/main/pipeline/prepareWorker.ts'),
+          inferenceWorker: resolve(root, 'src/main/inference/inferenceWorker.ts'),
+        },
+      },
     },
   },
   preload: {

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Builds the `provenance` command into out/cli with esbuild: one ES module with every pure-JS
-// dependency inside, and the prepare-stage worker beside it. The native modules (sharp,
+// dependency inside, and the worker threads (prepare stage, inference) beside it. The native modules (sharp,
 // onnxruntime-node, better-sqlite3) stay outside: the packaged app keeps them unpacked from the
 // asar (package.json "build.asarUnpack"), so the command runs with the Node.js inside Electron
 // (ELECTRON_RUN_AS_NODE) or any Node 20, without tsx and without the source tree.
@@ -22,7 +22,11 @@ export const CLI_EXTERNAL = ['sharp', 'onnxruntime-node', 'better-sqlite3', 'ele
 
 const started = Date.now();
 const result = await build({
-  entryPoints: { provenance: join(root, 'src/main/cli/bin.ts'), prepareWorker: join(root, 'src/main/pipeline/prepareWorker.ts') },
+  entryPoints: {
+    provenance: join(root, 'src/main/cli/bin.ts'),
+    prepareWorker: join(root, 'src/main/pipeline/prepareWorker.ts'),
+    inferenceWorker: join(root, 'src/main/inference/inferenceWorker.ts'),
+  },
   outdir,
   outExtension: { '.js': '.mjs' },
   bundle: true,

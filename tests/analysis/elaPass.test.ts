@@ -196,9 +196,9 @@ describe('runElaWith and the heatmap files', () => {
     const { ela, model } = await runElaWith(image, DEFAULT_ELA_PARAMETERS, undefined, {
       scale: 10,
       grid: { kind: 'full' },
-      build: (pixels) => {
-        seen.push(Buffer.from(pixels.data));
-        return pixels.width * pixels.height;
+      build: ({ modelImage }) => {
+        seen.push(Buffer.from(modelImage!.data));
+        return modelImage!.width * modelImage!.height;
       },
     });
     assert.equal(model, 256 * 192);

@@ -162,3 +162,37 @@ test('a manifest naming an output the ONNX file lacks fails at open, a closed de
   await detector.close();
   await assert.rejects(detector.score(images.slice(0, 1)), /is closed/);
 });
+
+test('sessions run in the inference worker: same scores as in-process, and the calling thread stays free during a run', async () => {
+  const { inProcessHost } = await import('../../src/main/inference/inferenceHost');
+  const big = withPre(texture, { mode: 'multi-crop', cropCount: 16, aggregate: 'mean' });
+  const remote = await Detector.open(big, { provider: 'cpu', maxBatch: 64 });
+  const local = await Detector.open(big, { provider: 'cpu', maxBatch: 64, host: inProcessHost });
+  try {
+    assert.equal(remote.runsIn, 'worker');
+    assert.equal(local.runsIn, 'in-process');
+    const picked = images.slice(0, 4);
+    const [a, b] = [await remote.score(picked), await local.score(picked)];
+    a.forEach((s, i) => assert.ok(Math.abs(s.score - b[i].score) < 1e-6, `image ${i}: worker ${s.score} vs in-process ${b[i].score}`));
+    // Prepared inputs score the same as images.
+    const { preprocess } = await import('../../src/main/inference/preprocess');
+    const inputs = await Promise.all(picked.map((img) => preprocess(img, big.manifest)));
+    const c = await remote.scoreInputs(inputs);
+    c.forEach((s, i) => assert.ok(Math.abs(s.score - a[i].score) < 1e-6));
+
+    // While the worker runs 64 crops in one session run, this thread keeps turning its event loop.
+    let turns = 0;
+    let spinning = true;
+    const spin = (): void => {
+      turns++;
+      if (spinning) setImmediate(spin);
+    };
+    setImmediate(spin);
+    await remote.scoreInputs(inputs);
+    spinning = false;
+    assert.ok(turns >= 20, `the event loop turned only ${turns} times during inference`);
+  } finally {
+    await remote.close();
+    await local.close();
+  }
+});

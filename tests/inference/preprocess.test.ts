@@ -110,3 +110,41 @@ test('the ela input transform feeds the ELA difference image (from analysis/ela)
 test('pixels that do not match the stated size are refused', async () => {
   await assert.rejects(preprocess({ data: Buffer.alloc(10), width: 4, height: 4, channels: 3 }, texture), /Expected 8-bit RGB pixels for 4x4 \(48 bytes\), got 10 bytes/);
 });
+
+test('ELA inputs from the single ELA pass equal preprocess: crops exactly, resize exactly up to 4× the input, closely beyond', async () => {
+  const { elaInputPlan, preprocessFromElaPass } = await import('../../src/main/inference/preprocess');
+  const { runElaWith, DEFAULT_ELA_PARAMETERS } = await import('../../src/main/analysis');
+  const quality = ela.preprocessing.elaQuality!;
+  const viaPass = async (img: DecodedImage, m: ModelManifest): Promise<Float32Array[]> => {
+    const plan = elaInputPlan(m, img.width, img.height);
+    const { model } = await runElaWith(img, { ...DEFAULT_ELA_PARAMETERS, quality }, undefined, {
+      scale: m.preprocessing.elaScale!,
+      grid: plan.kind === 'crops' ? { kind: 'none' } : plan,
+      build: ({ modelImage, recompressed }) => preprocessFromElaPass(img, m, recompressed, plan.kind === 'crops' ? undefined : modelImage),
+    });
+    return model!;
+  };
+  const cropModels = [withPre(ela, { mode: 'center-crop' }), withPre(ela, { mode: 'multi-crop', cropCount: 10, aggregate: 'mean' })];
+  const coverModel = withPre(ela, { resizeFit: 'cover' });
+  for (const [w, h] of [[50, 40], [200, 150], [256, 256], [251, 217]]) {
+    const img = await pictures.make(`ela-${w}x${h}`, w, h, w + h, 25, 'jpeg', 85);
+    for (const m of [...cropModels, coverModel, ela]) {
+      assert.deepEqual(await viaPass(img, m), await preprocess(img, m), `${m.preprocessing.mode}/${m.preprocessing.resizeFit ?? 'fill'} on ${w}x${h}`);
+    }
+  }
+  // 4000×3000 → 64×64: the pass averages onto a 256×256 grid first (as libvips shrinks before its
+  // kernel), so the input is close to, not bit-equal with, the full-resolution resize.
+  const big = await pictures.make('ela-big', 1600, 1200, 7, 25, 'jpeg', 85);
+  assert.deepEqual(elaInputPlan(ela, 1600, 1200), { kind: 'mean', width: 256, height: 256 });
+  const [fast] = await viaPass(big, ela);
+  const [slow] = await preprocess(big, ela);
+  let worst = 0;
+  let sum = 0;
+  for (let i = 0; i < fast.length; i++) {
+    worst = Math.max(worst, Math.abs(fast[i] - slow[i]));
+    sum += Math.abs(fast[i] - slow[i]);
+  }
+  // Inputs are in 0..1 (mean 0, std 1 normalization of 0..255/255): within 4 levels everywhere, under 1 level on average.
+  assert.ok(worst <= 4 / 255 + 1e-6, `largest difference ${worst * 255} levels`);
+  assert.ok(sum / fast.length < 1 / 255, `mean difference ${(sum / fast.length) * 255} levels`);
+});

@@ -73,17 +73,6 @@ export function elaDifference(image: DecodedImage, quality: number): Promise<Buf
   return diff;
 }
 
-/**
- * Seeds the cache with a difference computed elsewhere (a worker thread that prepared the file),
- * so a detector with the ELA input transform does not repeat the JPEG round trip.
- */
-export function primeElaDifference(image: DecodedImage, quality: number, diff: Buffer): void {
-  if (diff.length !== image.data.length) throw new RangeError('ELA difference does not match the image size');
-  let perQuality = differenceCache.get(image);
-  if (!perQuality) differenceCache.set(image, (perQuality = new Map()));
-  perQuality.set(quality, Promise.resolve(diff));
-}
-
 /** Differences per decoded image and quality; entries go when the image is garbage-collected. */
 const differenceCache = new WeakMap<DecodedImage, Map<number, Promise<Buffer>>>();
 
@@ -147,14 +136,21 @@ export interface ElaOutputPaths {
   previewPath?: string;
 }
 
-/** A detector input made inside the ELA pass (see ElaPassOptions.modelImage). */
+/** Detector inputs made from the ELA pass (see ElaPassOptions.modelImage). */
 export interface ElaModelRequest<T> {
-  /** Amplification applied to the error levels (the detector's elaScale). */
+  /** Amplification applied to the error levels (the detector's elaScale); ignored for grid 'none'. */
   scale: number;
-  /** 'full': the amplified difference at full resolution; 'mean': averaged onto a width×height grid. */
-  grid: { kind: 'full' } | { kind: 'mean'; width: number; height: number };
-  /** Turns the ELA image into the detector input while its buffer is valid (it is reused afterwards). */
-  build: (ela: RgbPixels) => Promise<T> | T;
+  /**
+   * What the pass builds: 'full', the amplified difference at full resolution; 'mean', the
+   * amplified difference averaged onto a width×height grid; 'none', nothing (the build reads
+   * crops from the original and `recompressed` itself).
+   */
+  grid: { kind: 'none' } | { kind: 'full' } | { kind: 'mean'; width: number; height: number };
+  /**
+   * Turns the pass's products into detector inputs while they are valid: `modelImage` is the
+   * requested grid, `recompressed` the decoded re-compression. Both are reused afterwards.
+   */
+  build: (products: { modelImage?: RgbPixels; recompressed: Uint8Array }) => Promise<T> | T;
 }
 
 /**
@@ -170,15 +166,16 @@ export async function runElaWith<T>(
   model: ElaModelRequest<T> | undefined,
 ): Promise<{ ela: ElaResult; model?: T }> {
   const parameters = validateElaParameters(params);
-  if (model) assertElaScale(model.scale);
+  if (model && model.grid.kind !== 'none') assertElaScale(model.scale);
   const recompressed = await jpegRecompression(image, parameters.quality);
   const { width, height } = image;
   return withElaScratch(async (scratch) => {
-    const amplify = model ? amplificationLut(model.scale) : undefined;
+    const grid = model?.grid;
+    const amplify = grid && grid.kind !== 'none' ? amplificationLut(model!.scale) : undefined;
     const pass = elaPass(image.data, recompressed, width, height, {
       threshold: parameters.threshold,
       previewMaxSide: parameters.previewMaxSide,
-      modelImage: model && amplify ? (model.grid.kind === 'full' ? { kind: 'full', amplify } : { kind: 'mean', amplify, width: model.grid.width, height: model.grid.height }) : undefined,
+      modelImage: grid && amplify ? (grid.kind === 'mean' ? { kind: 'mean', amplify, width: grid.width, height: grid.height } : { kind: 'full', amplify }) : undefined,
     }, scratch);
     const previewIsFull = pass.preview.width === width && pass.preview.height === height;
     const [previewPath, heatmapPath, built] = await Promise.all([
@@ -186,7 +183,7 @@ export async function runElaWith<T>(
       output?.heatmapPath && !(previewIsFull && output.previewPath)
         ? writeHeatmapPng(previewIsFull ? pass.preview.levels : maxChannelLevels(image.data, recompressed, width, height), width, height, parameters.scale, output.heatmapPath)
         : undefined,
-      model && pass.modelImage ? model.build(pass.modelImage) : undefined,
+      model ? model.build({ modelImage: pass.modelImage, recompressed }) : undefined,
     ]);
     const ela: ElaResult = { parameters, stats: pass.stats };
     if (heatmapPath) ela.heatmapPath = heatmapPath;

@@ -173,20 +173,9 @@ export function elaPass(
     if (scratch.mean.length < mw * mh * 3) scratch.mean = new Uint8Array(mw * mh * 3);
     meanOut = scratch.mean.subarray(0, mw * mh * 3);
   }
+  const meanWidths = scratch.meanWidths;
   let meanRow = 0;
   let meanRowHeight = 0;
-  const flushMeanRow = (): void => {
-    const widths = scratch.meanWidths;
-    const out = meanRow * mw * 3;
-    for (let cell = 0, k = 0; cell < mw; cell++, k += 3) {
-      const n = widths[cell]! * meanRowHeight;
-      meanOut![out + k] = Math.round(meanSums![k]! / n);
-      meanOut![out + k + 1] = Math.round(meanSums![k + 1]! / n);
-      meanOut![out + k + 2] = Math.round(meanSums![k + 2]! / n);
-    }
-    meanSums!.fill(0);
-    meanRowHeight = 0;
-  };
 
   let channelSum = 0;
   for (let y = 0; y < height; y++) {
@@ -195,8 +184,9 @@ export function elaPass(
     if (meanSums) {
       const row = Math.floor((y * mh) / height);
       if (row !== meanRow) {
-        flushMeanRow();
+        flushMeanRow(meanSums, meanWidths, meanOut!, meanRow, mw, meanRowHeight);
         meanRow = row;
+        meanRowHeight = 0;
       }
       meanRowHeight++;
     }
@@ -263,11 +253,27 @@ export function elaPass(
     }
     channelSum += rowChannels;
   }
-  if (meanSums) flushMeanRow();
+  if (meanSums) flushMeanRow(meanSums, meanWidths, meanOut!, meanRow, mw, meanRowHeight);
 
   const stats = summarizeElaStats({ width, height, threshold: opts.threshold, channelSum, histogram, blockSums });
   const result: ElaPassResult = { stats, preview: { levels: grid, width: pw, height: ph } };
   if (amplified) result.modelImage = { data: amplified, width, height };
   else if (meanOut) result.modelImage = { data: meanOut, width: mw, height: mh };
   return result;
+}
+
+/**
+ * Writes one row of the mean grid (rounded means of the sums) and clears the sums. A function of
+ * its own, not a closure: variables a closure captures live in a context object, and the hot
+ * loop would then reload them on every pixel.
+ */
+function flushMeanRow(sums: Float64Array, widths: Int32Array, out: Uint8Array, row: number, columns: number, rowHeight: number): void {
+  const base = row * columns * 3;
+  for (let cell = 0, k = 0; cell < columns; cell++, k += 3) {
+    const n = widths[cell]! * rowHeight;
+    out[base + k] = Math.round(sums[k]! / n);
+    out[base + k + 1] = Math.round(sums[k + 1]! / n);
+    out[base + k + 2] = Math.round(sums[k + 2]! / n);
+  }
+  sums.fill(0);
 }

@@ -1,5 +1,5 @@
 // Scores every image of a labelled set with every detector, once clean and once per robustness
-// level, reusing the analyse pipeline's pieces: prepareFile (read once, hash, decode once; no
+// level, reusing the analyse pipeline's pieces: readAndDecode (read once, hash, decode once; no
 // ELA), a bounded queue between the parallel decoders and the one inference stage, Detector's
 // cross-image batching, and the job progress tracker. Each image is decoded once; its pixels are
 // perturbed in memory for each level and dropped after its batch, so memory stays at about one
@@ -13,7 +13,7 @@ import type { DecodedImage } from '../ingest/decoded';
 import type { Detector } from '../inference';
 import { ProgressTracker, type JobProgress } from '../jobs/progress';
 import { BoundedQueue } from '../jobs/queue';
-import { PrepareFailure, prepareFile } from '../pipeline/prepare';
+import { PrepareFailure, readAndDecode } from '../pipeline/prepare';
 import { perturb } from './perturb';
 
 export interface ScoringOptions {
@@ -99,7 +99,7 @@ export async function scoreItems(
     while (next < paths.length && !opts.signal?.aborted) {
       const index = next++;
       try {
-        const prepared = await prepareFile(paths[index], { ingest, ela: null, thumbnailDir: opts.thumbnailDir });
+        const prepared = await readAndDecode(paths[index], { ingest, thumbnailDir: opts.thumbnailDir });
         const m = prepared.metadata;
         const file: ItemFileFacts = { format: m.format, bytes: m.sizeBytes, width: m.width, height: m.height };
         if (m.jpegQuality) file.jpegQuality = m.jpegQuality.quality;

@@ -1,14 +1,18 @@
 // One loaded model, ready to score decoded images: preprocessing per the manifest, crops of
 // many images stacked into batches, scores split back per image and aggregated.
-import { Tensor, type InferenceSession } from 'onnxruntime-node';
+//
+// Sessions run in the inference host's worker thread (inferenceHost.ts): the calling thread
+// only sends tensors and receives scores. Callers that already have the model inputs (the
+// analyse pipeline builds them while it prepares each file) use scoreInputs; score() builds
+// them from decoded images, also off the calling thread.
 import type { ExecutionProviderName, ModelScore } from '../../contract/evidence';
 import { EvidenceError } from '../errors';
 import type { DecodedImage } from '../ingest/decoded';
+import { inferenceHost, type InferenceHost, type SessionHandle } from './inferenceHost';
 import type { ModelManifest } from './manifest';
-import { preprocess } from './preprocess';
 import { providerOrder, type ProviderRequest } from './providers';
 import type { RegisteredModel } from './registry';
-import { createSession, type ProviderAttempt } from './session';
+import { defaultIntraOpThreads, type ProviderAttempt } from './session';
 
 export const DEFAULT_MAX_BATCH = 16;
 
@@ -18,10 +22,12 @@ export interface DetectorOptions {
   /** Fail instead of falling back when a named provider cannot run the model.
    *  Default: true for a named provider, irrelevant for 'auto'. */
   strict?: boolean;
-  /** onnxruntime intra-op threads (CPU); its own default when absent. */
+  /** onnxruntime intra-op threads (CPU); defaultIntraOpThreads() when absent. */
   threads?: number;
   /** Most crops per session run. Default 16. */
   maxBatch?: number;
+  /** Where the session runs; default: the process's inference host (a worker thread). */
+  host?: InferenceHost;
 }
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
@@ -40,19 +46,24 @@ export class Detector {
   /** Every provider tried, in order, with the reason each failed one was skipped. */
   readonly attempts: ProviderAttempt[];
   readonly maxBatch: number;
-  private readonly session: InferenceSession;
+  /** Whether the session runs in the inference worker or on the calling thread. */
+  readonly runsIn: InferenceHost['where'];
+  private readonly host: InferenceHost;
+  private readonly session: SessionHandle;
   /** A model whose batch dimension is fixed (exported with batch 1, say) gets exactly that many inputs per run. */
   private readonly fixedBatch?: number;
   /** onnxruntime sessions must not run concurrently from JS; runs are chained here. */
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
 
-  private constructor(model: RegisteredModel & { status: 'ok' }, opened: Awaited<ReturnType<typeof createSession>>, maxBatch: number, fixedBatch?: number) {
+  private constructor(model: RegisteredModel & { status: 'ok' }, host: InferenceHost, session: SessionHandle, maxBatch: number, fixedBatch?: number) {
     this.model = model;
     this.manifest = model.manifest;
-    this.session = opened.session;
-    this.provider = opened.provider;
-    this.attempts = opened.attempts;
+    this.host = host;
+    this.runsIn = host.where;
+    this.session = session;
+    this.provider = session.provider;
+    this.attempts = session.attempts;
     this.fixedBatch = fixedBatch;
     this.maxBatch = fixedBatch ?? maxBatch;
   }
@@ -62,20 +73,32 @@ export class Detector {
     const maxBatch = options.maxBatch ?? DEFAULT_MAX_BATCH;
     if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new Error(`maxBatch must be a whole number >= 1, got ${maxBatch}`);
     const order = providerOrder(options.provider ?? 'auto', { strict: options.strict });
-    const opened = await createSession(model.modelPath, order, { intraOpNumThreads: options.threads });
+    const host = options.host ?? (await inferenceHost());
+    const session = await host.open(model.modelPath, order, { intraOpNumThreads: options.threads ?? defaultIntraOpThreads() });
     try {
-      const fixedBatch = checkSessionMatchesManifest(opened.session, model.manifest);
-      return new Detector(model, opened, maxBatch, fixedBatch);
+      const fixedBatch = checkSessionMatchesManifest(session, model.manifest);
+      return new Detector(model, host, session, maxBatch, fixedBatch);
     } catch (err) {
-      await opened.session.release();
+      await session.release();
       throw err;
     }
   }
 
   /** Scores each image (same order as given); fixture models are marked `fixture: true`. */
   async score(images: DecodedImage[]): Promise<ModelScore[]> {
+    return this.toScores(await this.runAll(images, this.manifest.outputs.score));
+  }
+
+  /**
+   * Scores images whose input tensors were already built (preprocess / preprocessFromElaPass):
+   * one list of crops per image. No pixels cross to this thread or the inference worker.
+   */
+  async scoreInputs(inputs: Float32Array[][]): Promise<ModelScore[]> {
+    return this.toScores(await this.runInputs(inputs, this.manifest.outputs.score));
+  }
+
+  private toScores(perImage: Float32Array[][]): ModelScore[] {
     const m = this.manifest;
-    const perImage = await this.runAll(images, m.outputs.score);
     return perImage.map((crops) => {
       const cropScores = crops.map((values) => {
         if (values.length !== 1) throw this.failure(`score output "${m.outputs.score}" has ${values.length} values per input, expected 1`);
@@ -116,7 +139,7 @@ export class Detector {
     this.closed = true;
     // A failed run already rejected to its own caller; closing only waits for it to end.
     await this.queue.catch(() => undefined);
-    await this.session.release();
+    await this.session.release().catch(() => undefined);
   }
 
   private failure(reason: string, cause?: unknown): EvidenceError {
@@ -127,27 +150,54 @@ export class Detector {
    *  about one batch however many images are passed. Returns output rows per image, per crop. */
   private async runAll(images: DecodedImage[], output: string): Promise<Float32Array[][]> {
     if (this.closed) throw new Error(`Detector for ${this.manifest.id} is closed`);
-    const results: Float32Array[][] = images.map(() => []);
-    let pending: PendingCrop[] = [];
-    const flush = async (count: number) => {
-      const batch = pending.slice(0, count);
-      pending = pending.slice(count);
-      const rows = await this.runBatch(batch.map((p) => p.tensor), output);
-      batch.forEach((p, i) => results[p.image].push(rows[i]));
-    };
+    const batcher = this.batcher(images.length, output);
     for (let i = 0; i < images.length; i++) {
       let crops: Float32Array[];
       try {
-        crops = await preprocess(images[i], this.manifest);
+        crops = await this.host.preprocess(images[i], this.manifest);
       } catch (err) {
         if (err instanceof EvidenceError) throw err;
         throw this.failure(`preprocessing image ${i + 1} of ${images.length}: ${(err as Error).message}`, err);
       }
-      for (const tensor of crops) pending.push({ image: i, tensor });
-      while (pending.length >= this.maxBatch) await flush(this.maxBatch);
+      await batcher.add(i, crops);
     }
-    if (pending.length > 0) await flush(pending.length);
-    return results;
+    return batcher.finish();
+  }
+
+  private async runInputs(inputs: Float32Array[][], output: string): Promise<Float32Array[][]> {
+    if (this.closed) throw new Error(`Detector for ${this.manifest.id} is closed`);
+    const size = 3 * this.manifest.input.height * this.manifest.input.width;
+    const batcher = this.batcher(inputs.length, output);
+    for (let i = 0; i < inputs.length; i++) {
+      const crops = inputs[i];
+      if (crops.length === 0 || crops.some((c) => c.length !== size)) {
+        throw this.failure(`input ${i + 1} of ${inputs.length} has ${crops.length} crops of ${crops.map((c) => c.length).join('/')} values, expected crops of ${size}`);
+      }
+      await batcher.add(i, crops);
+    }
+    return batcher.finish();
+  }
+
+  /** Stacks crops of many images into runs of maxBatch and splits the output rows back per image. */
+  private batcher(count: number, output: string) {
+    const results: Float32Array[][] = Array.from({ length: count }, () => []);
+    let pending: PendingCrop[] = [];
+    const flush = async (n: number) => {
+      const batch = pending.slice(0, n);
+      pending = pending.slice(n);
+      const rows = await this.runBatch(batch.map((p) => p.tensor), output);
+      batch.forEach((p, i) => results[p.image].push(rows[i]));
+    };
+    return {
+      add: async (image: number, crops: Float32Array[]) => {
+        for (const tensor of crops) pending.push({ image, tensor });
+        while (pending.length >= this.maxBatch) await flush(this.maxBatch);
+      },
+      finish: async () => {
+        if (pending.length > 0) await flush(pending.length);
+        return results;
+      },
+    };
   }
 
   /** One session run over a stack of crops; returns one output row per crop. */
@@ -157,20 +207,19 @@ export class Detector {
     const batch = this.fixedBatch ?? tensors.length;
     const stacked = new Float32Array(batch * size);
     tensors.forEach((t, i) => stacked.set(t, i * size));
-    const feeds = { [input.name]: new Tensor('float32', stacked, [batch, 3, input.height, input.width]) };
 
     const run = this.queue.then(async () => {
       // close() may have released the session while this batch waited its turn.
       if (this.closed) throw new Error(`Detector for ${this.manifest.id} is closed`);
-      let result;
+      let result: Record<string, Float32Array>;
       try {
-        result = await this.session.run(feeds, [output]);
+        result = await this.session.run(input.name, stacked, [batch, 3, input.height, input.width], [output]);
       } catch (err) {
         throw this.failure(`inference on ${this.provider}: ${(err as Error).message}`, err);
       }
-      const data = result[output].data;
+      const data = result[output];
       if (!(data instanceof Float32Array) || data.length % batch !== 0) {
-        throw this.failure(`output "${output}" is not float32 with one row per input (${data.length} values for ${batch} inputs)`);
+        throw this.failure(`output "${output}" is not float32 with one row per input (${data?.length} values for ${batch} inputs)`);
       }
       const width = data.length / batch;
       return tensors.map((_, i) => data.slice(i * width, (i + 1) * width));
@@ -186,7 +235,7 @@ export class Detector {
  * dimensions; catching this at open time gives one clear message instead of a failure per
  * image. Returns the batch size when the model fixes it.
  */
-function checkSessionMatchesManifest(session: InferenceSession, manifest: ModelManifest): number | undefined {
+function checkSessionMatchesManifest(session: SessionHandle, manifest: ModelManifest): number | undefined {
   const { input, outputs, id } = manifest;
   if (!session.inputNames.includes(input.name)) {
     throw new Error(`Model ${id}: manifest input "${input.name}" is not in the ONNX file (inputs: ${session.inputNames.join(', ')})`);

@@ -23,5 +23,5 @@ export {
   PROVIDER_NAMES,
   type ProviderRequest,
 } from './providers';
-export { createSession, SessionOpenError, type OpenedSession, type ProviderAttempt, type SessionOptions } from './session';
-export { preprocess, cropWindows, paddedCanvas, type CropWindow } from './preprocess';
+export { createSession, defaultIntraOpThreads, SessionOpenError, type OpenedSession, type ProviderAttempt, type SessionOptions } from './session';
+export { preprocess, preprocessFromElaPass, elaInputPlan, cropWindows, paddedCanvas, type CropWindow, type ElaInputPlan, type RgbSource } from './preprocess';

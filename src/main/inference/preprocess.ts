@@ -3,6 +3,7 @@
 // resized image when it was evaluated on native-resolution crops (Wang et al. 2020) loses
 // exactly the high-frequency traces it looks for.
 import sharp from 'sharp';
+import { amplificationLut } from '../analysis/amplify';
 import { elaDifferenceImage } from '../analysis/ela';
 import type { DecodedImage } from '../ingest/decoded';
 import type { ModelManifest, Preprocessing } from './manifest';
@@ -71,12 +72,30 @@ function normalizationLuts(pre: Preprocessing): Float32Array[] {
   });
 }
 
-/** Reads a crop window (with black padding and optional mirroring) into a CHW tensor. */
-function cropToTensor(image: DecodedImage, window: CropWindow, cropW: number, cropH: number, luts: Float32Array[]): Float32Array {
+/** 8-bit RGB pixels, interleaved: a decoded image, or an ELA image made from one. */
+export interface RgbSource {
+  data: Uint8Array;
+  width: number;
+  height: number;
+}
+
+/**
+ * Reads a crop window (with black padding and optional mirroring) into a CHW tensor. `sample`
+ * gives the byte at an index of the source's interleaved layout (default: the byte itself); the
+ * ELA crops compute the amplified error there instead of reading a whole ELA image.
+ */
+function cropToTensor(
+  image: RgbSource,
+  window: CropWindow,
+  cropW: number,
+  cropH: number,
+  luts: Float32Array[],
+  sample: (i: number) => number = (i) => image.data[i]!,
+): Float32Array {
   const canvas = paddedCanvas(image.width, image.height, cropW, cropH);
   const plane = cropW * cropH;
   const out = new Float32Array(3 * plane);
-  const { data, width, height } = image;
+  const { width, height } = image;
   for (let y = 0; y < cropH; y++) {
     const srcY = window.y + y - canvas.padTop;
     for (let x = 0; x < cropW; x++) {
@@ -89,16 +108,16 @@ function cropToTensor(image: DecodedImage, window: CropWindow, cropW: number, cr
         out[2 * plane + o] = luts[2][0];
       } else {
         const i = (srcY * width + srcX) * 3;
-        out[o] = luts[0][data[i]];
-        out[plane + o] = luts[1][data[i + 1]];
-        out[2 * plane + o] = luts[2][data[i + 2]];
+        out[o] = luts[0][sample(i)];
+        out[plane + o] = luts[1][sample(i + 1)];
+        out[2 * plane + o] = luts[2][sample(i + 2)];
       }
     }
   }
   return out;
 }
 
-async function resized(image: DecodedImage, pre: Preprocessing, width: number, height: number): Promise<DecodedImage> {
+async function resized(image: RgbSource, pre: Preprocessing, width: number, height: number): Promise<RgbSource> {
   const { data, info } = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 }, limitInputPixels: false })
     .resize(width, height, { fit: pre.resizeFit ?? 'fill', position: 'centre', kernel: pre.resizeKernel ?? 'linear' })
     .raw()
@@ -106,7 +125,7 @@ async function resized(image: DecodedImage, pre: Preprocessing, width: number, h
   if (info.width !== width || info.height !== height || info.channels !== 3) {
     throw new Error(`Resize produced ${info.width}x${info.height}x${info.channels}, expected ${width}x${height}x3`);
   }
-  return { data, width, height, channels: 3 };
+  return { data, width, height };
 }
 
 function assertDecoded(image: DecodedImage): void {
@@ -137,4 +156,63 @@ export async function preprocess(image: DecodedImage, manifest: ModelManifest): 
   }
   const canvas = paddedCanvas(source.width, source.height, cropW, cropH);
   return cropWindows(pre, canvas.width, canvas.height, cropW, cropH).map((w) => cropToTensor(source, w, cropW, cropH, luts));
+}
+
+/**
+ * How the single ELA pass (analysis/elaPass.ts) serves a model with the "ela" input transform:
+ * - crops (centre or multi-crop): nothing from the pass; each crop computes the amplified
+ *   error of its own pixels from the original and its re-compression;
+ * - resize, fit "fill", a smoothing kernel, on an image more than 4× the input size: the pass
+ *   averages the amplified error onto a grid 4× the input size, which the manifest's kernel
+ *   then reduces. This is libvips' own strategy for large reductions (box shrink, then the
+ *   kernel over the last factor ≤ 4) and avoids a full-resolution ELA image;
+ * - otherwise (nearest kernel, fit "cover", or a small image): the full-resolution ELA image,
+ *   resized exactly as `preprocess` does. On images up to 4× the input the grid IS the image,
+ *   so these inputs are identical to `preprocess`'s.
+ */
+export type ElaInputPlan = { kind: 'crops' } | { kind: 'full' } | { kind: 'mean'; width: number; height: number };
+
+/** Largest reduction left to the resize kernel after the pass's area average. */
+const MEAN_GRID_FACTOR = 4;
+
+export function elaInputPlan(manifest: ModelManifest, width: number, height: number): ElaInputPlan {
+  const pre = manifest.preprocessing;
+  if (pre.mode !== 'resize') return { kind: 'crops' };
+  const smooth = (pre.resizeKernel ?? 'linear') !== 'nearest';
+  if ((pre.resizeFit ?? 'fill') !== 'fill' || !smooth) return { kind: 'full' };
+  return {
+    kind: 'mean',
+    width: Math.min(width, manifest.input.width * MEAN_GRID_FACTOR),
+    height: Math.min(height, manifest.input.height * MEAN_GRID_FACTOR),
+  };
+}
+
+/**
+ * A model's input tensors from the products of the ELA pass at the model's elaQuality:
+ * `recompressed` is the image re-saved at that quality and decoded, `planned` what the pass
+ * built for `elaInputPlan(manifest, ...)` ('full' or 'mean'; ignored for crops).
+ */
+export async function preprocessFromElaPass(
+  image: RgbSource,
+  manifest: ModelManifest,
+  recompressed: Uint8Array,
+  planned: RgbSource | undefined,
+): Promise<Float32Array[]> {
+  const pre = manifest.preprocessing;
+  if (pre.inputTransform !== 'ela' || pre.elaScale === undefined) throw new Error(`${manifest.id} does not take the ELA image as input`);
+  const { width: cropW, height: cropH } = manifest.input;
+  const luts = normalizationLuts(pre);
+  if (pre.mode === 'resize') {
+    if (!planned) throw new Error(`${manifest.id}: the ELA pass did not build the image this model resizes`);
+    const small = await resized(planned, pre, cropW, cropH);
+    return [cropToTensor(small, { x: 0, y: 0, mirror: false }, cropW, cropH, luts)];
+  }
+  const amplify = amplificationLut(pre.elaScale);
+  const original = image.data;
+  const ela = (i: number): number => {
+    const d = original[i]! - recompressed[i]!;
+    return amplify[d < 0 ? -d : d]!;
+  };
+  const canvas = paddedCanvas(image.width, image.height, cropW, cropH);
+  return cropWindows(pre, canvas.width, canvas.height, cropW, cropH).map((w) => cropToTensor(image, w, cropW, cropH, luts, ela));
 }

@@ -9,7 +9,7 @@ import { BoundedQueue } from '../jobs/queue';
 import { ProgressTracker, type JobProgress } from '../jobs/progress';
 import { PrepareFailure, prepareFile, type PrepareOptions, type PreparedFile } from './prepare';
 import { defaultMemoryBudget, estimatePrepareBytes, MemoryBudget } from './memoryBudget';
-import { PreparePool } from './preparePool';
+import { defaultPrepareWorkers, PreparePool } from './preparePool';
 
 export interface AnalyzeBatchOptions extends PrepareOptions {
   /** Detectors already opened; each scores every decoded image. */
@@ -17,8 +17,9 @@ export interface AnalyzeBatchOptions extends PrepareOptions {
   /** Files prepared (read, hashed, decoded, ELA) at the same time. */
   concurrency?: number;
   /**
-   * Worker threads for the prepare stage (0: prepare on the main thread). With workers, each
-   * prepares one file at a time and `concurrency` is ignored.
+   * Worker threads for the prepare stage (default: defaultPrepareWorkers(); 0: prepare on the
+   * main thread, for measuring). With workers, each prepares one file at a time and
+   * `concurrency` is ignored.
    */
   workers?: number;
   /** Images per inference call (crops of several images share a batch). */
@@ -40,9 +41,11 @@ export interface AnalyzeBatchOptions extends PrepareOptions {
 export type { BatchSummary };
 
 /**
- * The analyse pipeline for a batch of paths: walk → (N parallel) ingest/decode/ELA → one
- * inference stage that batches images across files → one record per file. CPU work on the
- * next files overlaps with inference on the current batch; a bounded queue keeps memory flat.
+ * The analyse pipeline for a batch of paths: walk → (N worker threads) ingest/decode/ELA/model
+ * inputs → one inference stage that batches inputs across files and runs them in the inference
+ * worker → one record per file. The main thread only hands out paths and collects results, so
+ * preparation, inference and whatever else the process does (database writes, IPC) overlap;
+ * a bounded queue keeps memory flat.
  * A file that fails gets an error record and the batch goes on; cancellation stops taking
  * new files, lets files in flight finish, and keeps every record already delivered.
  */
@@ -97,12 +100,18 @@ export async function analyzeBatch(paths: string[], opts: AnalyzeBatchOptions): 
   progress.setTotal(summary.total);
   opts.onProgress?.(progress.snapshot());
 
-  const pool = work.length > 0 ? await PreparePool.start(opts.workers ?? 0) : null;
-  const prepareOptions: PrepareOptions = { ingest: opts.ingest, ela: opts.ela, heatmapDir: opts.heatmapDir, thumbnailDir: opts.thumbnailDir };
+  const pool = work.length > 0 ? await PreparePool.start(opts.workers ?? defaultPrepareWorkers()) : null;
+  const prepareOptions: PrepareOptions = {
+    ingest: opts.ingest,
+    ela: opts.ela,
+    heatmapDir: opts.heatmapDir,
+    thumbnailDir: opts.thumbnailDir,
+    models: opts.detectors.map((d) => d.manifest),
+  };
   const prepared = new BoundedQueue<PreparedFile>(batchSize * 2);
-  // Each file holds its share of the budget from before it is decoded until its record is out.
+  // Each file holds its share of the budget from before it is decoded until it is prepared: a
+  // prepared file keeps only its model inputs (small tensors), never the pixels.
   const budget = new MemoryBudget(opts.memoryBudgetBytes ?? defaultMemoryBudget());
-  const releases = new Map<PreparedFile, () => void>();
   let next = 0;
   const producer = async (): Promise<void> => {
     while (next < work.length && !opts.signal?.aborted) {
@@ -110,11 +119,9 @@ export async function analyzeBatch(paths: string[], opts: AnalyzeBatchOptions): 
       const release = await budget.acquire(await estimatePrepareBytes(path, opts.ingest.maxPixels));
       const t0 = performance.now();
       try {
-        const file = await (pool ? pool.prepare(path, prepareOptions) : prepareFile(path, prepareOptions));
-        releases.set(file, release);
+        const file = await (pool ? pool.prepare(path, prepareOptions) : prepareFile(path, prepareOptions)).finally(release);
         await prepared.put(file);
       } catch (err) {
-        release();
         const failure = err instanceof PrepareFailure ? err : undefined;
         const record = errorRecord(path, toFileError(failure ? failure.reason : err), t0, failure?.metadata);
         // A file refused after it was read still gets the hash of the exact bytes examined.
@@ -147,8 +154,6 @@ export async function analyzeBatch(paths: string[], opts: AnalyzeBatchOptions): 
           analysedAt: new Date().toISOString(),
           elapsedMs: Math.round(performance.now() - item.startedAt),
         });
-        releases.get(item)?.();
-        releases.delete(item);
       }
     }
   };
@@ -180,22 +185,29 @@ function errorRecord(path: string, error: FileError, startedAt: number, metadata
 }
 
 /**
- * Every detector scores the whole batch. If a batched run fails, the images are retried one by
- * one so a single pathological image costs only its own score; failures become warnings on
- * the affected records rather than failing the file (ELA and metadata are still valid).
+ * Every detector scores the whole batch from the inputs built during preparation. If a batched
+ * run fails, the images are retried one by one so a single pathological image costs only its
+ * own score; failures (and inputs that could not be built) become warnings on the affected
+ * records rather than failing the file (ELA and metadata are still valid).
  */
 async function scoreWithAllDetectors(detectors: Detector[], batch: PreparedFile[]) {
   const perImage: ModelScore[][] = batch.map(() => []);
   const warnings: string[][] = batch.map(() => []);
   for (const detector of detectors) {
     const id = detector.model.manifest.id;
+    const usable: number[] = [];
+    batch.forEach((b, i) => {
+      if (b.inputs[id]) usable.push(i);
+      else warnings[i].push(`Model ${id} could not score this image: ${b.inputErrors[id] ?? 'its input was not prepared'}`);
+    });
+    if (usable.length === 0) continue;
     try {
-      const scores = await detector.score(batch.map((b) => b.image));
-      scores.forEach((s, i) => perImage[i].push(s));
+      const scores = await detector.scoreInputs(usable.map((i) => batch[i].inputs[id]));
+      scores.forEach((s, k) => perImage[usable[k]].push(s));
     } catch {
-      for (let i = 0; i < batch.length; i++) {
+      for (const i of usable) {
         try {
-          perImage[i].push((await detector.score([batch[i].image]))[0]);
+          perImage[i].push((await detector.scoreInputs([batch[i].inputs[id]]))[0]);
         } catch (err) {
           warnings[i].push(`Model ${id} could not score this image: ${err instanceof Error ? err.message : String(err)}`);
         }

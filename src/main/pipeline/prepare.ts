@@ -1,19 +1,27 @@
 import sharp from 'sharp';
 import type { ElaParameters, ElaResult, EvidenceMetadata } from '../../contract/evidence';
-import { runEla } from '../analysis';
+import { amplificationLut, runElaWith, type ElaModelRequest, type RgbPixels } from '../analysis';
 import { decodeImage, ingestFile, type IngestOptions } from '../ingest';
 import type { DecodedImage } from '../ingest/decoded';
+import { elaInputPlan, preprocess, preprocessFromElaPass, type ElaInputPlan, type ModelManifest } from '../inference';
 // File names of derived data are defined with the case's derived folders (store/derived.ts).
 import { heatmapPaths, thumbnailPath } from '../store/derived';
 
 export { heatmapPaths, thumbnailPath };
 
-/** A file after the CPU-side stages: hashed, described, decoded once, ELA done. */
+/**
+ * A file after the CPU-side stages: hashed, described, decoded once, ELA done, and every
+ * model's input tensors built from the decoded pixels. The pixels themselves are dropped here:
+ * what goes on to inference is a few small tensors per model, not the image.
+ */
 export interface PreparedFile {
   path: string;
   metadata: EvidenceMetadata;
-  image: DecodedImage;
   ela?: ElaResult;
+  /** Input tensors (one per crop) by model id, for Detector.scoreInputs. */
+  inputs: Record<string, Float32Array[]>;
+  /** Models whose inputs could not be built for this file, with the reason (that model skips the file). */
+  inputErrors: Record<string, string>;
   startedAt: number;
 }
 
@@ -25,6 +33,8 @@ export interface PrepareOptions {
   heatmapDir?: string;
   /** Folder for gallery thumbnails (JPEG, named by SHA-256), made from the pixels already decoded. */
   thumbnailDir?: string;
+  /** Models that will score the file: their inputs are built during preparation. */
+  models?: ModelManifest[];
 }
 
 export const THUMBNAIL_SIDE = 256;
@@ -44,17 +54,99 @@ export class PrepareFailure extends Error {
   }
 }
 
-/** Ingest → decode → ELA for one file. Evidence is only ever read. */
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** The amplified ELA image at full resolution, for a second resize model the pass could not serve. */
+function amplifiedElaImage(original: Uint8Array, recompressed: Uint8Array, width: number, height: number, scale: number): RgbPixels {
+  const amplify = amplificationLut(scale);
+  const data = new Uint8Array(original.length);
+  for (let i = 0; i < data.length; i++) {
+    const d = original[i]! - recompressed[i]!;
+    data[i] = amplify[d < 0 ? -d : d]!;
+  }
+  return { data, width, height };
+}
+
+/**
+ * What the ELA pass builds for the models that take the ELA image at the pass's quality: the
+ * first resize model gets its plan served by the pass, crop models read their windows from the
+ * re-compression, and any further resize model gets a full ELA image of its own (rare).
+ */
+function elaModelRequest(
+  image: DecodedImage,
+  models: ModelManifest[],
+  inputs: PreparedFile['inputs'],
+  inputErrors: PreparedFile['inputErrors'],
+): ElaModelRequest<void> | undefined {
+  if (models.length === 0) return undefined;
+  const plans = models.map((m) => elaInputPlan(m, image.width, image.height));
+  const served = plans.findIndex((p) => p.kind !== 'crops');
+  const grid: ElaModelRequest<void>['grid'] = served < 0 ? { kind: 'none' } : (plans[served] as Exclude<ElaInputPlan, { kind: 'crops' }>);
+  return {
+    scale: served < 0 ? 1 : models[served]!.preprocessing.elaScale!,
+    grid,
+    build: async ({ modelImage, recompressed }) => {
+      for (let k = 0; k < models.length; k++) {
+        const m = models[k]!;
+        try {
+          let planned: RgbPixels | undefined;
+          if (k === served) planned = modelImage;
+          else if (plans[k]!.kind !== 'crops') planned = amplifiedElaImage(image.data, recompressed, image.width, image.height, m.preprocessing.elaScale!);
+          inputs[m.id] = await preprocessFromElaPass(image, m, recompressed, planned);
+        } catch (err) {
+          inputErrors[m.id] = errorText(err);
+        }
+      }
+    },
+  };
+}
+
+/**
+ * Ingest → decode for one file, plus its thumbnail when a folder is given: for callers that work
+ * on the pixels themselves (evaluation perturbs them). Failures after the file was read are a
+ * PrepareFailure carrying its metadata.
+ */
+export async function readAndDecode(path: string, opts: Pick<PrepareOptions, 'ingest' | 'thumbnailDir'>): Promise<{ metadata: EvidenceMetadata; image: DecodedImage }> {
+  const { metadata, bytes } = await ingestFile(path, opts.ingest);
+  try {
+    const image = await decodeImage(bytes, { maxPixels: opts.ingest.maxPixels });
+    if (opts.thumbnailDir) await writeThumbnail(image, thumbnailPath(opts.thumbnailDir, metadata.sha256));
+    return { metadata, image };
+  } catch (err) {
+    throw new PrepareFailure(err, metadata);
+  }
+}
+
+/** Ingest → decode → ELA → model inputs for one file. Evidence is only ever read. */
 export async function prepareFile(path: string, opts: PrepareOptions): Promise<PreparedFile> {
   const startedAt = performance.now();
   const { metadata, bytes } = await ingestFile(path, opts.ingest);
   try {
     const image = await decodeImage(bytes, { maxPixels: opts.ingest.maxPixels });
-    const [ela] = await Promise.all([
-      opts.ela ? runEla(image, opts.ela, opts.heatmapDir ? heatmapPaths(opts.heatmapDir, metadata.sha256) : undefined) : undefined,
+    const inputs: PreparedFile['inputs'] = {};
+    const inputErrors: PreparedFile['inputErrors'] = {};
+    const models = opts.models ?? [];
+    const ela = opts.ela;
+    // Detectors fed the ELA image at the quality of this run's ELA share its JPEG round trip.
+    const viaPass = ela ? models.filter((m) => m.preprocessing.inputTransform === 'ela' && m.preprocessing.elaQuality === ela.quality) : [];
+    const separate = models.filter((m) => !viaPass.includes(m));
+    const preview = opts.heatmapDir ? { previewPath: heatmapPaths(opts.heatmapDir, metadata.sha256).previewPath } : undefined;
+    const [elaResult] = await Promise.all([
+      ela ? runElaWith(image, ela, preview, elaModelRequest(image, viaPass, inputs, inputErrors)).then((r) => r.ela) : undefined,
       opts.thumbnailDir ? writeThumbnail(image, thumbnailPath(opts.thumbnailDir, metadata.sha256)) : undefined,
+      (async () => {
+        for (const m of separate) {
+          try {
+            inputs[m.id] = await preprocess(image, m);
+          } catch (err) {
+            inputErrors[m.id] = errorText(err);
+          }
+        }
+      })(),
     ]);
-    return { path, metadata, image, ela, startedAt };
+    return { path, metadata, ela: elaResult, inputs, inputErrors, startedAt };
   } catch (err) {
     throw new PrepareFailure(err, metadata);
   }

@@ -1,28 +1,26 @@
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
-import type { EvidenceMetadata } from '../../contract/evidence';
-import { primeElaDifference } from '../analysis/ela';
+import type { Worker } from 'node:worker_threads';
 import { EvidenceError } from '../errors';
 import { IngestRefusal } from '../ingest';
-import type { DecodedImage } from '../ingest/decoded';
+import { startWorker } from '../workerThreads';
 import { PrepareFailure, type PrepareOptions, type PreparedFile } from './prepare';
 import type { PrepareReply, PrepareRequest } from './prepareWorker';
 
 /**
- * Worker threads worth starting on this machine. Measured with bench/run.ts: on 16 cores the
- * full pipeline ran 2.5x faster with 16 prepare workers (76 vs 31 img/s); on 2 cores workers
- * were slower than the main thread (starting them and copying pixels costs more than the one
- * spare core returns), so small machines prepare in-process.
+ * Prepare workers for this machine: one per core (up to 16), at least two so that on a 2-core
+ * machine one file decodes while the other's ELA pass runs. Workers return only statistics and
+ * model inputs (the pixels stay in the worker), so they pay off on small machines too; on 16
+ * cores the full pipeline ran 2.5x faster with 16 workers than on the main thread.
  */
 export function defaultPrepareWorkers(cores = availableParallelism()): number {
-  return cores >= 4 ? Math.min(cores, 16) : 0;
+  return Math.max(2, Math.min(cores, 16));
 }
 
 /**
- * A pool of worker threads running the prepare stage (ingest, decode, ELA, thumbnails). The
- * main thread keeps inference and bookkeeping; every per-pixel JavaScript loop of the prepare
- * stage runs beside it, one file per worker at a time. Where workers cannot start (a bundle
- * without the worker file, say) `start` returns null and callers prepare in-process.
+ * A pool of worker threads running the prepare stage (ingest, decode, ELA, thumbnails, model
+ * inputs). The main thread keeps bookkeeping only; every per-pixel loop runs in a worker, one
+ * file per worker at a time. Where workers cannot start (a bundle without the worker file, say)
+ * `start` returns null and callers prepare in-process.
  */
 export class PreparePool {
   private readonly idle: Worker[] = [];
@@ -31,10 +29,16 @@ export class PreparePool {
   private nextId = 1;
   private broken: string | undefined;
 
+  private readonly listeners = new Map<Worker, { message: (r: PrepareReply) => void; error: (e: unknown) => void }>();
+  private readonly dead = new Set<Worker>();
+
   private constructor(private readonly workers: Worker[]) {
     for (const w of workers) {
-      w.on('message', (reply: PrepareReply) => this.settle(w, reply));
-      w.on('error', (err) => this.failAll(err));
+      const listeners = { message: (reply: PrepareReply) => this.settle(w, reply), error: (err: unknown) => this.failAll(w, err) };
+      this.listeners.set(w, listeners);
+      w.on('message', listeners.message);
+      w.on('error', listeners.error);
+      w.ref();
       this.idle.push(w);
     }
   }
@@ -43,38 +47,22 @@ export class PreparePool {
     return this.workers.length;
   }
 
+  /**
+   * A pool of `size` workers for one batch. Workers outlive the batch: close() hands them back to
+   * the process, and the next batch (the next import, the next CLI folder) reuses them instead of
+   * starting threads and loading sharp again; one left idle for a minute is stopped.
+   */
   static async start(size: number): Promise<PreparePool | null> {
     if (size < 1) return null;
-    const fromSource = import.meta.url.endsWith('.ts');
-    // Source (tsx), the app's bundle (out/main/prepareWorker.js) or the command's (out/cli/prepareWorker.mjs).
-    const built = import.meta.url.endsWith('.mjs') ? './prepareWorker.mjs' : './prepareWorker.js';
-    const entry = new URL(fromSource ? './prepareWorker.ts' : built, import.meta.url);
-    let url = entry;
-    let workerData: { entry: string; tsxApi?: string } | undefined;
-    if (fromSource) {
-      // From source (tsx): a plain-JS bootstrap registers the TypeScript loader in the worker.
-      try {
-        workerData = { entry: entry.href, tsxApi: import.meta.resolve('tsx/esm/api') };
-        url = new URL('./workerBootstrap.mjs', import.meta.url);
-      } catch {
-        // No TypeScript loader for a worker: the caller prepares on the main thread (slower, same results).
+    const workers: Worker[] = [];
+    while (workers.length < size && spare.length > 0) workers.push(takeSpare()!);
+    for (let i = workers.length; i < size; i++) {
+      const w = await startWorker(import.meta.url, 'prepareWorker');
+      if (!w) {
+        for (const x of workers) giveBack(x);
         return null;
       }
-    }
-    const workers: Worker[] = [];
-    try {
-      for (let i = 0; i < size; i++) {
-        const w = new Worker(url, { workerData });
-        workers.push(w);
-        await new Promise<void>((resolve, reject) => {
-          w.once('online', resolve);
-          w.once('error', reject);
-        });
-      }
-    } catch {
-      // Workers cannot start here: the caller prepares on the main thread (slower, same results).
-      await Promise.all(workers.map((w) => w.terminate()));
-      return null;
+      workers.push(w);
     }
     return new PreparePool(workers);
   }
@@ -98,20 +86,18 @@ export class PreparePool {
     else this.idle.push(worker);
     if (!job) return;
     if (reply.ok) {
-      const { pixels, width, height, elaDiff, ...rest } = reply.prepared;
-      const image: DecodedImage = { data: Buffer.from(pixels), width, height, channels: 3 };
-      if (elaDiff && rest.ela) primeElaDifference(image, rest.ela.parameters.quality, Buffer.from(elaDiff));
       // Worker clocks start elsewhere: time the file from when it was handed out.
-      job.resolve({ ...rest, image, startedAt: job.startedAt });
+      job.resolve({ ...reply.prepared, startedAt: job.startedAt });
       return;
     }
     const error = new EvidenceError(reply.error.code, reply.error.message);
-    if (reply.metadata) job.reject(new PrepareFailure(error, reply.metadata as EvidenceMetadata));
+    if (reply.metadata) job.reject(new PrepareFailure(error, reply.metadata));
     else if (reply.sha256) job.reject(new IngestRefusal(error, reply.sha256, 0));
     else job.reject(error);
   }
 
-  private failAll(err: unknown): void {
+  private failAll(worker: Worker, err: unknown): void {
+    this.dead.add(worker);
     this.broken = `a prepare worker stopped (${err instanceof Error ? err.message : String(err)})`;
     for (const [id, job] of this.pending) {
       this.pending.delete(id);
@@ -119,7 +105,46 @@ export class PreparePool {
     }
   }
 
+  /** Hands the workers back for the next batch (a worker that failed is stopped instead). */
   async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.terminate()));
+    for (const w of this.workers) {
+      const listeners = this.listeners.get(w)!;
+      w.off('message', listeners.message);
+      w.off('error', listeners.error);
+      if (this.dead.has(w) || this.pending.size > 0) await w.terminate();
+      else giveBack(w);
+    }
   }
+}
+
+/** Idle workers between batches, with the timer that stops each after IDLE_MS. */
+const spare: { worker: Worker; timer: NodeJS.Timeout; onExit: () => void }[] = [];
+const IDLE_MS = 60_000;
+
+function giveBack(worker: Worker): void {
+  // An idle worker must not keep the process alive.
+  worker.unref();
+  const drop = (): void => {
+    const at = spare.indexOf(entry);
+    if (at >= 0) spare.splice(at, 1);
+  };
+  const entry = {
+    worker,
+    timer: setTimeout(() => {
+      drop();
+      worker.off('exit', drop);
+      void worker.terminate();
+    }, IDLE_MS).unref(),
+    onExit: drop,
+  };
+  worker.once('exit', drop);
+  spare.push(entry);
+}
+
+function takeSpare(): Worker | undefined {
+  const entry = spare.pop();
+  if (!entry) return undefined;
+  clearTimeout(entry.timer);
+  entry.worker.off('exit', entry.onExit);
+  return entry.worker;
 }

@@ -1,11 +1,12 @@
-// Worker-thread entry of the prepare stage (see preparePool.ts): ingest, decode and ELA for one
-// file at a time, so the per-pixel JavaScript loops of many files run on many cores instead of
-// all on the main thread. Pixels go back as transferred buffers (no copy).
+// Worker-thread entry of the prepare stage (see preparePool.ts): ingest, decode, ELA, thumbnail
+// and model inputs for one file at a time, so the per-pixel work of many files runs on many
+// cores and never on the main thread. What goes back is small (metadata, statistics, model
+// input tensors, transferred without a copy); the decoded pixels stay and die here.
 import { parentPort } from 'node:worker_threads';
-import { elaDifference } from '../analysis';
+import type { EvidenceMetadata } from '../../contract/evidence';
 import { toFileError } from '../errors';
 import { IngestRefusal } from '../ingest';
-import { PrepareFailure, prepareFile, type PrepareOptions } from './prepare';
+import { PrepareFailure, prepareFile, type PrepareOptions, type PreparedFile } from './prepare';
 
 export interface PrepareRequest {
   id: number;
@@ -14,27 +15,14 @@ export interface PrepareRequest {
 }
 
 export type PrepareReply =
-  | { id: number; ok: true; prepared: Omit<import('./prepare').PreparedFile, 'image'> & { pixels: ArrayBuffer; width: number; height: number; elaDiff?: ArrayBuffer } }
-  | { id: number; ok: false; error: ReturnType<typeof toFileError>; metadata?: import('../../contract/evidence').EvidenceMetadata; sha256?: string };
-
-/** A Buffer's bytes as a standalone ArrayBuffer that can be transferred. */
-function ownBuffer(buf: Buffer): ArrayBuffer {
-  return buf.byteOffset === 0 && buf.byteLength === buf.buffer.byteLength && buf.buffer instanceof ArrayBuffer
-    ? buf.buffer
-    : (buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer);
-}
+  | { id: number; ok: true; prepared: PreparedFile }
+  | { id: number; ok: false; error: ReturnType<typeof toFileError>; metadata?: EvidenceMetadata; sha256?: string };
 
 parentPort?.on('message', async (req: PrepareRequest) => {
   try {
     const prepared = await prepareFile(req.path, req.options);
-    const { image, ...rest } = prepared;
-    // The ELA difference is cached per image; sending it back spares a detector with the ELA
-    // input transform a second JPEG round trip on the main thread.
-    const diff = req.options.ela ? await elaDifference(image, req.options.ela.quality) : undefined;
-    const pixels = ownBuffer(image.data);
-    const elaDiff = diff ? ownBuffer(Buffer.from(diff)) : undefined;
-    const reply: PrepareReply = { id: req.id, ok: true, prepared: { ...rest, pixels, width: image.width, height: image.height, elaDiff } };
-    parentPort!.postMessage(reply, elaDiff ? [pixels, elaDiff] : [pixels]);
+    const transfer = Object.values(prepared.inputs).flatMap((crops) => crops.map((c) => c.buffer as ArrayBuffer));
+    parentPort!.postMessage({ id: req.id, ok: true, prepared } satisfies PrepareReply, transfer);
   } catch (err) {
     const failure = err instanceof PrepareFailure ? err : undefined;
     const cause = failure ? failure.reason : err;
