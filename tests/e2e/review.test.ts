@@ -90,8 +90,9 @@ test('create a case, import with bad files, review by keyboard, verdicts persist
   await overlay.waitFor({ state: 'visible' });
   assert.ok(await page.getByTestId('ela-toggle').isChecked());
   const overlaySrc = await overlay.getAttribute('src');
-  // contract/media.ts: the heatmap at the quality the import used (90), with this run's token.
-  assert.match(overlaySrc ?? '', new RegExp(`/media/evidence/${id1}/ela/90\\?token=`));
+  // contract/media.ts: the preview of the heatmap at the quality the import used (90), with this
+  // run's token; the full-resolution heatmap only when zoomed past it (tests/e2e/elaZoom.test.ts).
+  assert.match(overlaySrc ?? '', new RegExp(`/media/evidence/${id1}/ela-preview/90\\?token=`));
   const overlayWidth: number = await overlay.evaluate((img) => img.decode().then(() => img.naturalWidth));
   assert.ok(overlayWidth > 0, 'the ELA heatmap loaded');
   assert.ok(await page.getByTestId('score-table').isVisible());

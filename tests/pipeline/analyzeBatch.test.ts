@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { AnalysisRecord } from '../../src/contract/evidence';
 import { DEFAULT_ELA_PARAMETERS } from '../../src/main/analysis';
 import type { Detector } from '../../src/main/inference';
-import { DEFAULT_INGEST_OPTIONS } from '../../src/main/ingest';
+import { decodeImage, DEFAULT_INGEST_OPTIONS } from '../../src/main/ingest';
+import sharp from 'sharp';
 import { analyzeBatch } from '../../src/main/pipeline/analyzeBatch';
 import { testCatalogue } from '../config';
 import { makeBadFiles, makeJpeg } from '../fixtures/images';
@@ -95,6 +96,47 @@ describe('analyzeBatch', () => {
     } finally {
       await Promise.all(ela.detectors.map((d) => d.close()));
     }
+  });
+
+  test('scores from inputs built while preparing equal Detector.score on the decoded image, ELA model included', async () => {
+    const ela = await openDetectors({ provider: 'cpu', ids: ['fixture-ela-cnn'] });
+    const all = [...detectors, ...ela.detectors];
+    try {
+      const records: AnalysisRecord[] = [];
+      await analyzeBatch([join(dir, 'img')], { ...base(), detectors: all, onRecord: (r) => void records.push(r) });
+      assert.equal(records.length, n);
+      for (const r of records.slice(0, 6)) {
+        const image = await decodeImage(readFileSync(r.path), { maxPixels: 1e9 });
+        for (const d of all) {
+          const [direct] = await d.score([image]);
+          const piped = r.scores!.find((s) => s.modelId === d.manifest.id)!;
+          assert.ok(Math.abs(direct.score - piped.score) < 1e-6, `${d.manifest.id} on ${r.path}: ${piped.score} vs ${direct.score}`);
+        }
+      }
+    } finally {
+      await Promise.all(ela.detectors.map((d) => d.close()));
+    }
+  });
+
+  test('large images get a preview; the full-resolution heatmap only when asked for', async () => {
+    const big = join(dir, 'big');
+    mkdirSync(big);
+    await makeJpeg(join(big, 'wide.jpg'), { width: 1300, height: 700, seed: 77 });
+    const runWith = async (fullHeatmaps: boolean) => {
+      const heatmapDir = join(dir, `heat-full-${fullHeatmaps}`);
+      mkdirSync(heatmapDir);
+      let record: AnalysisRecord | undefined;
+      await analyzeBatch([big], { ...base(), heatmapDir, fullHeatmaps, onRecord: (r) => void (record = r) });
+      return { record: record!, files: readdirSync(heatmapDir) };
+    };
+    const lean = await runWith(false);
+    assert.equal(lean.record.ela?.heatmapPath, undefined);
+    assert.equal(lean.files.length, 1);
+    assert.deepEqual([(await sharp(lean.record.ela!.previewPath!).metadata()).width], [1024]);
+    const full = await runWith(true);
+    assert.equal(full.files.length, 2);
+    assert.deepEqual([(await sharp(full.record.ela!.heatmapPath!).metadata()).width], [1300]);
+    assert.deepEqual(full.record.ela!.stats, lean.record.ela!.stats);
   });
 
   test('progress carries total, rate and an ETA', async () => {

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { DEFAULT_ELA_PARAMETERS } from '../analysis';
+import { defaultIntraOpThreads } from '../inference';
 import { analyzeBatch, type BatchSummary } from '../pipeline/analyzeBatch';
 import { defaultMemoryBudget } from '../pipeline/memoryBudget';
 import { defaultPrepareWorkers } from '../pipeline/preparePool';
@@ -19,16 +20,19 @@ Evidence files are only ever read.
 Options:
   --out FILE            results file (JSON Lines), required
   --models ID,ID        models to run (default: every listed model; see "provenance models")
-  --heatmaps DIR        where ELA heatmap PNGs go (default: <out>.heatmaps/)
+  --heatmaps DIR        where ELA heatmap previews go (default: <out>.heatmaps/); an image no
+                        larger than the preview (1024 px) has its full-resolution heatmap there
+  --full-heatmaps       also write every large image's full-resolution heatmap (slower; the
+                        app makes them on demand when the viewer zooms in)
   --ela-quality Q       JPEG quality of the ELA re-compression, 1-100 (default ${DEFAULT_ELA_PARAMETERS.quality})
   --no-ela              skip ELA
-  --concurrency N       files decoded in parallel on the main thread (default: up to 4)
-  --workers N           worker threads preparing files (hash, decode, ELA); 0 = main thread
-                        (default ${defaultPrepareWorkers()} on this machine: one per core from 4 cores up)
+  --concurrency N       files prepared in parallel when --workers is 0 (default: up to 4)
+  --workers N           worker threads preparing files (hash, decode, ELA, model inputs);
+                        0 = main thread (default ${defaultPrepareWorkers()} on this machine: one per core, at least 2)
   --batch N             images per inference batch (default 16)
   --memory-budget MB    memory the images in flight may take together (default ${Math.round(defaultMemoryBudget() / 1024 / 1024)} on
                         this machine): large images are then decoded a few at a time
-  --threads N           CPU threads per model session
+  --threads N           CPU threads per model session (default ${defaultIntraOpThreads()} on this machine)
   --fresh               overwrite --out instead of resuming
   --quiet               no progress line`;
 
@@ -39,6 +43,7 @@ async function run(args: string[], { config, catalogue }: CliContext): Promise<n
     heatmaps: { type: 'string' },
     'ela-quality': { type: 'string' },
     'no-ela': { type: 'boolean' },
+    'full-heatmaps': { type: 'boolean' },
     concurrency: { type: 'string' },
     workers: { type: 'string' },
     batch: { type: 'string' },
@@ -81,6 +86,7 @@ async function run(args: string[], { config, catalogue }: CliContext): Promise<n
       ingest: { maxPixels: config.maxPixels, maxFileBytes: config.maxFileBytes },
       ela: values['no-ela'] ? null : { ...DEFAULT_ELA_PARAMETERS, quality: elaQuality },
       heatmapDir,
+      fullHeatmaps: Boolean(values['full-heatmaps']),
       concurrency: values.concurrency ? positiveInt(values.concurrency, 'concurrency', 1) : undefined,
       workers: values.workers === '0' ? 0 : values.workers ? positiveInt(values.workers, 'workers', 1) : defaultPrepareWorkers(),
       batchSize: positiveInt(values.batch, 'batch', 16),

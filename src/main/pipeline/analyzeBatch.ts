@@ -106,6 +106,7 @@ export async function analyzeBatch(paths: string[], opts: AnalyzeBatchOptions): 
     ela: opts.ela,
     heatmapDir: opts.heatmapDir,
     thumbnailDir: opts.thumbnailDir,
+    fullHeatmaps: opts.fullHeatmaps,
     models: opts.detectors.map((d) => d.manifest),
   };
   const prepared = new BoundedQueue<PreparedFile>(batchSize * 2);

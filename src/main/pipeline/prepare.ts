@@ -1,7 +1,9 @@
 import sharp from 'sharp';
 import type { ElaParameters, ElaResult, EvidenceMetadata } from '../../contract/evidence';
-import { amplificationLut, runElaWith, type ElaModelRequest, type RgbPixels } from '../analysis';
-import { decodeImage, ingestFile, type IngestOptions } from '../ingest';
+import { readFile } from 'node:fs/promises';
+import { amplificationLut, runElaWith, writeElaHeatmap, type ElaModelRequest, type RgbPixels } from '../analysis';
+import { EvidenceError } from '../errors';
+import { decodeImage, ingestFile, sha256Buffer, type IngestOptions } from '../ingest';
 import type { DecodedImage } from '../ingest/decoded';
 import { elaInputPlan, preprocess, preprocessFromElaPass, type ElaInputPlan, type ModelManifest } from '../inference';
 // File names of derived data are defined with the case's derived folders (store/derived.ts).
@@ -35,6 +37,40 @@ export interface PrepareOptions {
   thumbnailDir?: string;
   /** Models that will score the file: their inputs are built during preparation. */
   models?: ModelManifest[];
+  /**
+   * Also write the full-resolution heatmap of every image (the CLI's --full-heatmaps). By
+   * default only the preview is written and the app makes the full one on demand.
+   */
+  fullHeatmaps?: boolean;
+}
+
+/** A full-resolution ELA heatmap to make for an evidence file already analysed (see writeEvidenceHeatmap). */
+export interface HeatmapJob {
+  /** The evidence file; it is hashed again and must still be `sha256`. */
+  evidencePath: string;
+  sha256: string;
+  ela: ElaParameters;
+  maxPixels: number;
+  /** Where the PNG goes. */
+  out: string;
+}
+
+/**
+ * Reads an evidence file, checks it is still the bytes that were analysed, and writes its
+ * full-resolution ELA heatmap: the viewer's request when it zooms past the preview.
+ */
+export async function writeEvidenceHeatmap(job: HeatmapJob): Promise<string> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(job.evidencePath);
+  } catch (err) {
+    throw new EvidenceError('UNREADABLE', `Cannot read ${job.evidencePath} to make its ELA heatmap: ${errorText(err)}.`, { cause: err });
+  }
+  if (sha256Buffer(bytes) !== job.sha256) {
+    throw new EvidenceError('UNREADABLE', `${job.evidencePath} has changed since it was analysed (SHA-256 differs); no heatmap was made. Verify the case.`);
+  }
+  const image = await decodeImage(bytes, { maxPixels: job.maxPixels });
+  return writeElaHeatmap(image, job.ela, job.out);
 }
 
 export const THUMBNAIL_SIDE = 256;
@@ -132,7 +168,8 @@ export async function prepareFile(path: string, opts: PrepareOptions): Promise<P
     // Detectors fed the ELA image at the quality of this run's ELA share its JPEG round trip.
     const viaPass = ela ? models.filter((m) => m.preprocessing.inputTransform === 'ela' && m.preprocessing.elaQuality === ela.quality) : [];
     const separate = models.filter((m) => !viaPass.includes(m));
-    const preview = opts.heatmapDir ? { previewPath: heatmapPaths(opts.heatmapDir, metadata.sha256).previewPath } : undefined;
+    const paths = opts.heatmapDir ? heatmapPaths(opts.heatmapDir, metadata.sha256) : undefined;
+    const preview = paths ? (opts.fullHeatmaps ? paths : { previewPath: paths.previewPath }) : undefined;
     const [elaResult] = await Promise.all([
       ela ? runElaWith(image, ela, preview, elaModelRequest(image, viaPass, inputs, inputErrors)).then((r) => r.ela) : undefined,
       opts.thumbnailDir ? writeThumbnail(image, thumbnailPath(opts.thumbnailDir, metadata.sha256)) : undefined,

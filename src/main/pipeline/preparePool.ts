@@ -3,7 +3,7 @@ import type { Worker } from 'node:worker_threads';
 import { EvidenceError } from '../errors';
 import { IngestRefusal } from '../ingest';
 import { startWorker } from '../workerThreads';
-import { PrepareFailure, type PrepareOptions, type PreparedFile } from './prepare';
+import { PrepareFailure, writeEvidenceHeatmap, type HeatmapJob, type PrepareOptions, type PreparedFile } from './prepare';
 import type { PrepareReply, PrepareRequest } from './prepareWorker';
 
 /**
@@ -25,7 +25,7 @@ export function defaultPrepareWorkers(cores = availableParallelism()): number {
 export class PreparePool {
   private readonly idle: Worker[] = [];
   private readonly waiting: ((w: Worker) => void)[] = [];
-  private readonly pending = new Map<number, { resolve: (f: PreparedFile) => void; reject: (e: unknown) => void; path: string; startedAt: number }>();
+  private readonly pending = new Map<number, { resolve: (f: PreparedFile | string) => void; reject: (e: unknown) => void; path: string; startedAt: number }>();
   private nextId = 1;
   private broken: string | undefined;
 
@@ -67,14 +67,22 @@ export class PreparePool {
     return new PreparePool(workers);
   }
 
-  async prepare(path: string, options: PrepareOptions): Promise<PreparedFile> {
+  prepare(path: string, options: PrepareOptions): Promise<PreparedFile> {
+    return this.send(path, (id) => ({ id, kind: 'prepare', path, options })) as Promise<PreparedFile>;
+  }
+
+  /** Makes a full-resolution heatmap in a worker (see writeEvidenceHeatmap); resolves to its path. */
+  heatmap(job: HeatmapJob): Promise<string> {
+    return this.send(job.evidencePath, (id) => ({ id, kind: 'heatmap', job })) as Promise<string>;
+  }
+
+  private async send(path: string, request: (id: number) => PrepareRequest): Promise<PreparedFile | string> {
     if (this.broken) throw new EvidenceError('INTERNAL', `Preparing ${path} failed: ${this.broken}`);
     const worker = this.idle.pop() ?? (await new Promise<Worker>((r) => this.waiting.push(r)));
     const id = this.nextId++;
-    return new Promise<PreparedFile>((resolve, reject) => {
+    return new Promise<PreparedFile | string>((resolve, reject) => {
       this.pending.set(id, { resolve, reject, path, startedAt: performance.now() });
-      const request: PrepareRequest = { id, path, options };
-      worker.postMessage(request);
+      worker.postMessage(request(id));
     });
   }
 
@@ -87,7 +95,7 @@ export class PreparePool {
     if (!job) return;
     if (reply.ok) {
       // Worker clocks start elsewhere: time the file from when it was handed out.
-      job.resolve({ ...reply.prepared, startedAt: job.startedAt });
+      job.resolve('heatmapPath' in reply ? reply.heatmapPath : { ...reply.prepared, startedAt: job.startedAt });
       return;
     }
     const error = new EvidenceError(reply.error.code, reply.error.message);
@@ -147,4 +155,18 @@ function takeSpare(): Worker | undefined {
   clearTimeout(entry.timer);
   entry.worker.off('exit', entry.onExit);
   return entry.worker;
+}
+
+/**
+ * Makes a full-resolution heatmap off the main thread: in a prepare worker taken from (and
+ * handed back to) the process's idle workers, in-process only where no worker can start.
+ */
+export async function writeEvidenceHeatmapOffThread(job: HeatmapJob): Promise<string> {
+  const pool = await PreparePool.start(1);
+  if (!pool) return writeEvidenceHeatmap(job);
+  try {
+    return await pool.heatmap(job);
+  } finally {
+    await pool.close();
+  }
 }

@@ -6,20 +6,21 @@ import { parentPort } from 'node:worker_threads';
 import type { EvidenceMetadata } from '../../contract/evidence';
 import { toFileError } from '../errors';
 import { IngestRefusal } from '../ingest';
-import { PrepareFailure, prepareFile, type PrepareOptions, type PreparedFile } from './prepare';
+import { PrepareFailure, prepareFile, writeEvidenceHeatmap, type HeatmapJob, type PrepareOptions, type PreparedFile } from './prepare';
 
-export interface PrepareRequest {
-  id: number;
-  path: string;
-  options: PrepareOptions;
-}
+export type PrepareRequest = { id: number; kind: 'prepare'; path: string; options: PrepareOptions } | { id: number; kind: 'heatmap'; job: HeatmapJob };
 
 export type PrepareReply =
   | { id: number; ok: true; prepared: PreparedFile }
+  | { id: number; ok: true; heatmapPath: string }
   | { id: number; ok: false; error: ReturnType<typeof toFileError>; metadata?: EvidenceMetadata; sha256?: string };
 
 parentPort?.on('message', async (req: PrepareRequest) => {
   try {
+    if (req.kind === 'heatmap') {
+      parentPort!.postMessage({ id: req.id, ok: true, heatmapPath: await writeEvidenceHeatmap(req.job) } satisfies PrepareReply);
+      return;
+    }
     const prepared = await prepareFile(req.path, req.options);
     const transfer = Object.values(prepared.inputs).flatMap((crops) => crops.map((c) => c.buffer as ArrayBuffer));
     parentPort!.postMessage({ id: req.id, ok: true, prepared } satisfies PrepareReply, transfer);

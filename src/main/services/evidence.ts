@@ -93,7 +93,8 @@ export const evidenceHandlers = {
     const image = await decodeImage(read.bytes, { maxPixels: ctx.config.maxPixels, fileName: item.fileName });
     const dir = elaRerunDir(store.derivedDir, req.quality);
     mkdirSync(dir, { recursive: true });
-    const result = await runEla(image, { ...DEFAULT_ELA_PARAMETERS, quality: req.quality }, heatmapPaths(dir, item.sha256));
+    // The preview only: the full-resolution heatmap is made if the viewer zooms past it (elaHeatmap.ts).
+    const result = await runEla(image, { ...DEFAULT_ELA_PARAMETERS, quality: req.quality }, { previewPath: heatmapPaths(dir, item.sha256).previewPath });
     store.audit({ action: 'ela.rerun', entity: 'evidence', entityId: item.id, details: { quality: req.quality, stats: result.stats } });
     return result;
   },

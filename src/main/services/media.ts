@@ -16,6 +16,7 @@ import { writeThumbnail } from '../pipeline/prepare';
 import { derivedPaths, displayPath, elaHeatmaps, ensureDerivedFolders, evaluationElaDir, heatmapPaths, thumbnailPath, type CaseStore } from '../store';
 import { getEvaluation } from '../store/evaluations';
 import type { AppContext } from './context';
+import { fullResolutionHeatmap } from './elaHeatmap';
 
 export type MediaResponse =
   | { ok: true; status: 200; contentType: string; body: Buffer }
@@ -73,10 +74,15 @@ async function answerFor(ctx: AppContext, ref: MediaRef): Promise<MediaResponse>
     case 'ela':
     case 'ela-preview': {
       if (!isImageItem(item)) return notFound(`${item.fileName} was refused at import: it has no ELA heatmap.`);
-      const paths = elaHeatmaps(open.store.derivedDir, item.sha256, ref.quality, item.latestResult?.ela?.parameters.quality);
-      const path = ref.kind === 'ela' ? paths.heatmapPath : paths.previewPath;
-      if (!existsSync(path)) return notFound(`No ELA heatmap at quality ${ref.quality} for ${item.fileName} (re-run ELA at that quality).`);
-      return found('image/png', await readFile(path));
+      if (ref.kind === 'ela') {
+        // Made on first request (the viewer zoomed past the preview) and cached in the case (services/elaHeatmap.ts).
+        const full = await fullResolutionHeatmap(open.store, item, ctx.config.maxPixels, ref.quality);
+        if (!full) return notFound(`No ELA heatmap at quality ${ref.quality} for ${item.fileName} (re-run ELA at that quality).`);
+        return found('image/png', await readFile(full));
+      }
+      const { previewPath } = elaHeatmaps(open.store.derivedDir, item.sha256, ref.quality, item.latestResult?.ela?.parameters.quality);
+      if (!existsSync(previewPath)) return notFound(`No ELA heatmap at quality ${ref.quality} for ${item.fileName} (re-run ELA at that quality).`);
+      return found('image/png', await readFile(previewPath));
     }
   }
 }
