@@ -152,6 +152,10 @@ export function isImageItem(item: EvidenceItem): item is ImageEvidenceItem {
 
 export type EvidenceSort = 'name' | 'score' | 'time';
 
+/** Tasks with their own current-score column: the gallery sorts and filters on each. */
+export type ScoreTask = 'generated' | 'manipulated' | 'face';
+export const SCORE_TASKS: readonly ScoreTask[] = ['generated', 'manipulated', 'face'];
+
 export interface EvidenceFilter {
   /** 'unreviewed' matches items with no review or a review without a verdict. */
   verdict?: Verdict | 'unreviewed';
@@ -166,14 +170,85 @@ export interface EvidenceFilter {
   scoreMax?: number;
   /** Only items whose latest result has a score from this model; `score` becomes that model's. */
   modelId?: string;
+  /**
+   * `score` becomes the item's current score for this task: the highest score any model of the
+   * task gave in the latest result (null when none did). Ignored when `modelId` is given.
+   */
+  scoreTask?: ScoreTask;
   /** Case-insensitive substring of the file name. */
   text?: string;
-  /** name: A→Z; score: highest first, unscored last; time: import order. Ties break on id. */
+  /**
+   * name: A→Z; score: highest first, unscored last (in both directions); time: import order.
+   * Ties break on id, in the direction of the sort (a reversed score sort lists equal scores
+   * newest first), so that every order is one index walk.
+   */
   sort?: EvidenceSort;
   /** Reverses the default direction of `sort`. */
   descending?: boolean;
   limit?: number;
+  /**
+   * Skips this many items. Costs a walk over the skipped index entries: use `after`/`before`
+   * to page, and offset only to jump far into the list.
+   */
   offset?: number;
+  /** Keyset paging: the items right after the one this cursor (GalleryPage.lastCursor) came from. */
+  after?: string;
+  /** Keyset paging: the items right before the one this cursor (GalleryPage.firstCursor) came from. */
+  before?: string;
+  /** The last `limit` items (the end of the list) instead of the first. */
+  fromEnd?: boolean;
+}
+
+/**
+ * One gallery tile: what a list of thousands needs, and nothing more. No metadata, ELA or
+ * per-crop scores (evidence.get returns the whole item).
+ */
+export interface GalleryItem {
+  id: number;
+  /** As EvidenceItem: where the file is read from now, and the path it was submitted under. */
+  path: string;
+  importedPath: string;
+  storage: EvidenceStorage;
+  fileName: string;
+  /** Null only for a refused file that could not be read at all (see EvidenceItem). */
+  sha256: string | null;
+  format: ImageFormat | null;
+  width: number | null;
+  height: number | null;
+  sizeBytes: number | null;
+  /** A file refused at import (its error says why). */
+  refused: boolean;
+  ingestedAt: string;
+  /** The latest result's id (also a cache key for media), null when never analysed. */
+  resultId: number | null;
+  status: AnalysisRecord['status'] | null;
+  error: FileError | null;
+  /** The score the list is sorted and filtered by (see EvidenceItem.score and EvidenceFilter.scoreTask). */
+  score: number | null;
+  /** The model that gave `score`, with its threshold and whether it is a test fixture. */
+  scoreModel: { modelId: string; threshold: number; fixture: boolean } | null;
+  /** Current score per task (highest of that task's models in the latest result). */
+  taskScores: Record<ScoreTask, number | null>;
+  /** The latest result's model scores, without per-crop scores or provider. */
+  scores: GalleryScore[];
+  verdict: Verdict | null;
+  /** The reviewer flagged it (the current review's flag). */
+  reviewerFlag: boolean;
+  /** contract/flagged.ts's isFlagged(): reviewer, detector or analysis flag. */
+  flagged: boolean;
+}
+
+/** A model score as a gallery tile needs it. */
+export type GalleryScore = Pick<ModelScore, 'modelId' | 'modelVersion' | 'task' | 'score' | 'threshold' | 'flagged' | 'fixture'>;
+
+/** A page of the gallery in the requested order, with cursors to continue either way. */
+export interface GalleryPage {
+  items: GalleryItem[];
+  /** Items matching the filter; null when the request asked not to count (withTotal: false). */
+  total: number | null;
+  /** Pass as `before` for the page above, as `after` (lastCursor) for the page below; null when empty. */
+  firstCursor: string | null;
+  lastCursor: string | null;
 }
 
 /** One entry of the append-only, hash-chained audit log. */

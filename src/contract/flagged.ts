@@ -1,6 +1,7 @@
 // What "flagged" means, once, for every place that says it: the gallery's "Flagged" filter
-// (mirrored in SQL by store/evidenceQuery.ts, and a test holds the two together), the report's
-// flagged sections and counts, the CLI summaries and the README.
+// (mirrored in SQL by store/evidenceState.ts as the evidence_state.flagged column the gallery
+// filters on; a test holds the two together), the report's flagged sections and counts, the CLI
+// summaries and the README.
 import type { EvidenceItem } from './case';
 import type { AnalysisFlag, EvidenceMetadata, ModelScore } from './evidence';
 

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { EVENT_NAMES, MEDIA_SCHEME, type Channel, type EventName } from './channels';
 import type { MediaRef } from './media';
-import type { AuditEntry, Case, EvidenceItem, Review, StoredResult, VerifyReport } from './case';
+import type { AuditEntry, Case, EvidenceItem, GalleryPage, Review, StoredResult, VerifyReport } from './case';
 import type { DatasetSummary, EvaluationListEntry, EvaluationResult, RetrainingFlag } from './evaluation';
 import type { ElaResult, ExecutionProviderName } from './evidence';
 import type { HeadTrainingEvent, ModelVersion, ModelVersionList, PythonEnvironment, TrainingEvent } from './training';
@@ -135,13 +135,21 @@ export const requestSchemas = {
       scoreMin: z.number().min(0).max(1).optional(),
       scoreMax: z.number().min(0).max(1).optional(),
       modelId: z.string().max(200).optional(),
+      scoreTask: z.enum(['generated', 'manipulated', 'face']).optional(),
       text: z.string().max(200).optional(),
       sort: z.enum(['name', 'score', 'time']).optional(),
       descending: z.boolean().optional(),
       limit: z.number().int().min(1).max(1000).optional(),
       offset: z.number().int().min(0).optional(),
+      /** Keyset paging (GalleryPage.lastCursor / firstCursor); at most one of after, before, fromEnd, offset. */
+      after: z.string().min(1).max(4000).optional(),
+      before: z.string().min(1).max(4000).optional(),
+      fromEnd: z.boolean().optional(),
+      /** Count the matching items (default true); pages after the first can skip the count. */
+      withTotal: z.boolean().optional(),
     })
-    .strict(),
+    .strict()
+    .refine((r) => [r.after !== undefined, r.before !== undefined, r.fromEnd === true, (r.offset ?? 0) > 0].filter(Boolean).length <= 1, 'give at most one of after, before, fromEnd and offset'),
   'evidence.get': z.object({ id }).strict(),
   'evidence.rerunEla': z.object({ id, quality: z.number().int().min(1).max(100) }).strict(),
   'review.set': z
@@ -293,7 +301,7 @@ export interface Responses {
   'fs.folders': { path: string; parent: string | null; folders: { name: string; path: string }[]; truncated: boolean };
   'evidence.import': { jobId: string };
   'evidence.relink': { jobId: string };
-  'evidence.list': { items: EvidenceItem[]; total: number };
+  'evidence.list': GalleryPage;
   'evidence.get': EvidenceDetail;
   'evidence.rerunEla': ElaResult;
   'review.set': Review;

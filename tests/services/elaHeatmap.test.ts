@@ -39,9 +39,11 @@ describe('full-resolution ELA heatmaps on demand', () => {
     const small = (await call('evidence.list', { text: 'small' })).items[0];
     const elaDir = join(root, 'case', 'derived', 'ela');
     assert.deepEqual(readdirSync(elaDir).sort(), [`${large.sha256}.ela-preview.png`, `${small.sha256}.ela-preview.png`].sort());
-    assert.equal(large.latestResult?.ela?.heatmapPath, undefined, 'no full-resolution heatmap recorded for the large image');
+    const largeEla = (await call('evidence.get', { id: large.id })).item.latestResult?.ela;
+    const smallEla = (await call('evidence.get', { id: small.id })).item.latestResult?.ela;
+    assert.equal(largeEla?.heatmapPath, undefined, 'no full-resolution heatmap recorded for the large image');
     // The small image's preview is full size: it is its heatmap.
-    assert.equal(small.latestResult?.ela?.heatmapPath, small.latestResult?.ela?.previewPath);
+    assert.equal(smallEla?.heatmapPath, smallEla?.previewPath);
 
     const preview = await services.media(large.id, 'ela-preview');
     assert.equal((await sharp(preview!.body).metadata()).width, 1024);

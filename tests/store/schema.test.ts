@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
+import { evidenceStateProblems } from '../../src/main/store/evidenceState';
 import { appendAudit } from '../../src/main/store/audit';
 import { StoreError } from '../../src/main/store/errors';
 import { migrate, schemaVersion, SCHEMA_VERSION } from '../../src/main/store/migrations';
@@ -34,7 +35,7 @@ describe('openCaseDatabase', () => {
       const tables = (store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map(
         (t) => t.name,
       );
-      for (const t of ['analysis_runs', 'audit_log', 'cases', 'evidence', 'result_scores', 'results', 'reviews']) {
+      for (const t of ['analysis_runs', 'audit_log', 'cases', 'current_scores', 'evidence', 'evidence_state', 'result_scores', 'results', 'reviews']) {
         assert.ok(tables.includes(t), `table ${t} exists`);
       }
       // Each migration left an audited trace.
@@ -131,8 +132,8 @@ describe('migrations', () => {
     assert.equal(raw.prepare("SELECT COUNT(*) AS n FROM sqlite_master WHERE name = 'result_scores'").pluck().get(), 0);
     const meta = fakeMetadata('/evidence/a.jpg', sha256Of('a'));
     const scoresJson = JSON.stringify([
-      { modelId: 'gen-a', score: 0.25 },
-      { modelId: 'gen-b', score: 0.75 },
+      { modelId: 'gen-a', task: 'manipulated', score: 0.25, threshold: 0.5, fixture: false },
+      { modelId: 'gen-b', task: 'generated', score: 0.75, threshold: 0.6, fixture: true },
     ]);
     raw.transaction(() => {
       raw.prepare("INSERT INTO cases (id, name, created_at) VALUES ('c1', 'Old case', ?)").run(t());
@@ -173,6 +174,13 @@ describe('migrations', () => {
         ],
       );
       assert.equal(store.listEvidence({ modelId: 'gen-a' })[0]?.score, 0.25);
+      // v4 derived the gallery state of the old rows: scores per task, the review, tile data.
+      const tile = store.listGallery({ sort: 'score' }).items[0]!;
+      assert.deepEqual(tile.taskScores, { generated: 0.75, manipulated: 0.25, face: null });
+      assert.deepEqual([tile.score, tile.scoreModel], [0.75, { modelId: 'gen-b', threshold: 0.6, fixture: true }]);
+      assert.deepEqual([tile.verdict, tile.flagged, tile.status], ['generated', true, 'ok']);
+      assert.equal(store.listGallery({ sort: 'score', scoreTask: 'manipulated' }).items[0]?.scoreModel?.modelId, 'gen-a');
+      assert.deepEqual(evidenceStateProblems(store.db), []);
       // The upgrade itself is in the audit log and the chain spans both versions.
       const log = store.auditLog();
       assert.deepEqual(

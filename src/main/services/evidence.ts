@@ -74,8 +74,8 @@ export const evidenceHandlers = {
 
   'evidence.list': async (ctx: AppContext, req: ParsedRequest<'evidence.list'>): Promise<Responses['evidence.list']> => {
     const { store } = ctx.requireCase();
-    const filter = { ...req, limit: req.limit ?? 200 };
-    return { items: store.listEvidence(filter), total: store.countEvidence(filter) };
+    const { withTotal, ...filter } = req;
+    return store.listGallery({ ...filter, limit: filter.limit ?? 200 }, { withTotal });
   },
 
   'evidence.get': async (ctx: AppContext, req: ParsedRequest<'evidence.get'>): Promise<Responses['evidence.get']> => {

@@ -10,6 +10,7 @@ import type {
   CasePatch,
   EvidenceFilter,
   EvidenceItem,
+  GalleryPage,
   Review,
   ReviewInput,
   RunParameters,
@@ -21,21 +22,60 @@ import type { AnalysisRecord, EvidenceMetadata, FileError } from '../../contract
 import { appendAudit, toAuditEntry, type RawAuditRow } from './audit';
 import { canonicalJson } from './canonicalJson';
 import { StoreError } from './errors';
-import { buildCountQuery, buildListQuery } from './evidenceQuery';
+import { countItems, pageIds, type PageRow, type PageStart } from './evidenceQuery';
+import { refreshEvidenceState } from './evidenceState';
 import { rowDigest, type AuditedEntity } from './rowDigest';
 import { statement } from './statements';
 import {
   toCase,
   toEvidenceItem,
+  toGalleryItem,
   toResult,
   toReview,
   toRun,
   type CaseRow,
   type EvidenceJoinRow,
+  type GalleryRow,
   type ResultRow,
   type ReviewRow,
   type RunRow,
 } from './rows';
+
+/** Whole items (latest result and current review joined) for a JSON array of evidence ids. */
+const ITEMS_BY_ID = `
+  SELECT e.*,
+    r.id AS r_id, r.run_id AS r_run_id, r.status AS r_status, r.error_json AS r_error_json,
+    r.ela_json AS r_ela_json, r.scores_json AS r_scores_json, r.warnings_json AS r_warnings_json,
+    r.elapsed_ms AS r_elapsed_ms, r.analysed_at AS r_analysed_at, r.max_score AS r_max_score,
+    v.id AS v_id, v.verdict AS v_verdict, v.notes AS v_notes, v.reviewer AS v_reviewer,
+    v.flagged AS v_flagged, v.updated_at AS v_updated_at,
+    s.score AS score
+  FROM evidence_state AS s
+  JOIN evidence AS e ON e.id = s.evidence_id
+  LEFT JOIN results AS r ON r.id = s.result_id
+  LEFT JOIN reviews AS v ON v.id = s.review_id
+  WHERE s.evidence_id IN (SELECT value FROM json_each(?))`;
+
+/** Gallery rows (no metadata, ELA or per-crop scores) for a JSON array of evidence ids. */
+const GALLERY_BY_ID = `
+  SELECT s.evidence_id, e.path, s.file_name, e.sha256, e.size, e.format, e.width, e.height, e.ingested_at,
+    e.imported_path, e.storage, s.refused, s.result_id, s.status, r.error_json, s.score_generated,
+    s.score_manipulated, s.score_face, s.scores_brief, s.verdict, s.review_flagged, s.flagged
+  FROM evidence_state AS s
+  JOIN evidence AS e ON e.id = s.evidence_id
+  LEFT JOIN results AS r ON r.id = s.result_id
+  WHERE s.evidence_id IN (SELECT value FROM json_each(?))`;
+
+/** Where a filter asks its page to start. */
+function pageStart(filter: EvidenceFilter): PageStart {
+  const asked = [filter.after !== undefined, filter.before !== undefined, filter.fromEnd === true, (filter.offset ?? 0) > 0].filter(Boolean).length;
+  if (asked > 1) throw new StoreError('INVALID', 'give at most one of after, before, fromEnd and offset');
+  if (filter.after !== undefined) return { kind: 'after', cursor: filter.after };
+  if (filter.before !== undefined) return { kind: 'before', cursor: filter.before };
+  if (filter.fromEnd) return { kind: 'end' };
+  if (filter.offset !== undefined) return { kind: 'offset', offset: filter.offset };
+  return { kind: 'start' };
+}
 
 export interface CaseStoreContext {
   db: Database.Database;
@@ -226,6 +266,7 @@ export class CaseStore {
         copy ? 'copy' : 'original',
       );
       const id = Number(lastInsertRowid);
+      refreshEvidenceState(this.db, id);
       this.auditRow('evidence', id, 'evidence.add', { path: metadata.path, sha256: metadata.sha256, ...(copy ? { copy: copy.path } : {}) });
       return this.requireEvidence(id);
     });
@@ -253,6 +294,7 @@ export class CaseStore {
          VALUES (?, ?, ?, ?, ?, ?, ?, 'original')`,
       ).run(c.id, input.path, basename(input.path) || input.path, sha256, input.sizeBytes ?? null, this.now(), input.path);
       const id = Number(lastInsertRowid);
+      refreshEvidenceState(this.db, id);
       this.auditRow('evidence', id, 'evidence.add', { path: input.path, sha256, refused: input.reason.code });
       return this.requireEvidence(id);
     });
@@ -286,10 +328,7 @@ export class CaseStore {
   }
 
   getEvidence(id: number): EvidenceItem | null {
-    const c = this.getCase();
-    if (!c) return null;
-    const { sql, params } = buildListQuery(c.id, {}, id);
-    const row = this.sql(sql).get(params) as EvidenceJoinRow | undefined;
+    const row = this.sql(ITEMS_BY_ID).get(JSON.stringify([id])) as EvidenceJoinRow | undefined;
     return row ? toEvidenceItem(row) : null;
   }
 
@@ -299,20 +338,49 @@ export class CaseStore {
     return item;
   }
 
-  /** A page of evidence with latest result and current review (see evidenceQuery.ts). */
-  listEvidence(filter: EvidenceFilter = {}): EvidenceItem[] {
+  /** The ids of one page (see evidenceQuery.ts); no limit lists everything. */
+  private page(filter: EvidenceFilter): PageRow[] {
     const c = this.getCase();
     if (!c) return [];
-    const { sql, params } = buildListQuery(c.id, filter);
-    return (this.sql(sql).all(params) as EvidenceJoinRow[]).map(toEvidenceItem);
+    return pageIds(this.db, c.id, filter, pageStart(filter), filter.limit ?? null);
   }
 
-  /** How many items match `filter` (limit and offset ignored). */
+  /**
+   * A page of whole evidence items (latest result and current review), in the filter's order.
+   * Every column is read, metadata and per-crop scores included: for reports and detail views.
+   * Lists of tiles use listGallery.
+   */
+  listEvidence(filter: EvidenceFilter = {}): EvidenceItem[] {
+    const rows = this.page(filter);
+    if (rows.length === 0) return [];
+    const byId = new Map((this.sql(ITEMS_BY_ID).all(JSON.stringify(rows.map((r) => r.id))) as EvidenceJoinRow[]).map((r) => [r.id, r]));
+    return rows.map((p) => toEvidenceItem({ ...byId.get(p.id)!, score: p.score }));
+  }
+
+  /**
+   * A page of gallery tiles in the filter's order, with cursors to page on from either end.
+   * Costs the page, not the case: one index walk, then the page's rows by primary key. The total
+   * (a count over the matching items) is left out with `withTotal: false`.
+   */
+  listGallery(filter: EvidenceFilter = {}, options: { withTotal?: boolean } = {}): GalleryPage {
+    const rows = this.page(filter);
+    const byId = new Map(
+      rows.length === 0 ? [] : (this.sql(GALLERY_BY_ID).all(JSON.stringify(rows.map((r) => r.id))) as GalleryRow[]).map((r) => [r.evidence_id, r]),
+    );
+    const scoreBy = { modelId: filter.modelId, task: filter.modelId === undefined ? filter.scoreTask : undefined };
+    return {
+      items: rows.map((p) => toGalleryItem(byId.get(p.id)!, p.score, scoreBy)),
+      total: options.withTotal === false ? null : this.countEvidence(filter),
+      firstCursor: rows[0]?.cursor ?? null,
+      lastCursor: rows.at(-1)?.cursor ?? null,
+    };
+  }
+
+  /** How many items match `filter` (paging fields ignored). */
   countEvidence(filter: EvidenceFilter = {}): number {
     const c = this.getCase();
     if (!c) return 0;
-    const { sql, params } = buildCountQuery(c.id, filter);
-    return (this.sql(sql).get(params) as { n: number }).n;
+    return countItems(this.db, c.id, filter);
   }
 
   // ---------------------------------------------------------------- runs
@@ -473,6 +541,7 @@ export class CaseStore {
          ON CONFLICT (result_id, model_id) DO UPDATE SET score = MAX(score, excluded.score)`,
       );
       for (const s of scores) insertScore.run(id, s.modelId, s.score);
+      refreshEvidenceState(this.db, evidenceId);
 
       if (rowDigest(this.db, 'result', id) !== digestBefore) {
         this.auditRow('result', id, 'result.record', {
@@ -535,6 +604,7 @@ export class CaseStore {
         'INSERT INTO reviews (evidence_id, verdict, notes, reviewer, flagged, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
       ).run(evidenceId, next.verdict, next.notes, reviewer, next.flagged ? 1 : 0, this.now());
       const id = Number(lastInsertRowid);
+      refreshEvidenceState(this.db, evidenceId);
       this.auditRow(
         'review',
         id,

@@ -1,57 +1,61 @@
+import type Database from 'better-sqlite3';
 import type { EvidenceFilter } from '../../contract/case';
-import { VERDICTS } from '../../contract/case';
-import { LEGACY_ANALYSIS_FLAG_PHRASES } from '../../contract/flagged';
+import { SCORE_TASKS, VERDICTS } from '../../contract/case';
 import { StoreError } from './errors';
+import { statement } from './statements';
 
 /**
- * The gallery query: evidence joined with its latest result and current review, filtered and
- * sorted in SQL so a page of a 10,000+ item case costs one statement, not one per item.
+ * The gallery query: a page of evidence in the requested order, filtered, in time that depends
+ * on the page size and not on the size of the case.
  *
- * "Latest result" is the item's result with the newest analysed_at (then highest id) across all
- * runs, found through the results_latest index; "current review" is the item's newest review
- * row (reviews_by_evidence index). The sort/filter score is the latest result's max_score (the
- * highest score any model gave), or the named model's score when the filter has `modelId`
- * (result_scores primary key).
+ * Lists read evidence_state (schema v4, evidenceState.ts): one row per item with its latest
+ * result's status and scores and its current review, with an index for every order. A page is
+ * found by walking one index from a cursor (keyset paging): `after` the last item of the page
+ * before, `before` the first item of the page after, from the start, or from the end. Only the
+ * ids of the page are found this way; their columns are then read by primary key. Nothing sorts
+ * the whole case, and no large JSON column (metadata, ELA, per-crop scores) is read for a list.
+ *
+ * An order is a list of segments, each one index walk: a score order is the scored items by
+ * score, then the unscored by id (unscored last in both directions).
  */
 
-const SELECT_COLUMNS = `
-  e.*,
-  r.id AS r_id, r.run_id AS r_run_id, r.status AS r_status, r.error_json AS r_error_json,
-  r.ela_json AS r_ela_json, r.scores_json AS r_scores_json, r.warnings_json AS r_warnings_json,
-  r.elapsed_ms AS r_elapsed_ms, r.analysed_at AS r_analysed_at, r.max_score AS r_max_score,
-  v.id AS v_id, v.verdict AS v_verdict, v.notes AS v_notes, v.reviewer AS v_reviewer,
-  v.flagged AS v_flagged, v.updated_at AS v_updated_at`;
+type Direction = 'ASC' | 'DESC';
 
-const LATEST_RESULT_JOIN = `
-  LEFT JOIN results AS r ON r.id = (
-    SELECT r2.id FROM results AS r2 WHERE r2.evidence_id = e.id
-    ORDER BY r2.analysed_at DESC, r2.id DESC LIMIT 1)`;
-
-const CURRENT_REVIEW_JOIN = `
-  LEFT JOIN reviews AS v ON v.id = (
-    SELECT v2.id FROM reviews AS v2 WHERE v2.evidence_id = e.id ORDER BY v2.id DESC LIMIT 1)`;
-
-/**
- * contract/flagged.ts's isFlagged() in SQL (tests/store/flagged.test.ts holds the two together):
- * a reviewer flag, a score at or above its threshold from a detector that is not a test fixture,
- * or an analysis flag in the metadata (structured, or the words older items' warnings used).
- */
-const FLAGGED_SQL = `(
-  COALESCE(v.flagged, 0) = 1
-  OR EXISTS (SELECT 1 FROM json_each(r.scores_json) AS fs
-             WHERE json_extract(fs.value, '$.flagged') = 1 AND COALESCE(json_extract(fs.value, '$.fixture'), 0) = 0)
-  OR (e.metadata_json IS NOT NULL AND (
-        COALESCE(json_array_length(e.metadata_json, '$.analysisFlags'), 0) > 0
-        OR (json_type(e.metadata_json, '$.analysisFlags') IS NULL AND (${LEGACY_ANALYSIS_FLAG_PHRASES.map((p) => `instr(e.metadata_json, '${p}') > 0`).join(' OR ')}))))
-)`;
-
-export interface BuiltQuery {
-  sql: string;
-  params: Record<string, string | number>;
+interface Key {
+  expr: string;
+  dir: Direction;
+  collate?: 'NOCASE';
 }
 
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+interface Segment {
+  /** Extra condition selecting this segment's rows. */
+  where: string;
+  /** Sort keys; the last is always the evidence id. */
+  keys: Key[];
+}
+
+interface Ordering {
+  /** Identifies the order (and filter-independent source) a cursor belongs to. */
+  signature: string;
+  from: string;
+  idExpr: string;
+  scoreExpr: string;
+  segments: Segment[];
+}
+
+/** Where a page starts: after/before a cursor, at either end, or at an offset from the start. */
+export type PageStart = { kind: 'start' } | { kind: 'end' } | { kind: 'after'; cursor: string } | { kind: 'before'; cursor: string } | { kind: 'offset'; offset: number };
+
+export interface PageRow {
+  id: number;
+  score: number | null;
+  cursor: string;
+}
+
+interface DecodedCursor {
+  o: string;
+  g: number;
+  k: (number | string)[];
 }
 
 function checkNumber(name: string, value: number | undefined, min: number): void {
@@ -60,95 +64,197 @@ function checkNumber(name: string, value: number | undefined, min: number): void
   }
 }
 
-function fromAndWhere(
-  caseId: string,
-  filter: EvidenceFilter,
-  evidenceId?: number,
-): { sql: string; params: BuiltQuery['params']; scoreExpr: string } {
-  const params: BuiltQuery['params'] = { caseId };
-  const where = ['e.case_id = @caseId'];
-  if (evidenceId !== undefined) {
-    params.evidenceId = evidenceId;
-    where.push('e.id = @evidenceId');
-  }
-  let modelJoin = '';
-  let scoreExpr = 'r.max_score';
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
 
+function ordering(filter: EvidenceFilter): Ordering {
+  const desc = filter.descending === true;
+  const sort = filter.sort ?? 'time';
+  let from = 'evidence_state AS s';
+  let idExpr = 's.evidence_id';
+  let scoreExpr = 's.score';
+  let scoreName = 'max';
+  if (filter.modelId !== undefined) {
+    from = 'current_scores AS m JOIN evidence_state AS s ON s.evidence_id = m.evidence_id';
+    // By score, walk the model's score index; by name or time, the item's index with a lookup of
+    // the model's score per item.
+    if (sort === 'score') idExpr = 'm.evidence_id';
+    scoreExpr = 'm.score';
+    scoreName = `model:${filter.modelId}`;
+  } else if (filter.scoreTask !== undefined) {
+    if (!SCORE_TASKS.includes(filter.scoreTask)) throw new StoreError('INVALID', `unknown score task "${String(filter.scoreTask)}"`);
+    scoreExpr = `s.score_${filter.scoreTask}`;
+    scoreName = `task:${filter.scoreTask}`;
+  }
+  let segments: Segment[];
+  switch (sort) {
+    case 'time':
+      segments = [{ where: '', keys: [{ expr: idExpr, dir: desc ? 'DESC' : 'ASC' }] }];
+      break;
+    case 'name':
+      segments = [{ where: '', keys: [{ expr: 's.file_name', dir: desc ? 'DESC' : 'ASC', collate: 'NOCASE' }, { expr: idExpr, dir: desc ? 'DESC' : 'ASC' }] }];
+      break;
+    case 'score':
+      // Highest first by default. The indexes are (score DESC, id), so the default walks them
+      // forwards and the reverse backwards: equal scores come by id ASC, reversed by id DESC.
+      segments = [{ where: `${scoreExpr} IS NOT NULL`, keys: [{ expr: scoreExpr, dir: desc ? 'ASC' : 'DESC' }, { expr: idExpr, dir: desc ? 'DESC' : 'ASC' }] }];
+      // A model's scores are never null (items without one are not listed): one segment.
+      if (filter.modelId === undefined) segments.push({ where: `${scoreExpr} IS NULL`, keys: [{ expr: idExpr, dir: 'ASC' }] });
+      break;
+    default:
+      throw new StoreError('INVALID', `unknown sort "${String(sort)}"`);
+  }
+  return { signature: `${sort}:${desc ? 'desc' : 'asc'}:${scoreName}`, from, idExpr, scoreExpr, segments };
+}
+
+/** WHERE conditions and parameters of a filter (everything but the order and the page). */
+function conditions(caseId: string, filter: EvidenceFilter, order: Ordering): { where: string[]; params: Record<string, string | number> } {
+  const params: Record<string, string | number> = { caseId };
+  const where = ['s.case_id = @caseId'];
   if (filter.modelId !== undefined) {
     params.modelId = filter.modelId;
-    modelJoin = 'LEFT JOIN result_scores AS s ON s.result_id = r.id AND s.model_id = @modelId';
-    scoreExpr = 's.score';
-    where.push('s.score IS NOT NULL');
+    where.push('m.model_id = @modelId');
   }
   if (filter.verdict !== undefined) {
-    if (filter.verdict === 'unreviewed') {
-      where.push('v.verdict IS NULL');
-    } else {
-      if (!VERDICTS.includes(filter.verdict)) {
-        throw new StoreError('INVALID', `unknown verdict "${String(filter.verdict)}"`);
-      }
+    if (filter.verdict === 'unreviewed') where.push('s.verdict IS NULL');
+    else {
+      if (!VERDICTS.includes(filter.verdict)) throw new StoreError('INVALID', `unknown verdict "${String(filter.verdict)}"`);
       params.verdict = filter.verdict;
-      where.push('v.verdict = @verdict');
+      where.push('s.verdict = @verdict');
     }
   }
   if (filter.flagged !== undefined) {
-    where.push(filter.flagged ? FLAGGED_SQL : `NOT ${FLAGGED_SQL}`);
+    params.flagged = filter.flagged ? 1 : 0;
+    where.push('s.flagged = @flagged');
   }
-  if (filter.hasError !== undefined) {
-    where.push(filter.hasError ? "r.status = 'error'" : "(r.status IS NULL OR r.status <> 'error')");
-  }
-  if (filter.analysed !== undefined) {
-    where.push(filter.analysed ? 'r.id IS NOT NULL' : 'r.id IS NULL');
-  }
+  if (filter.hasError !== undefined) where.push(filter.hasError ? "s.status = 'error'" : "(s.status IS NULL OR s.status <> 'error')");
+  if (filter.analysed !== undefined) where.push(filter.analysed ? 's.result_id IS NOT NULL' : 's.result_id IS NULL');
   checkNumber('scoreMin', filter.scoreMin, -Infinity);
   checkNumber('scoreMax', filter.scoreMax, -Infinity);
   if (filter.scoreMin !== undefined) {
     params.scoreMin = filter.scoreMin;
-    where.push(`${scoreExpr} >= @scoreMin`);
+    where.push(`${order.scoreExpr} >= @scoreMin`);
   }
   if (filter.scoreMax !== undefined) {
     params.scoreMax = filter.scoreMax;
-    where.push(`${scoreExpr} <= @scoreMax`);
+    where.push(`${order.scoreExpr} <= @scoreMax`);
   }
   if (filter.text !== undefined && filter.text !== '') {
     params.text = `%${escapeLike(filter.text)}%`;
-    where.push("e.file_name LIKE @text ESCAPE '\\'");
+    where.push("s.file_name LIKE @text ESCAPE '\\'");
   }
-
-  const sql = `FROM evidence AS e ${LATEST_RESULT_JOIN} ${CURRENT_REVIEW_JOIN} ${modelJoin}
-    WHERE ${where.join(' AND ')}`;
-  return { sql, params, scoreExpr };
+  return { where, params };
 }
 
-function orderBy(filter: EvidenceFilter): string {
-  const desc = filter.descending === true;
-  switch (filter.sort ?? 'time') {
-    case 'name':
-      return desc ? 'e.file_name COLLATE NOCASE DESC, e.id DESC' : 'e.file_name COLLATE NOCASE ASC, e.id ASC';
-    case 'score':
-      // Most suspicious first by default; unscored items stay last in both directions.
-      return desc ? 'score ASC NULLS LAST, e.id ASC' : 'score DESC NULLS LAST, e.id ASC';
-    case 'time':
-      return desc ? 'e.id DESC' : 'e.id ASC';
-    default:
-      throw new StoreError('INVALID', `unknown sort "${String(filter.sort)}"`);
+const flip = (d: Direction): Direction => (d === 'ASC' ? 'DESC' : 'ASC');
+const keySql = (k: Key): string => (k.collate ? `${k.expr} COLLATE ${k.collate}` : k.expr);
+
+/**
+ * Rows strictly after the key values `values` in the order of `keys`. Written as a range on the
+ * first key plus a tie-break, so the index walk starts at the cursor instead of filtering from
+ * the beginning of the index.
+ */
+function afterCondition(keys: Key[], values: (string | number)[], params: Record<string, string | number>): string {
+  const [first, second] = keys;
+  params.k0 = values[0]!;
+  const e0 = keySql(first!);
+  if (!second) return `${e0} ${first!.dir === 'ASC' ? '>' : '<'} @k0`;
+  params.k1 = values[1]!;
+  const e1 = keySql(second);
+  return `${e0} ${first!.dir === 'ASC' ? '>=' : '<='} @k0 AND (${e0} ${first!.dir === 'ASC' ? '>' : '<'} @k0 OR ${e1} ${second.dir === 'ASC' ? '>' : '<'} @k1)`;
+}
+
+function encodeCursor(c: DecodedCursor): string {
+  return Buffer.from(JSON.stringify(c), 'utf8').toString('base64url');
+}
+
+function decodeCursor(token: string, order: Ordering): DecodedCursor {
+  let c: DecodedCursor;
+  try {
+    c = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as DecodedCursor;
+  } catch {
+    throw new StoreError('INVALID', 'the page cursor is not one this list gave out');
   }
+  const segment = order.segments[c?.g];
+  if (!c || c.o !== order.signature || !segment || !Array.isArray(c.k) || c.k.length !== segment.keys.length) {
+    throw new StoreError('INVALID', 'the page cursor belongs to another order or filter; start the list again');
+  }
+  return c;
 }
 
-/** `evidenceId` narrows the list to one item, so a single item is built exactly like a gallery row. */
-export function buildListQuery(caseId: string, filter: EvidenceFilter, evidenceId?: number): BuiltQuery {
-  checkNumber('limit', filter.limit, 0);
-  checkNumber('offset', filter.offset, 0);
-  const { sql, params, scoreExpr } = fromAndWhere(caseId, filter, evidenceId);
-  params.limit = filter.limit === undefined ? -1 : Math.floor(filter.limit);
-  params.offset = filter.offset === undefined ? 0 : Math.floor(filter.offset);
-  return {
-    sql: `SELECT ${SELECT_COLUMNS}, ${scoreExpr} AS score ${sql} ORDER BY ${orderBy(filter)} LIMIT @limit OFFSET @offset`,
-    params,
-  };
+/**
+ * The ids (and sort score, and each row's cursor) of one page, in list order. At most one
+ * index walk per segment of the order, each limited to the page size.
+ */
+export function pageIds(db: Database.Database, caseId: string, filter: EvidenceFilter, start: PageStart, limit: number | null): PageRow[] {
+  if (limit !== null) checkNumber('limit', limit, 0);
+  const order = ordering(filter);
+  const base = conditions(caseId, filter, order);
+  const backwards = start.kind === 'before' || start.kind === 'end';
+  // null: every item (SQLite's LIMIT -1).
+  const n = limit === null ? Number.POSITIVE_INFINITY : Math.floor(limit);
+  if (n === 0) return [];
+
+  let cursor: DecodedCursor | undefined;
+  if (start.kind === 'after' || start.kind === 'before') cursor = decodeCursor(start.cursor, order);
+  // Segment indexes in walking order.
+  const walk = order.segments.map((_, g) => g);
+  if (backwards) walk.reverse();
+  const firstSegment = cursor ? walk.indexOf(cursor.g) : 0;
+  let skip = start.kind === 'offset' ? Math.floor(start.offset) : 0;
+  if (start.kind === 'offset') checkNumber('offset', start.offset, 0);
+
+  const rows: PageRow[] = [];
+  for (let w = firstSegment; w < walk.length && rows.length < n; w++) {
+    const g = walk[w]!;
+    const segment = order.segments[g]!;
+    const keys = backwards ? segment.keys.map((k) => ({ ...k, dir: flip(k.dir) })) : segment.keys;
+    const params: Record<string, string | number> = { ...base.params, limit: limit === null ? -1 : n - rows.length, offset: skip };
+    const where = [...base.where];
+    if (segment.where) where.push(segment.where);
+    if (cursor && g === cursor.g) where.push(afterCondition(keys, cursor.k, params));
+    const keyColumns = segment.keys.map((k, i) => `${k.expr} AS k${i}`).join(', ');
+    const sql = `SELECT ${order.idExpr} AS id, ${order.scoreExpr} AS score, ${keyColumns} FROM ${order.from}
+      WHERE ${where.join(' AND ')}
+      ORDER BY ${keys.map((k) => `${keySql(k)} ${k.dir}`).join(', ')}
+      LIMIT @limit OFFSET @offset`;
+    const found = statement(db, sql).all(params) as Record<string, number | string | null>[];
+    for (const r of found) {
+      const k = segment.keys.map((_, i) => r[`k${i}`] as number | string);
+      rows.push({ id: r.id as number, score: r.score as number | null, cursor: encodeCursor({ o: order.signature, g, k }) });
+    }
+    if (skip > 0) {
+      // An offset past this segment continues in the next one, less what this one holds.
+      if (found.length > 0) skip = 0;
+      else {
+        const count = statement(db, `SELECT COUNT(*) FROM ${order.from} WHERE ${[...base.where, ...(segment.where ? [segment.where] : [])].join(' AND ')}`)
+          .pluck()
+          .get(base.params) as number;
+        skip = Math.max(0, skip - count);
+      }
+    }
+  }
+  return backwards ? rows.reverse() : rows;
 }
 
-export function buildCountQuery(caseId: string, filter: EvidenceFilter): BuiltQuery {
-  const { sql, params } = fromAndWhere(caseId, filter);
-  return { sql: `SELECT COUNT(*) AS n ${sql}`, params };
+/** How many items match `filter` (paging fields ignored). */
+export function countItems(db: Database.Database, caseId: string, filter: EvidenceFilter): number {
+  const order = ordering(filter);
+  const { where, params } = conditions(caseId, filter, order);
+  return statement(db, `SELECT COUNT(*) FROM ${order.from} WHERE ${where.join(' AND ')}`).pluck().get(params) as number;
+}
+
+/** The SQL of the page queries for `filter` (for EXPLAIN QUERY PLAN in tests and benches). */
+export function pageQueryPlans(db: Database.Database, caseId: string, filter: EvidenceFilter): string[][] {
+  const order = ordering(filter);
+  const base = conditions(caseId, filter, order);
+  return order.segments.map((segment) => {
+    const where = [...base.where, ...(segment.where ? [segment.where] : [])];
+    const params: Record<string, string | number> = { ...base.params, limit: 200, offset: 0 };
+    where.push(afterCondition(segment.keys, segment.keys.map((k) => (k.expr.endsWith('file_name') ? 'm' : 0.5)), params));
+    const sql = `SELECT ${order.idExpr} AS id FROM ${order.from} WHERE ${where.join(' AND ')}
+      ORDER BY ${segment.keys.map((k) => `${keySql(k)} ${k.dir}`).join(', ')} LIMIT @limit OFFSET @offset`;
+    return (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(params) as { detail: string }[]).map((r) => r.detail);
+  });
 }

@@ -4,7 +4,8 @@ import { appendAudit } from './audit';
 import { StoreError } from './errors';
 import { canonicalJson } from './canonicalJson';
 import { digestOf, rowDigest } from './rowDigest';
-import { SCHEMA_V1, SCHEMA_V2, SCHEMA_V4_EVIDENCE } from './schema';
+import { SCHEMA_V1, SCHEMA_V2, SCHEMA_V4_EVIDENCE, SCHEMA_V5_GALLERY } from './schema';
+import { rebuildEvidenceState } from './evidenceState';
 
 /**
  * Schema versions live in `PRAGMA user_version`. Migration N takes a version N-1 database to
@@ -40,6 +41,14 @@ export const MIGRATIONS: readonly Migration[] = [
     description: 'custody: refused files as evidence items, evidence copied into the case or relinked by hash',
     rebuildsTables: true,
     up: migrateToV4,
+  },
+  {
+    version: 5,
+    description: 'gallery pages in O(page): per-item current state and scores per task, an index per sort, keyset paging',
+    up: (db) => {
+      db.exec(SCHEMA_V5_GALLERY);
+      rebuildEvidenceState(db);
+    },
   },
 ];
 

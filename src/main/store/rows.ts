@@ -3,6 +3,9 @@ import type {
   Case,
   EvidenceItem,
   EvidenceStorage,
+  GalleryItem,
+  GalleryScore,
+  ScoreTask,
   Review,
   RunParameters,
   RunStatus,
@@ -127,7 +130,7 @@ export interface EvidenceRow {
 
 /**
  * An evidence row joined with its latest result (columns prefixed r_) and current review (v_),
- * as produced by the gallery query in evidenceQuery.ts.
+ * as read by CaseStore for whole items; `score` is the list's sort score.
  */
 export interface EvidenceJoinRow extends EvidenceRow {
   score: number | null;
@@ -194,5 +197,65 @@ export function toEvidenceItem(r: EvidenceJoinRow): EvidenceItem {
             updated_at: r.v_updated_at,
           }),
     score: r.score,
+  };
+}
+
+/** A gallery row: evidence_state with the few evidence and result columns a tile shows. */
+export interface GalleryRow {
+  evidence_id: number;
+  path: string;
+  file_name: string;
+  sha256: string | null;
+  size: number | null;
+  format: ImageFormat | null;
+  width: number | null;
+  height: number | null;
+  ingested_at: string;
+  imported_path: string;
+  storage: EvidenceStorage;
+  refused: number;
+  result_id: number | null;
+  status: AnalysisRecord['status'] | null;
+  error_json: string | null;
+  score_generated: number | null;
+  score_manipulated: number | null;
+  score_face: number | null;
+  scores_brief: string;
+  verdict: Verdict | null;
+  review_flagged: number;
+  flagged: number;
+}
+
+/**
+ * `score` is the list's sort score; `scoreBy` says which scores it was taken from (a model, a
+ * task, or all), so the tile can name the model and its threshold.
+ */
+export function toGalleryItem(r: GalleryRow, score: number | null, scoreBy: { modelId?: string; task?: ScoreTask }): GalleryItem {
+  const brief = JSON.parse(r.scores_brief) as GalleryScore[];
+  const from = brief.filter((b) => (scoreBy.modelId !== undefined ? b.modelId === scoreBy.modelId : scoreBy.task === undefined || b.task === scoreBy.task));
+  const model = score === null ? undefined : from.find((b) => b.score === score);
+  return {
+    id: r.evidence_id,
+    path: r.path,
+    fileName: r.file_name,
+    sha256: r.sha256,
+    format: r.format,
+    width: r.width,
+    height: r.height,
+    sizeBytes: r.size,
+    ingestedAt: r.ingested_at,
+    importedPath: r.imported_path,
+    storage: r.storage,
+    refused: r.refused === 1,
+    resultId: r.result_id,
+    status: r.status,
+    error: r.error_json === null ? null : (JSON.parse(r.error_json) as FileError),
+    score,
+    scoreModel: model ? { modelId: model.modelId, threshold: model.threshold, fixture: model.fixture } : null,
+    taskScores: { generated: r.score_generated, manipulated: r.score_manipulated, face: r.score_face },
+    scores: brief,
+    verdict: r.verdict,
+    reviewerFlag: r.review_flagged === 1,
+    flagged: r.flagged === 1,
   };
 }

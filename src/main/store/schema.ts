@@ -163,3 +163,49 @@ CREATE INDEX evidence_by_name ON evidence (case_id, file_name COLLATE NOCASE, id
 CREATE INDEX evidence_by_import ON evidence (case_id, imported_path, sha256);
 CREATE INDEX evidence_by_sha256 ON evidence (case_id, sha256);
 `;
+
+/**
+ * v5: gallery pages that cost O(page) whatever the size of the case. `evidence_state` holds one
+ * row per evidence item with what lists sort and filter on: whether it was refused at import,
+ * the latest result (id, status, error code), its highest score overall and per task, a compact
+ * list of its model scores for tiles, the current review's verdict and the reviewer's flag, and
+ * whether the item is flagged (contract/flagged.ts: reviewer, detector or analysis flag).
+ * `current_scores` holds the latest result's score per model. Both are derived (see
+ * evidenceState.ts, which rebuilds them from evidence, results and reviews with one SQL
+ * definition) and kept current by every change to those tables. With an index per sort, a page
+ * is one index walk from a cursor (keyset paging).
+ */
+export const SCHEMA_V5_GALLERY = `
+CREATE TABLE evidence_state (
+  evidence_id       INTEGER PRIMARY KEY REFERENCES evidence(id),
+  case_id           TEXT NOT NULL,
+  file_name         TEXT NOT NULL,
+  result_id         INTEGER,
+  status            TEXT CHECK (status IN ('ok', 'error')),
+  error_code        TEXT,
+  score             REAL,
+  score_generated   REAL,
+  score_manipulated REAL,
+  score_face        REAL,
+  scores_brief      TEXT NOT NULL DEFAULT '[]',
+  refused           INTEGER NOT NULL DEFAULT 0 CHECK (refused IN (0, 1)),
+  review_id         INTEGER,
+  verdict           TEXT,
+  review_flagged    INTEGER NOT NULL DEFAULT 0 CHECK (review_flagged IN (0, 1)),
+  flagged           INTEGER NOT NULL DEFAULT 0 CHECK (flagged IN (0, 1))
+) STRICT;
+CREATE INDEX evidence_state_time ON evidence_state (case_id, evidence_id);
+CREATE INDEX evidence_state_name ON evidence_state (case_id, file_name COLLATE NOCASE, evidence_id);
+CREATE INDEX evidence_state_score ON evidence_state (case_id, score DESC, evidence_id);
+CREATE INDEX evidence_state_generated ON evidence_state (case_id, score_generated DESC, evidence_id);
+CREATE INDEX evidence_state_manipulated ON evidence_state (case_id, score_manipulated DESC, evidence_id);
+CREATE INDEX evidence_state_face ON evidence_state (case_id, score_face DESC, evidence_id);
+
+CREATE TABLE current_scores (
+  evidence_id INTEGER NOT NULL REFERENCES evidence(id),
+  model_id    TEXT NOT NULL,
+  score       REAL NOT NULL,
+  PRIMARY KEY (evidence_id, model_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX current_scores_by_model ON current_scores (model_id, score DESC, evidence_id);
+`;

@@ -1,7 +1,13 @@
 // The evidence list in the current filter and order, fetched in pages as the virtual gallery
-// scrolls and cached, so that 10,000+ items never sit in the DOM or in one request. The
+// scrolls and cached, so that 100,000 items never sit in the DOM or in one request. The
 // inspector walks the same order for next/previous.
-import type { EvidenceItem, EvidenceSort, Review, Verdict } from '../../contract/case';
+//
+// Pages are fetched by keyset (the engine walks one index from a cursor, so a page costs the
+// same at the end of a huge case as at its start): the page after a loaded page continues from
+// its last cursor, the page before one from its first cursor, the last page is read from the
+// end. Only a jump far from every loaded page (dragging the scroll bar) uses an offset. The
+// total is counted once per filter and on refresh, not for every page.
+import type { EvidenceSort, GalleryItem, GalleryPage, Review, ScoreTask, Verdict } from '../../contract/case';
 import type { Request } from '../../contract/ipc';
 import { call, errorMessage } from './api';
 
@@ -18,6 +24,8 @@ export interface GalleryFilter {
   sort: EvidenceSort;
   /** Reverse the sort's natural direction (score: highest first, name: A→Z, time: import order). */
   descending: boolean;
+  /** Which score sorts and filters: the highest of any model ('any') or of one task's models. */
+  scoreTask: ScoreTask | 'any';
 }
 
 export const DEFAULT_FILTER: GalleryFilter = {
@@ -29,10 +37,16 @@ export const DEFAULT_FILTER: GalleryFilter = {
   text: '',
   sort: 'score',
   descending: false,
+  scoreTask: 'any',
 };
 
-export function listRequest(filter: GalleryFilter, offset: number, limit: number): Request<'evidence.list'> {
-  const request: Request<'evidence.list'> = { sort: filter.sort, descending: filter.descending, offset, limit };
+/** Where a page request starts (see the file comment). */
+export type PageFrom = { after: string } | { before: string } | { fromEnd: true } | { offset: number };
+
+export function listRequest(filter: GalleryFilter, from: PageFrom, limit: number, withTotal: boolean): Request<'evidence.list'> {
+  const request: Request<'evidence.list'> = { sort: filter.sort, descending: filter.descending, limit, withTotal, ...from };
+  if ('offset' in from && from.offset === 0) delete request.offset;
+  if (filter.scoreTask !== 'any') request.scoreTask = filter.scoreTask;
   if (filter.scoreMin !== null) request.scoreMin = filter.scoreMin;
   if (filter.scoreMax !== null) request.scoreMax = filter.scoreMax;
   if (filter.verdict !== 'any') request.verdict = filter.verdict;
@@ -47,7 +61,9 @@ class Gallery {
   filter = $state<GalleryFilter>({ ...DEFAULT_FILTER });
   total = $state(0);
   /** Page number → items. Raw: pages are replaced whole, never mutated in place. */
-  pages = $state.raw<Record<number, EvidenceItem[]>>({});
+  pages = $state.raw<Record<number, GalleryItem[]>>({});
+  /** Page number → the cursors of its first and last item, to page on by keyset. */
+  private cursors: Record<number, { first: string | null; last: string | null }> = {};
   /** True until the first page of the current filter has arrived. */
   loading = $state(true);
   error = $state<string | null>(null);
@@ -65,7 +81,7 @@ class Gallery {
   private refreshing: Promise<void> | null = null;
   private refreshQueued = false;
 
-  itemAt(index: number): EvidenceItem | undefined {
+  itemAt(index: number): GalleryItem | undefined {
     return this.pages[Math.floor(index / PAGE_SIZE)]?.[index % PAGE_SIZE];
   }
 
@@ -90,7 +106,7 @@ class Gallery {
   }
 
   /** The item at `index`, fetching its page when needed; undefined past the end. */
-  async fetchItemAt(index: number): Promise<EvidenceItem | undefined> {
+  async fetchItemAt(index: number): Promise<GalleryItem | undefined> {
     if (index < 0) return undefined;
     // A refresh landing mid-request drops that request's answer; ask again (bounded).
     for (let attempt = 0; attempt < 3; attempt++) {
@@ -117,6 +133,7 @@ class Gallery {
     this.generation++;
     this.inflight.clear();
     this.pages = {};
+    this.cursors = {};
     this.total = 0;
     this.loading = true;
     this.error = null;
@@ -160,21 +177,35 @@ class Gallery {
     if (index < 0) return;
     const page = Math.floor(index / PAGE_SIZE);
     const items = this.pages[page].slice();
-    items[index % PAGE_SIZE] = { ...items[index % PAGE_SIZE], review };
+    items[index % PAGE_SIZE] = { ...items[index % PAGE_SIZE], verdict: review.verdict, flagged: review.flagged };
     this.pages = { ...this.pages, [page]: items };
   }
 
+  /**
+   * Reloads the pages on screen in one sweep: the first from the start, its offset or the end,
+   * each following one from the cursor the previous answer ended on. The first request counts.
+   */
   private async doRefresh(): Promise<void> {
     const generation = ++this.generation;
     this.inflight.clear();
-    const wanted = [...(this.visiblePages.size ? this.visiblePages : [0])];
+    const wanted = [...(this.visiblePages.size ? this.visiblePages : [0])].sort((a, b) => a - b);
     try {
-      const responses = await Promise.all(wanted.map((p) => call('evidence.list', listRequest(this.filter, p * PAGE_SIZE, PAGE_SIZE))));
-      if (generation !== this.generation) return;
-      const pages: Record<number, EvidenceItem[]> = {};
-      wanted.forEach((p, i) => (pages[p] = responses[i].items));
+      const pages: Record<number, GalleryItem[]> = {};
+      const cursors: typeof this.cursors = {};
+      let total = this.total;
+      let previous: { page: number; last: string | null } | null = null;
+      for (const p of wanted) {
+        const from: PageFrom = previous && previous.page === p - 1 && previous.last ? { after: previous.last } : { offset: p * PAGE_SIZE };
+        const answer: GalleryPage = await call('evidence.list', listRequest(this.filter, from, PAGE_SIZE, previous === null));
+        if (generation !== this.generation) return;
+        if (answer.total !== null) total = answer.total;
+        pages[p] = answer.items;
+        cursors[p] = { first: answer.firstCursor, last: answer.lastCursor };
+        previous = { page: p, last: answer.lastCursor };
+      }
       this.pages = pages;
-      this.total = responses[0]?.total ?? 0;
+      this.cursors = cursors;
+      this.total = total;
       this.error = null;
     } catch (err) {
       if (generation === this.generation) this.error = errorMessage(err);
@@ -183,16 +214,31 @@ class Gallery {
     }
   }
 
+  /** How to ask for `page`: from a neighbour's cursor when one is loaded, else from an end, else by offset. */
+  private pageFrom(page: number): { from: PageFrom; limit: number } {
+    if (page === 0) return { from: { offset: 0 }, limit: PAGE_SIZE };
+    const before = this.cursors[page - 1]?.last;
+    if (before) return { from: { after: before }, limit: PAGE_SIZE };
+    const after = this.cursors[page + 1]?.first;
+    if (after) return { from: { before: after }, limit: PAGE_SIZE };
+    const lastPage = Math.floor(Math.max(0, this.total - 1) / PAGE_SIZE);
+    if (this.pages[0] && page === lastPage) return { from: { fromEnd: true }, limit: this.total - page * PAGE_SIZE };
+    return { from: { offset: page * PAGE_SIZE }, limit: PAGE_SIZE };
+  }
+
   private loadPage(page: number): Promise<void> {
     if (this.pages[page]) return Promise.resolve();
     const pending = this.inflight.get(page);
     if (pending) return pending;
     const generation = this.generation;
-    const promise = call('evidence.list', listRequest(this.filter, page * PAGE_SIZE, PAGE_SIZE))
-      .then(({ items, total }) => {
+    // The first page counts the matching items; later pages only walk their own stretch.
+    const { from, limit } = this.pageFrom(page);
+    const promise = call('evidence.list', listRequest(this.filter, from, limit, page === 0))
+      .then((answer) => {
         if (generation !== this.generation) return;
-        this.pages = { ...this.pages, [page]: items };
-        this.total = total;
+        this.pages = { ...this.pages, [page]: answer.items };
+        this.cursors[page] = { first: answer.firstCursor, last: answer.lastCursor };
+        if (answer.total !== null) this.total = answer.total;
         this.error = null;
       })
       .catch((err: unknown) => {

@@ -7,8 +7,8 @@ export const TASK_ORDER = ['generated', 'manipulated', 'face'] as const;
 export const TASK_SHORT: Record<string, string> = { generated: 'GEN', manipulated: 'MAN', face: 'FACE' };
 export const TASK_LABEL: Record<string, string> = { generated: 'AI-generated', manipulated: 'manipulated', face: 'face swap' };
 
-export function taskScores(scores: readonly ModelScore[]): ModelScore[] {
-  const best = new Map<string, ModelScore>();
+export function taskScores<S extends Pick<ModelScore, 'task' | 'score' | 'fixture'>>(scores: readonly S[]): S[] {
+  const best = new Map<string, S>();
   for (const s of scores) {
     const current = best.get(s.task);
     const better = !current || (current.fixture && !s.fixture) || (current.fixture === s.fixture && s.score > current.score);
