@@ -12,6 +12,8 @@ import type { Request } from '../../contract/ipc';
 import { call, errorMessage } from './api';
 
 export const PAGE_SIZE = 200;
+/** Pages kept in memory; scrolling through 100,000 items must not keep them all. */
+const MAX_CACHED_PAGES = 40;
 
 export interface GalleryFilter {
   /** Bounds on the headline score (0..1); null: unbounded. */
@@ -214,6 +216,21 @@ class Gallery {
     }
   }
 
+  /** Drops the cached pages farthest from the ones on screen once there are too many (page 0 stays). */
+  private withoutFarPages(pages: Record<number, GalleryItem[]>): Record<number, GalleryItem[]> {
+    const loaded = Object.keys(pages).map(Number);
+    if (loaded.length <= MAX_CACHED_PAGES) return pages;
+    const visible = [...this.visiblePages];
+    const distance = (p: number): number => (p === 0 ? -1 : Math.min(...visible.map((v) => Math.abs(v - p))));
+    const keep = new Set(loaded.sort((a, b) => distance(a) - distance(b)).slice(0, MAX_CACHED_PAGES));
+    const kept: Record<number, GalleryItem[]> = {};
+    for (const p of loaded) {
+      if (keep.has(p)) kept[p] = pages[p];
+      else delete this.cursors[p];
+    }
+    return kept;
+  }
+
   /** How to ask for `page`: from a neighbour's cursor when one is loaded, else from an end, else by offset. */
   private pageFrom(page: number): { from: PageFrom; limit: number } {
     if (page === 0) return { from: { offset: 0 }, limit: PAGE_SIZE };
@@ -236,7 +253,7 @@ class Gallery {
     const promise = call('evidence.list', listRequest(this.filter, from, limit, page === 0))
       .then((answer) => {
         if (generation !== this.generation) return;
-        this.pages = { ...this.pages, [page]: answer.items };
+        this.pages = this.withoutFarPages({ ...this.pages, [page]: answer.items });
         this.cursors[page] = { first: answer.firstCursor, last: answer.lastCursor };
         if (answer.total !== null) this.total = answer.total;
         this.error = null;
