@@ -6,8 +6,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 mkdir -p .gpu .gl
-npx esbuild bench/run.ts bench/detector.ts --bundle --platform=node --format=esm --target=node20 --outdir=.gpu \
-  --out-extension:.js=.mjs --external:sharp --external:onnxruntime-node \
+# The worker-thread entries go beside run.mjs, where src/main/workerThreads.ts looks for them.
+npx esbuild bench/run.ts bench/detector.ts src/main/pipeline/prepareWorker.ts src/main/inference/inferenceWorker.ts \
+  --bundle --platform=node --format=esm --target=node20 --outdir=.gpu --entry-names='[name]' --splitting \
+  --out-extension:.js=.mjs --external:sharp --external:onnxruntime-node --external:better-sqlite3 \
   --banner:js="import { createRequire as __cr } from 'module'; const require = __cr(import.meta.url);"
 [ -f .gpu/node.xz ] || xz -T2 -6 -c "$(command -v node)" > .gpu/node.xz
 tar cJf .gpu/mods.tar.xz node_modules/onnxruntime-common node_modules/onnxruntime-node/package.json \

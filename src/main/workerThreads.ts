@@ -26,9 +26,12 @@ export async function startWorker(callerUrl: string, name: string, options: Work
     workerData = { entry: new URL(`./${name}.ts`, callerUrl).href, tsxApi, data: options.workerData };
     url = new URL('./workerBootstrap.mjs', import.meta.url);
   } else {
-    // The app's bundle has .js files; the command's (out/cli, scripts/build-cli.mjs) has .mjs.
-    const ext = callerUrl.endsWith('.mjs') ? 'mjs' : 'js';
-    const found = [new URL(`./${name}.${ext}`, callerUrl), new URL(`../${name}.${ext}`, callerUrl)].find((u) => existsSync(fileURLToPath(u)));
+    // The app's bundle has .js files; the command's (out/cli, scripts/build-cli.mjs) and the
+    // benchmarks bundled for the GPU machine (bench/gpu/prepare.sh) have .mjs: the caller's own
+    // extension first.
+    const exts = callerUrl.endsWith('.mjs') ? ['mjs', 'js'] : ['js', 'mjs'];
+    const candidates = exts.flatMap((ext) => [new URL(`./${name}.${ext}`, callerUrl), new URL(`../${name}.${ext}`, callerUrl)]);
+    const found = candidates.find((u) => existsSync(fileURLToPath(u)));
     if (!found) return null;
     url = found;
     workerData = { data: options.workerData };

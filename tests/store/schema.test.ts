@@ -31,6 +31,8 @@ describe('openCaseDatabase', () => {
       assert.equal(store.db.pragma('synchronous', { simple: true }), 2); // FULL
       assert.equal(store.db.pragma('foreign_keys', { simple: true }), 1);
       assert.equal(store.db.pragma('busy_timeout', { simple: true }), 5000);
+      // A bounded page cache (4 MiB): import memory stays flat (bench/importMemory.ts).
+      assert.equal(store.db.pragma('cache_size', { simple: true }), -4096);
       assert.equal(schemaVersion(store.db), SCHEMA_VERSION);
       const tables = (store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map(
         (t) => t.name,

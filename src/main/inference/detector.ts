@@ -8,11 +8,16 @@
 import type { ExecutionProviderName, ModelScore } from '../../contract/evidence';
 import { EvidenceError } from '../errors';
 import type { DecodedImage } from '../ingest/decoded';
-import { inferenceHost, type InferenceHost, type SessionHandle } from './inferenceHost';
+import { inferenceHost, inProcessHost, type InferenceHost, type SessionHandle } from './inferenceHost';
 import type { ModelManifest } from './manifest';
 import { providerOrder, type ProviderRequest } from './providers';
 import type { RegisteredModel } from './registry';
-import { defaultIntraOpThreads, type ProviderAttempt } from './session';
+import { defaultIntraOpThreads, SessionOpenError, type ProviderAttempt } from './session';
+
+/** A GPU provider failed for a reason other than the machine having no GPU adapter. */
+function gpuFailedForAnotherReason(attempts: ProviderAttempt[]): boolean {
+  return attempts.some((a) => a.error !== undefined && a.provider !== 'cpu' && !/adapter/i.test(a.error));
+}
 
 export const DEFAULT_MAX_BATCH = 16;
 
@@ -73,8 +78,28 @@ export class Detector {
     const maxBatch = options.maxBatch ?? DEFAULT_MAX_BATCH;
     if (!Number.isInteger(maxBatch) || maxBatch < 1) throw new Error(`maxBatch must be a whole number >= 1, got ${maxBatch}`);
     const order = providerOrder(options.provider ?? 'auto', { strict: options.strict });
-    const host = options.host ?? (await inferenceHost());
-    const session = await host.open(model.modelPath, order, { intraOpNumThreads: options.threads ?? defaultIntraOpThreads() });
+    const sessionOptions = { intraOpNumThreads: options.threads ?? defaultIntraOpThreads() };
+    let host = options.host ?? (await inferenceHost());
+    let session: SessionHandle;
+    try {
+      session = await host.open(model.modelPath, order, sessionOptions);
+    } catch (err) {
+      if (options.host || host.where !== 'worker' || !gpuFailedForAnotherReason(err instanceof SessionOpenError ? err.attempts : [])) throw err;
+      // See below: a GPU provider may work on the main thread where it failed in the worker.
+      host = inProcessHost;
+      session = await host.open(model.modelPath, order, sessionOptions);
+    }
+    if (!options.host && host.where === 'worker' && gpuFailedForAnotherReason(session.attempts)) {
+      // A GPU provider failed in the worker although the machine has a GPU adapter (the failure
+      // is not "no adapter"): try the main thread before settling for a slower provider, so
+      // moving inference off the main thread never costs a machine its GPU.
+      const here = await inProcessHost.open(model.modelPath, order, sessionOptions).catch(() => null);
+      if (here && order.indexOf(here.provider) < order.indexOf(session.provider)) {
+        await session.release();
+        session = here;
+        host = inProcessHost;
+      } else await here?.release();
+    }
     try {
       const fixedBatch = checkSessionMatchesManifest(session, model.manifest);
       return new Detector(model, host, session, maxBatch, fixedBatch);
