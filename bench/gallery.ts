@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { EvidenceFilter } from '../src/contract/case';
 import { createAppServices } from '../src/main/services';
 import { openCaseDatabase } from '../src/main/store/open';
+import { testConfigStore } from '../tests/config';
 import { writeLargeCase } from '../tests/fixtures/largeCase';
 import { fmt, LoadSampler, measure, spread, type GoalRow, type Spread } from './measure';
 
@@ -75,7 +76,7 @@ export async function galleryGoals(opts: GalleryOptions): Promise<{ rows: GoalRo
         store.close();
       }
       // Through the IPC service, as the renderer asks (zod validation, JSON-ready values).
-      const services = createAppServices({ stateDir: join(root, 'state'), shell: 'test-server', pickFolder: async () => null });
+      const services = createAppServices({ config: testConfigStore({ stateDir: join(root, 'state') }), shell: 'test-server', pickFolder: async () => null });
       try {
         const opened = await services.dispatch('cases.open', { dir: large.dir });
         if (!opened.ok) throw new Error(opened.error.message);

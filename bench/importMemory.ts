@@ -32,7 +32,9 @@ function slope(points: [number, number][]): number {
 /** The child: imports and prints one JSON line. */
 async function child(items: number): Promise<void> {
   const { makeJpeg } = await import('../tests/fixtures/images');
-  const { importIntoCase } = await import('../src/main/services/importer');
+  const { importIntoCase } = await import('../src/main/pipeline/importIntoCase');
+  const { DEFAULT_INGEST_OPTIONS } = await import('../src/main/ingest');
+  const { testCatalogue } = await import('../tests/config');
   const { openCaseDatabase } = await import('../src/main/store/open');
   const dir = join(tmpdir(), 'provenance-bench-images', `import-32x32-${items}`);
   mkdirSync(dir, { recursive: true });
@@ -50,6 +52,9 @@ async function child(items: number): Promise<void> {
     const t0 = performance.now();
     await importIntoCase(store, {
       paths: [dir],
+      // The repository's models (fixtures included), as the import measured in issue 15 ran.
+      catalogue: testCatalogue(),
+      ingest: DEFAULT_INGEST_OPTIONS,
       onProgress: (p) => {
         const done = p.done + p.failed;
         if (done - last < 50) return;

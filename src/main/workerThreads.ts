@@ -21,6 +21,7 @@ export async function startWorker(callerUrl: string, name: string, options: Work
     try {
       tsxApi = import.meta.resolve('tsx/esm/api');
     } catch {
+      // No TypeScript loader for a worker: the caller does the work in-process (slower, same results).
       return null;
     }
     workerData = { entry: new URL(`./${name}.ts`, callerUrl).href, tsxApi, data: options.workerData };

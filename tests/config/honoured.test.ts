@@ -126,7 +126,9 @@ describe('PROVENANCE_EP=cpu and a trained-models folder elsewhere, honoured by e
       await importThroughUi(app, evidence);
       const { items } = await invokeFromPage(page, 'evidence.list', {});
       assert.equal(items.length, 3);
-      assertScoredWithR1OnCpu(items.flatMap((i) => i.latestResult?.scores ?? []), 'UI import');
+      // Gallery tiles carry no provider: the whole items say which one ran.
+      const details = await Promise.all(items.map((i) => invokeFromPage(page, 'evidence.get', { id: i.id })));
+      assertScoredWithR1OnCpu(details.flatMap((d) => d.item.latestResult?.scores ?? []), 'UI import');
       assert.deepEqual(app.pageErrors, []);
     } finally {
       await app.close();

@@ -185,7 +185,7 @@ test('folder browser, one score per task, explanations with measured rates, flag
   await gallery.and(page.locator('[data-total="4"]')).waitFor();
   const flagged = await invokeFromPage(page, 'evidence.list', { flagged: true });
   assert.equal(flagged.total, 4);
-  assert.ok(flagged.items.every((i) => i.latestResult!.scores.some((s) => s.modelId === evaluatedModel && s.flagged && !s.fixture)));
+  assert.ok(flagged.items.every((i) => i.scores.some((s) => s.modelId === evaluatedModel && s.flagged && !s.fixture)));
   await page.getByTestId('filter-flagged').uncheck();
   assert.deepEqual(app.pageErrors, []);
 });

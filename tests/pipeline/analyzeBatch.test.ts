@@ -99,7 +99,7 @@ describe('analyzeBatch', () => {
   });
 
   test('scores from inputs built while preparing equal Detector.score on the decoded image, ELA model included', async () => {
-    const ela = await openDetectors({ provider: 'cpu', ids: ['fixture-ela-cnn'] });
+    const ela = await testCatalogue({ provider: 'cpu' }).openDetectors({ ids: ['fixture-ela-cnn'] });
     const all = [...detectors, ...ela.detectors];
     try {
       const records: AnalysisRecord[] = [];

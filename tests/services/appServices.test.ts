@@ -70,7 +70,7 @@ describe('AppServices (the IPC contract behind Electron and the test server)', (
     const all = await call('evidence.list', {});
     assert.equal(all.total, 10);
     const errors = await call('evidence.list', { hasError: true, sort: 'name' });
-    assert.deepEqual(errors.items.map((i) => [i.fileName, i.refused, i.latestResult?.error?.code]), [
+    assert.deepEqual(errors.items.map((i) => [i.fileName, i.refused, i.error?.code]), [
       ['empty.jpg', true, 'EMPTY_FILE'],
       ['text.jpg', true, 'NOT_AN_IMAGE'],
       ['truncated.jpg', false, 'TRUNCATED'],
@@ -112,7 +112,8 @@ describe('AppServices (the IPC contract behind Electron and the test server)', (
   });
 
   test('media: thumbnails, originals and ELA heatmaps are served; ELA re-runs at another quality', async () => {
-    const { items } = await call('evidence.list', { hasError: false, limit: 1 });
+    // One of the 160×120 JPEGs (files finish in any order across the prepare workers).
+    const { items } = await call('evidence.list', { hasError: false, text: 'img-', limit: 1 });
     const id = items[0].id;
     const served = (answer: MediaResponse) => {
       assert.ok(answer.ok, answer.ok ? '' : `${answer.status}: ${answer.message}`);
@@ -124,7 +125,7 @@ describe('AppServices (the IPC contract behind Electron and the test server)', (
     assert.ok(Math.max(meta.width!, meta.height!) <= 256);
     const original = served(await services.media({ kind: 'original', evidenceId: id }));
     assert.equal((await sharp(original.body).metadata()).width, 160);
-    const importQuality = items[0].latestResult!.ela!.parameters.quality;
+    const importQuality = (await call('evidence.get', { id })).item.latestResult!.ela!.parameters.quality;
     assert.equal(served(await services.media({ kind: 'ela', evidenceId: id, quality: importQuality })).contentType, 'image/png');
     const notYet = await services.media({ kind: 'ela-preview', evidenceId: id, quality: 75 });
     assert.equal(notYet.ok ? 200 : notYet.status, 404, 'no heatmap at quality 75 before the re-run');

@@ -9,25 +9,31 @@ import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
 import { amplificationLut, DEFAULT_ELA_PARAMETERS, elaDifference, infernoColour } from '../../src/main/analysis';
 import { decodeImage } from '../../src/main/ingest';
-import { createAppServices, type AppServices } from '../../src/main/services';
+import { createAppServices, type AppServices, type MediaResponse } from '../../src/main/services';
+import { testConfigStore } from '../config';
 import { makeJpeg } from '../fixtures/images';
-import { caller } from './call';
+import { caller, finishedJob } from './call';
 
 describe('full-resolution ELA heatmaps on demand', () => {
   let services: AppServices;
   let root: string;
   const call = caller(() => services);
+  /** The served PNG (failing the test with the reason when it was not served). */
+  const served = (answer: MediaResponse) => {
+    assert.ok(answer.ok, answer.ok ? '' : `${answer.status}: ${answer.message}`);
+    return answer;
+  };
+  const quality = DEFAULT_ELA_PARAMETERS.quality;
 
   before(async () => {
     root = mkdtempSync(join(tmpdir(), 'services-heatmap-'));
     mkdirSync(join(root, 'in'));
     await makeJpeg(join(root, 'in', 'large.jpg'), { width: 1500, height: 1000, seed: 3, quality: 88 });
     await makeJpeg(join(root, 'in', 'small.jpg'), { width: 300, height: 200, seed: 4, quality: 88 });
-    services = createAppServices({ stateDir: join(root, 'state'), shell: 'test-server', pickFolder: async () => null });
+    services = createAppServices({ config: testConfigStore({ stateDir: join(root, 'state') }), shell: 'test-server', pickFolder: async () => null });
     await call('cases.create', { dir: join(root, 'case'), name: 'Heatmaps' });
     const { jobId } = await call('evidence.import', { paths: [join(root, 'in')] });
-    const job = await services.context.jobs.wait(jobId);
-    assert.equal(job?.status, 'completed', job?.error);
+    assert.equal((await finishedJob(services, jobId, 'import')).status, 'completed');
   });
   after(async () => {
     await services.close();
@@ -45,11 +51,11 @@ describe('full-resolution ELA heatmaps on demand', () => {
     // The small image's preview is full size: it is its heatmap.
     assert.equal(smallEla?.heatmapPath, smallEla?.previewPath);
 
-    const preview = await services.media(large.id, 'ela-preview');
-    assert.equal((await sharp(preview!.body).metadata()).width, 1024);
-    const full = await services.media(large.id, 'ela');
-    assert.equal(full?.contentType, 'image/png');
-    const { data, info } = await sharp(full!.body).raw().toBuffer({ resolveWithObject: true });
+    const preview = served(await services.media({ kind: 'ela-preview', evidenceId: large.id, quality }));
+    assert.equal((await sharp(preview.body).metadata()).width, 1024);
+    const full = served(await services.media({ kind: 'ela', evidenceId: large.id, quality }));
+    assert.equal(full.contentType, 'image/png');
+    const { data, info } = await sharp(full.body).raw().toBuffer({ resolveWithObject: true });
     assert.deepEqual([info.width, info.height], [1500, 1000]);
     // Pixel for pixel the coloured error of the evidence.
     const image = await decodeImage(readFileSync(large.path), { maxPixels: 1e9 });
@@ -62,12 +68,12 @@ describe('full-resolution ELA heatmaps on demand', () => {
     const cached = join(elaDir, `${large.sha256}.ela.png`);
     assert.ok(existsSync(cached), 'cached in the derived folder');
     const made = statSync(cached).mtimeMs;
-    assert.deepEqual((await services.media(large.id, 'ela'))!.body, full!.body);
+    assert.deepEqual(served(await services.media({ kind: 'ela', evidenceId: large.id, quality })).body, full.body);
     assert.equal(statSync(cached).mtimeMs, made, 'served from the cache, not made again');
 
     // Small image: the preview is served as the full-resolution heatmap, nothing new written.
-    const smallFull = await services.media(small.id, 'ela');
-    assert.deepEqual([(await sharp(smallFull!.body).metadata()).width], [300]);
+    const smallFull = served(await services.media({ kind: 'ela', evidenceId: small.id, quality }));
+    assert.deepEqual([(await sharp(smallFull.body).metadata()).width], [300]);
     assert.equal(readdirSync(elaDir).length, 3);
   });
 
@@ -76,17 +82,20 @@ describe('full-resolution ELA heatmaps on demand', () => {
     await call('evidence.rerunEla', { id: large.id, quality: 70 });
     const rerunDir = join(root, 'case', 'derived', 'ela-q70');
     assert.deepEqual(readdirSync(rerunDir), [`${large.sha256}.ela-preview.png`]);
-    const q70 = await services.media(large.id, 'ela', '70');
-    assert.equal((await sharp(q70!.body).metadata()).width, 1500);
+    const q70 = served(await services.media({ kind: 'ela', evidenceId: large.id, quality: 70 }));
+    assert.equal((await sharp(q70.body).metadata()).width, 1500);
     assert.ok(existsSync(join(rerunDir, `${large.sha256}.ela.png`)));
     // No preview at a quality never run: nothing to zoom into.
-    assert.equal(await services.media(large.id, 'ela', '55'), null);
+    const never = await services.media({ kind: 'ela', evidenceId: large.id, quality: 55 });
+    assert.equal(never.ok ? 200 : never.status, 404);
 
     // The evidence file is replaced behind the case's back: no heatmap of other bytes.
     rmSync(join(root, 'case', 'derived', 'ela', `${large.sha256}.ela.png`));
     chmodSync(large.path, 0o644);
     await makeJpeg(large.path, { width: 1500, height: 1000, seed: 99, quality: 88 });
-    await assert.rejects(services.media(large.id, 'ela'), /changed since it was analysed/);
+    const changed = await services.media({ kind: 'ela', evidenceId: large.id, quality });
+    assert.equal(changed.ok ? 200 : changed.status, 409);
+    assert.match(changed.ok ? '' : changed.message, /changed since it was analysed/);
     assert.ok(!existsSync(join(root, 'case', 'derived', 'ela', `${large.sha256}.ela.png`)));
   });
 });

@@ -24,7 +24,7 @@ describe('media serving checks what it shows', () => {
   let logFile: string;
   const call = caller(() => services);
   const status = (r: MediaResponse) => (r.ok ? 200 : r.status);
-  const byName = async (name: string) => (await call('evidence.list', { text: name })).items[0];
+  const byName = async (name: string) => (await call('evidence.get', { id: (await call('evidence.list', { text: name })).items[0].id })).item;
 
   before(async () => {
     root = mkdtempSync(join(tmpdir(), 'services-media-'));

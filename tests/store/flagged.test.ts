@@ -50,6 +50,17 @@ describe('flagged: one definition, in TypeScript and in SQL', () => {
       assert.deepEqual(store.listEvidence({ flagged: true, sort: 'time' }).map((i) => i.fileName), expected);
       assert.deepEqual(store.listEvidence({ flagged: false, sort: 'time' }).map((i) => i.fileName), ['plain.jpg', 'fixture-only.jpg', 'never-analysed.jpg']);
       assert.equal(store.countEvidence({ flagged: true }), 4);
+      // Gallery tiles (evidence_state, schema v5) carry the same answer, and the reviewer's own flag apart.
+      const tiles = store.listGallery({ sort: 'time' }).items;
+      assert.deepEqual(tiles.filter((t) => t.flagged).map((t) => t.fileName), expected);
+      assert.deepEqual(tiles.filter((t) => t.reviewerFlag).map((t) => t.fileName), ['reviewer.jpg']);
+      assert.deepEqual(store.listGallery({ flagged: true, sort: 'time' }).items.map((t) => t.fileName), expected);
+      // A refused file is a tile too, never flagged by what it does not have.
+      const refused = store.addRefusedFile({ path: '/ev/empty.jpg', sizeBytes: 0, reason: { code: 'EMPTY_FILE', message: 'empty' } });
+      store.recordResult(run.id, refused.id, { path: '/ev/empty.jpg', status: 'error', error: { code: 'EMPTY_FILE', message: 'empty' }, analysedAt: new Date().toISOString(), elapsedMs: 0 });
+      const tile = store.listGallery({ hasError: true, sort: 'time' }).items.find((t) => t.id === refused.id)!;
+      assert.deepEqual([tile.refused, tile.sha256, tile.format, tile.error?.code, tile.flagged], [true, null, null, 'EMPTY_FILE', false]);
+      assert.equal(store.countEvidence({ flagged: true }), 4);
 
       const reasons = Object.fromEntries(items.map((i) => [i.fileName, flagReasons(i)]));
       assert.deepEqual(reasons['reviewer.jpg'], ['reviewer']);

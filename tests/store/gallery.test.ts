@@ -31,6 +31,7 @@ interface Truth {
 describe('gallery pages', () => {
   let store: CaseStore;
   const truth: Truth[] = [];
+  const t0 = (id: number): Truth => truth.find((x) => x.id === id)!;
 
   before(() => {
     const dir = tempDir();
@@ -155,9 +156,12 @@ describe('gallery pages', () => {
     const item: GalleryItem = page.items[0]!;
     assert.deepEqual(
       Object.keys(item).sort(),
-      ['error', 'fileName', 'flagged', 'format', 'height', 'id', 'ingestedAt', 'path', 'resultId', 'score', 'scoreModel', 'sha256', 'sizeBytes', 'status', 'taskScores', 'verdict', 'width'],
+      ['error', 'fileName', 'flagged', 'format', 'height', 'id', 'importedPath', 'ingestedAt', 'path', 'refused', 'resultId', 'reviewerFlag', 'score', 'scoreModel', 'scores', 'sha256', 'sizeBytes', 'status', 'storage', 'taskScores', 'verdict', 'width'],
     );
-    const t = truth.find((x) => x.id === item.id)!;
+    // The latest result's scores, without per-crop scores or provider.
+    assert.deepEqual(Object.keys(item.scores[0]!).sort(), ['fixture', 'flagged', 'modelId', 'modelVersion', 'score', 'task', 'threshold']);
+    assert.equal(item.scores.length, t0(item.id).scores!.length);
+    const t = t0(item.id);
     const best = t.scores!.reduce((a, b) => (b.score > a.score ? b : a));
     assert.equal(item.score, best.score);
     assert.equal(item.scoreModel?.threshold, best.threshold);
@@ -181,7 +185,7 @@ describe('gallery pages', () => {
     const target = truth.find((t) => t.scores && t.scores.length > 0 && !t.error)!;
     // A later run supersedes the item's scores; a review changes its verdict.
     const run = store.startRun({ parameters: RUN_PARAMETERS, softwareVersion: '0.1.1' });
-    const meta = store.getEvidence(target.id)!.metadata;
+    const meta = store.getEvidence(target.id)!.metadata!;
     store.recordResult(run.id, target.id, okRecord(meta, [scored('gen-a', 'generated', 0.9995)], '2026-01-01T00:00:00.000Z'));
     store.finishRun(run.id, 'completed');
     store.setReview(target.id, { verdict: 'manipulated', flagged: true, reviewer: 'r2' });

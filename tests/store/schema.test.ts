@@ -52,6 +52,7 @@ describe('openCaseDatabase', () => {
           ['2', 1, 2],
           ['3', 2, 3],
           ['4', 3, 4],
+          ['5', 4, 5],
         ],
       );
       assert.ok(migrations.every((e) => e.actor === 'tester'));
@@ -176,7 +177,7 @@ describe('migrations', () => {
         ],
       );
       assert.equal(store.listEvidence({ modelId: 'gen-a' })[0]?.score, 0.25);
-      // v4 derived the gallery state of the old rows: scores per task, the review, tile data.
+      // v5 derived the gallery state of the old rows: scores per task, the review, tile data.
       const tile = store.listGallery({ sort: 'score' }).items[0]!;
       assert.deepEqual(tile.taskScores, { generated: 0.75, manipulated: 0.25, face: null });
       assert.deepEqual([tile.score, tile.scoreModel], [0.75, { modelId: 'gen-b', threshold: 0.6, fixture: true }]);
@@ -190,6 +191,7 @@ describe('migrations', () => {
         [
           ['schema.migrate', 'old-app'],
           ['case.create', 'old-app'],
+          ['schema.migrate', 'new-app'],
           ['schema.migrate', 'new-app'],
           ['schema.migrate', 'new-app'],
           ['schema.migrate', 'new-app'],

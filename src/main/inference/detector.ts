@@ -164,6 +164,7 @@ export class Detector {
     this.closed = true;
     // A failed run already rejected to its own caller; closing only waits for it to end.
     await this.queue.catch(() => undefined);
+    // Releasing a session whose worker already stopped has nothing left to free.
     await this.session.release().catch(() => undefined);
   }
 

@@ -11,6 +11,7 @@ import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import { isImageItem, type ImageEvidenceItem } from '../../contract/case';
 import type { MediaRef } from '../../contract/media';
+import { EvidenceError } from '../errors';
 import { decodeImage, readVerified, type DecodedImage, type VerifiedRead } from '../ingest';
 import { writeThumbnail } from '../pipeline/prepare';
 import { derivedPaths, displayPath, elaHeatmaps, ensureDerivedFolders, evaluationElaDir, heatmapPaths, thumbnailPath, type CaseStore } from '../store';
@@ -76,7 +77,13 @@ async function answerFor(ctx: AppContext, ref: MediaRef): Promise<MediaResponse>
       if (!isImageItem(item)) return notFound(`${item.fileName} was refused at import: it has no ELA heatmap.`);
       if (ref.kind === 'ela') {
         // Made on first request (the viewer zoomed past the preview) and cached in the case (services/elaHeatmap.ts).
-        const full = await fullResolutionHeatmap(open.store, item, ctx.config.maxPixels, ref.quality);
+        let full: string | null;
+        try {
+          full = await fullResolutionHeatmap(open.store, item, ctx.config.maxPixels, ref.quality);
+        } catch (err) {
+          // The evidence had to be read again to make it: gone, changed or unreadable is a conflict with the record.
+          return { ok: false, status: err instanceof EvidenceError && err.code === 'UNREADABLE' ? 409 : 500, message: (err as Error).message };
+        }
         if (!full) return notFound(`No ELA heatmap at quality ${ref.quality} for ${item.fileName} (re-run ELA at that quality).`);
         return found('image/png', await readFile(full));
       }
