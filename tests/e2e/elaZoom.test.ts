@@ -33,7 +33,7 @@ test('zooming past the preview swaps in the full-resolution ELA heatmap', { skip
   await page.keyboard.press('e');
   const overlay = page.getByTestId('ela-overlay');
   await overlay.waitFor({ state: 'visible' });
-  assert.match((await overlay.getAttribute('src')) ?? '', /\/ela-preview/);
+  assert.match((await overlay.getAttribute('src')) ?? '', /\/ela-preview\/90(\?|$)/);
   assert.equal(await overlay.getAttribute('data-resolution'), 'preview');
   assert.equal(await overlay.evaluate((img) => img.decode().then(() => img.naturalWidth)), 1024);
   // Fitted to the window the 2400 px image is shown narrower than the 1024 px preview: no request.
@@ -42,7 +42,8 @@ test('zooming past the preview swaps in the full-resolution ELA heatmap', { skip
   // 1:1 shows 2400 image pixels across: more than the preview has.
   await page.getByTestId('zoom-1to1').click();
   await overlay.and(page.locator('[data-resolution="full"]')).waitFor({ timeout: 60_000 });
-  assert.match((await overlay.getAttribute('src')) ?? '', /\/ela(\?|$)/);
+  // contract/media.ts: evidence/<id>/ela/<quality>, the full-resolution heatmap.
+  assert.match((await overlay.getAttribute('src')) ?? '', /\/ela\/90(\?|$)/);
   assert.equal(await overlay.evaluate((img) => img.decode().then(() => img.naturalWidth)), 2400);
   assert.equal(fs.readdirSync(heatmaps).filter((f) => f.endsWith('.ela.png')).length, 1, 'made once, kept in the case');
   await screenshot(page, 'ela-zoom-full.png');
