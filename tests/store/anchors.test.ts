@@ -271,6 +271,20 @@ describe('derived columns the gallery sorts and filters by', () => {
     assert.deepEqual(report.recordProblems.map((p) => [p.entity, p.entityId]), [['result', '2'], ['result', '3'], ['result', '99']]);
   });
 
+  it('the gallery row of each item (evidence_state, current_scores) is checked against its evidence, results and reviews', async () => {
+    const b = await buildCase();
+    assert.deepEqual((await verify(b.caseDir, { rehashFiles: false })).recordProblems, []);
+    // Take item 1 out of the "flagged" filter and item 2 down the score order.
+    withRawDb(b.caseDir, (db) => {
+      db.prepare('UPDATE evidence_state SET flagged = 1 - flagged WHERE evidence_id = 1').run();
+      db.prepare('UPDATE current_scores SET score = score / 10 WHERE evidence_id = 2').run();
+    });
+    const report = await verify(b.caseDir, { rehashFiles: false });
+    assert.deepEqual(report.recordProblems.map((p) => [p.entity, p.entityId, p.kind]), [['evidence', '1', 'derived-mismatch'], ['evidence', '2', 'derived-mismatch']]);
+    assert.match(report.recordProblems[0].message, /gallery row/);
+    assert.equal(report.status, 'failed');
+  });
+
   it('dropping the append-only triggers is reported', async () => {
     const b = await buildCase();
     const db = new Database(path.join(b.caseDir, 'case.sqlite'));

@@ -4,6 +4,7 @@ import type { RecordProblem } from '../../contract/case';
 import type { DatasetSplit, EvaluationResult } from '../../contract/evaluation';
 import { canonicalJson } from './canonicalJson';
 import { evaluationModelsColumn } from './evaluations';
+import { evidenceStateProblems } from './evidenceState';
 
 /**
  * Columns and tables the app rebuilds from recorded data to sort and filter quickly, checked
@@ -132,4 +133,15 @@ export function checkEvaluations(db: Database.Database, caseId: string | null): 
     if (mismatched.length) problems.push(problem('evaluation', row.id, `evaluation ${row.id}'s ${mismatched.join(', ')} disagree with the result it recorded`));
   }
   return { problems, digests, splitIds };
+}
+
+/**
+ * evidence_state and current_scores (the gallery's per-item row: latest result, per-task current
+ * score, verdict, flagged, refused) against a fresh derivation from evidence, results and reviews.
+ * A row edited to hide an item from the "flagged" filter or to move it in the score order is named.
+ */
+export function checkEvidenceState(db: Database.Database): RecordProblem[] {
+  return evidenceStateProblems(db).map((id) =>
+    problem('evidence', id, `item ${id}'s gallery row (evidence_state/current_scores) differs from what its evidence, results and reviews give: the gallery would sort or filter it wrongly`),
+  );
 }

@@ -5,7 +5,7 @@ import { sha256File } from '../ingest/hash';
 import type { AnchorBook } from './anchors';
 import { iterateAuditRows, verifyAuditChain, type RawAuditRow } from './audit';
 import type { CaseStore } from './caseStore';
-import { checkEvaluations, checkResultScores, checkSplits } from './derivedChecks';
+import { checkEvaluations, checkEvidenceState, checkResultScores, checkSplits } from './derivedChecks';
 import { AUDITED_TABLES, allRowDigests, type AuditedEntity } from './rowDigest';
 import { CASE_ANCHOR_FILE, readAnchorLines } from './anchors';
 import { canonicalJson } from './canonicalJson';
@@ -287,7 +287,7 @@ function checkRecords(
       problems.push({ entity: 'evaluation', entityId: id, kind: 'derived-mismatch', message: `evaluation ${id} is tied to split ${evaluations.splitIds.get(id)}, its audit entry recorded ${String(recorded)}` });
     }
   }
-  problems.push(...splits.problems, ...evaluations.problems, ...checkResultScores(store.db));
+  problems.push(...splits.problems, ...evaluations.problems, ...checkResultScores(store.db), ...checkEvidenceState(store.db));
   for (const [key, { seq }] of latest) {
     if (seen.has(key)) continue;
     const entity = key.slice(0, key.indexOf(':'));
