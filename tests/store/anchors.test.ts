@@ -10,6 +10,7 @@ import Database from 'better-sqlite3';
 import { AnchorBook, ANCHOR_KEY_FILE, CASE_ANCHOR_FILE } from '../../src/main/store/anchors';
 import { auditHash, GENESIS_HASH } from '../../src/main/store/audit';
 import { canonicalJson } from '../../src/main/store/canonicalJson';
+import { rebuildEvidenceState } from '../../src/main/store/evidenceState';
 import { openCaseDatabase } from '../../src/main/store/open';
 import { AUDITED_TABLES, rowDigest, type AuditedEntity } from '../../src/main/store/rowDigest';
 import { verifyCase } from '../../src/main/store/verify';
@@ -167,9 +168,11 @@ describe('audit anchors', () => {
     reviewAndClose(b, 3, 'manipulated');
     const anchoredHead = (await verify(b.caseDir, { anchorBook: b.book })).head!;
     withRawDb(b.caseDir, (db) => {
-      // Remove the review and its entry (and the case folder's record of the anchor): every row still matches the log.
+      // Remove the review and its entry (and the case folder's record of the anchor), and rebuild
+      // the gallery rows as the app would: every row still matches the log.
       db.prepare('DELETE FROM reviews').run();
       db.prepare('DELETE FROM audit_log WHERE seq = ?').run(anchoredHead.seq);
+      rebuildEvidenceState(db);
     });
     const lines = fs.readFileSync(path.join(b.caseDir, CASE_ANCHOR_FILE), 'utf8').trim().split('\n');
     fs.writeFileSync(path.join(b.caseDir, CASE_ANCHOR_FILE), `${lines[0]}\n`);

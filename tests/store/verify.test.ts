@@ -150,6 +150,9 @@ describe('verifyCase', () => {
         ['result', '1', 'derived-mismatch'],
         ['result', '1', 'derived-mismatch'],
         ['result', '1', 'derived-mismatch'],
+        // And the gallery rows of the items whose scores and verdicts changed behind the store.
+        ['evidence', '1', 'derived-mismatch'],
+        ['evidence', '2', 'derived-mismatch'],
       ],
     );
     assert.equal(report.ok, false);
