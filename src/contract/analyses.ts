@@ -277,3 +277,42 @@ export type AnalysisSummary =
   | MetadataConsistencySummary
   | C2paSummary
   | GeneratorTracesSummary;
+
+/** An analysis summary as stored for an item in the case database (one per item and analysis). */
+export interface StoredFinding {
+  id: number;
+  evidenceId: number;
+  analysis: AnalysisId;
+  version: string;
+  /** When the analysis ran (import time for the batch analyses, inspector time for the others). */
+  computedAt: string;
+  summary: AnalysisSummary;
+}
+
+/** Identifiers as a list (for validation and menus), in the catalogue's reading order. */
+export const ANALYSIS_IDS = [
+  'c2pa',
+  'generatorTraces',
+  'metadataConsistency',
+  'thumbnail',
+  'quantTables',
+  'doubleJpeg',
+  'ghosts',
+  'grid',
+  'noise',
+  'copyMove',
+] as const satisfies readonly AnalysisId[];
+
+/** Short names for filter menus and table columns. */
+export const ANALYSIS_SHORT_NAMES: Record<AnalysisId, string> = {
+  c2pa: 'Content Credentials',
+  generatorTraces: 'Generator traces',
+  metadataConsistency: 'Metadata',
+  thumbnail: 'EXIF thumbnail',
+  quantTables: 'Quantisation tables',
+  doubleJpeg: 'Double JPEG',
+  ghosts: 'JPEG ghosts',
+  grid: 'JPEG grid',
+  noise: 'Noise',
+  copyMove: 'Copy-move',
+};

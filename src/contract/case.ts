@@ -11,6 +11,7 @@ import type {
   ImageFormat,
   ModelScore,
 } from './evidence';
+import type { AnalysisId } from './analyses';
 
 /** One investigation. A case folder holds exactly one case. */
 export interface Case {
@@ -175,6 +176,11 @@ export interface EvidenceFilter {
    * task gave in the latest result (null when none did). Ignored when `modelId` is given.
    */
   scoreTask?: ScoreTask;
+  /**
+   * Only items a forensic analysis flagged (its stored finding): that analysis, or 'any'. Apart
+   * from `flagged`: these findings are leads for an examiner, not part of the flag definition.
+   */
+  analysisFlag?: AnalysisId | 'any';
   /** Case-insensitive substring of the file name. */
   text?: string;
   /**

@@ -2,6 +2,8 @@
 // database, sent over IPC to the renderer and printed in reports. Plain JSON only (no Buffers,
 // no Dates) so every consumer sees exactly the same thing.
 
+import type { AnalysisSummary } from './analyses';
+
 /** Formats the engine recognises from content (magic bytes), never from the file name. */
 export type ImageFormat = 'jpeg' | 'png' | 'webp' | 'tiff' | 'bmp' | 'gif' | 'heif' | 'avif';
 
@@ -165,6 +167,8 @@ export interface AnalysisRecord {
   metadata?: EvidenceMetadata;
   ela?: ElaResult;
   scores?: ModelScore[];
+  /** Summaries of the forensic analyses run in batch (src/main/analysis/batch.ts), when they ran. */
+  analyses?: AnalysisSummary[];
   error?: FileError;
   /** Non-fatal problems: a model failed while others succeeded, etc. */
   warnings?: string[];

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { EVENT_NAMES, MEDIA_SCHEME, type Channel, type EventName } from './channels';
 import type { MediaRef } from './media';
+import { ANALYSIS_IDS } from './analyses';
 import type { AuditEntry, Case, EvidenceItem, GalleryPage, Review, StoredResult, VerifyReport } from './case';
 import type { DatasetSummary, EvaluationListEntry, EvaluationResult, RetrainingFlag } from './evaluation';
 import type { ElaResult, ExecutionProviderName } from './evidence';
@@ -136,6 +137,7 @@ export const requestSchemas = {
       scoreMax: z.number().min(0).max(1).optional(),
       modelId: z.string().max(200).optional(),
       scoreTask: z.enum(['generated', 'manipulated', 'face']).optional(),
+      analysisFlag: z.enum([...ANALYSIS_IDS, 'any']).optional(),
       text: z.string().max(200).optional(),
       sort: z.enum(['name', 'score', 'time']).optional(),
       descending: z.boolean().optional(),

@@ -108,6 +108,7 @@ export async function analyzeBatch(paths: string[], opts: AnalyzeBatchOptions): 
     thumbnailDir: opts.thumbnailDir,
     fullHeatmaps: opts.fullHeatmaps,
     models: opts.detectors.map((d) => d.manifest),
+    forensics: opts.forensics,
   };
   const prepared = new BoundedQueue<PreparedFile>(batchSize * 2);
   // Each file holds its share of the budget from before it is decoded until it is prepared: a
@@ -144,6 +145,7 @@ export async function analyzeBatch(paths: string[], opts: AnalyzeBatchOptions): 
       const scores = await scoreWithAllDetectors(opts.detectors, batch);
       for (let i = 0; i < batch.length; i++) {
         const item = batch[i];
+        const warnings = [...scores.warnings[i], ...(item.analysisProblems ?? [])];
         await emit({
           path: item.path,
           status: 'ok',
@@ -151,7 +153,8 @@ export async function analyzeBatch(paths: string[], opts: AnalyzeBatchOptions): 
           metadata: item.metadata,
           ela: item.ela,
           scores: scores.perImage[i],
-          warnings: scores.warnings[i].length ? scores.warnings[i] : undefined,
+          ...(item.analyses ? { analyses: item.analyses } : {}),
+          warnings: warnings.length ? warnings : undefined,
           analysedAt: new Date().toISOString(),
           elapsedMs: Math.round(performance.now() - item.startedAt),
         });

@@ -8,7 +8,7 @@ import type { Detector } from '../inference/detector';
 import type { ModelCatalogue, ModelSelection } from '../inference/catalogue';
 import { sha256File, type IngestOptions } from '../ingest';
 import type { JobProgress } from '../jobs/progress';
-import { ensureDerivedFolders, type AnchorBook, type CaseStore } from '../store';
+import { ensureDerivedFolders, recordFindings, type AnchorBook, type CaseStore } from '../store';
 import { canonicalJson } from '../store/canonicalJson';
 import { SOFTWARE_VERSION } from '../version';
 import { analyzeBatch } from './analyzeBatch';
@@ -160,6 +160,7 @@ export async function importIntoCase(store: CaseStore, opts: ImportOptions): Pro
         store.transaction(() => {
           const item = store.addEvidence(record.metadata!, copy);
           store.recordResult(run.id, item.id, stored);
+          if (record.analyses?.length) recordFindings(store, item.id, record.analyses, record.analysedAt);
         });
       } else {
         store.transaction(() => {
@@ -180,6 +181,7 @@ export async function importIntoCase(store: CaseStore, opts: ImportOptions): Pro
       ingest: opts.ingest,
       memoryBudgetBytes: opts.memoryBudgetBytes,
       ela,
+      forensics: true,
       ...ensureDerivedFolders(store.derivedDir),
       workers: opts.workers ?? defaultPrepareWorkers(),
       signal: opts.signal,

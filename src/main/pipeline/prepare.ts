@@ -1,9 +1,12 @@
+import { stat } from 'node:fs/promises';
 import sharp from 'sharp';
+import type { AnalysisSummary } from '../../contract/analyses';
 import type { ElaParameters, ElaResult, EvidenceMetadata } from '../../contract/evidence';
 import { readFile } from 'node:fs/promises';
 import { amplificationLut, runElaWith, writeElaHeatmap, type ElaModelRequest, type RgbPixels } from '../analysis';
 import { EvidenceError } from '../errors';
 import { decodeImage, ingestFile, sha256Buffer, type IngestOptions } from '../ingest';
+import { runBatchAnalyses } from '../analysis/batch';
 import type { DecodedImage } from '../ingest/decoded';
 import { elaInputPlan, preprocess, preprocessFromElaPass, type ElaInputPlan, type ModelManifest } from '../inference';
 // File names of derived data are defined with the case's derived folders (store/derived.ts).
@@ -24,6 +27,10 @@ export interface PreparedFile {
   inputs: Record<string, Float32Array[]>;
   /** Models whose inputs could not be built for this file, with the reason (that model skips the file). */
   inputErrors: Record<string, string>;
+  /** The batch forensic analyses' summaries (when PrepareOptions.forensics). */
+  analyses?: AnalysisSummary[];
+  /** Analyses that could not run on this file, as sentences (the file itself is fine). */
+  analysisProblems?: string[];
   startedAt: number;
 }
 
@@ -42,6 +49,8 @@ export interface PrepareOptions {
    * default only the preview is written and the app makes the full one on demand.
    */
   fullHeatmaps?: boolean;
+  /** Run the batch forensic analyses (analysis/batch.ts) on the decoded pixels and the bytes. */
+  forensics?: boolean;
 }
 
 /** A full-resolution ELA heatmap to make for an evidence file already analysed (see writeEvidenceHeatmap). */
@@ -170,8 +179,9 @@ export async function prepareFile(path: string, opts: PrepareOptions): Promise<P
     const separate = models.filter((m) => !viaPass.includes(m));
     const paths = opts.heatmapDir ? heatmapPaths(opts.heatmapDir, metadata.sha256) : undefined;
     const preview = paths ? (opts.fullHeatmaps ? paths : { previewPath: paths.previewPath }) : undefined;
-    const [elaResult] = await Promise.all([
+    const [elaResult, forensics] = await Promise.all([
       ela ? runElaWith(image, ela, preview, elaModelRequest(image, viaPass, inputs, inputErrors)).then((r) => r.ela) : undefined,
+      opts.forensics ? runForensics(path, bytes, image, metadata) : undefined,
       opts.thumbnailDir ? writeThumbnail(image, thumbnailPath(opts.thumbnailDir, metadata.sha256)) : undefined,
       (async () => {
         for (const m of separate) {
@@ -183,8 +193,24 @@ export async function prepareFile(path: string, opts: PrepareOptions): Promise<P
         }
       })(),
     ]);
-    return { path, metadata, ela: elaResult, inputs, inputErrors, startedAt };
+    return {
+      path,
+      metadata,
+      ela: elaResult,
+      inputs,
+      inputErrors,
+      ...(forensics ? { analyses: forensics.summaries, ...(forensics.problems.length ? { analysisProblems: forensics.problems } : {}) } : {}),
+      startedAt,
+    };
   } catch (err) {
     throw new PrepareFailure(err, metadata);
   }
+}
+
+/** The batch analyses on the bytes that were hashed and the pixels already decoded. */
+async function runForensics(path: string, bytes: Uint8Array, image: DecodedImage, metadata: EvidenceMetadata) {
+  // The file date is one of the dates compared; an unreadable stat only drops that comparison.
+  const fileModifiedAt = await stat(path).then((s) => s.mtime.toISOString(), () => undefined);
+  const claimed = { make: metadata.exif.make, software: metadata.exif.software };
+  return runBatchAnalyses({ bytes, image, format: metadata.format, claimed, fileModifiedAt });
 }

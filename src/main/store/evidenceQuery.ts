@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { ANALYSIS_IDS } from '../../contract/analyses';
 import type { EvidenceFilter } from '../../contract/case';
 import { SCORE_TASKS, VERDICTS } from '../../contract/case';
 import { StoreError } from './errors';
@@ -127,6 +128,18 @@ function conditions(caseId: string, filter: EvidenceFilter, order: Ordering): { 
   if (filter.flagged !== undefined) {
     params.flagged = filter.flagged ? 1 : 0;
     where.push('s.flagged = @flagged');
+  }
+  if (filter.analysisFlag !== undefined) {
+    // A forensic analysis flagged the item (store/findings.ts; analysis_findings_flagged index).
+    if (filter.analysisFlag === 'any') {
+      where.push('EXISTS (SELECT 1 FROM analysis_findings AS af WHERE af.flagged = 1 AND af.evidence_id = s.evidence_id)');
+    } else {
+      if (!(ANALYSIS_IDS as readonly string[]).includes(filter.analysisFlag)) {
+        throw new StoreError('INVALID', `unknown analysis "${String(filter.analysisFlag)}"`);
+      }
+      params.analysisFlag = filter.analysisFlag;
+      where.push('EXISTS (SELECT 1 FROM analysis_findings AS af WHERE af.flagged = 1 AND af.analysis = @analysisFlag AND af.evidence_id = s.evidence_id)');
+    }
   }
   if (filter.hasError !== undefined) where.push(filter.hasError ? "s.status = 'error'" : "(s.status IS NULL OR s.status <> 'error')");
   if (filter.analysed !== undefined) where.push(filter.analysed ? 's.result_id IS NOT NULL' : 's.result_id IS NULL');

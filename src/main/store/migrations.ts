@@ -4,7 +4,7 @@ import { appendAudit } from './audit';
 import { StoreError } from './errors';
 import { canonicalJson } from './canonicalJson';
 import { digestOf, rowDigest } from './rowDigest';
-import { SCHEMA_V1, SCHEMA_V2, SCHEMA_V4_EVIDENCE, SCHEMA_V5_GALLERY } from './schema';
+import { SCHEMA_V1, SCHEMA_V2, SCHEMA_V4_EVIDENCE, SCHEMA_V5_GALLERY, SCHEMA_V6_FINDINGS } from './schema';
 import { rebuildEvidenceState } from './evidenceState';
 
 /**
@@ -49,6 +49,11 @@ export const MIGRATIONS: readonly Migration[] = [
       db.exec(SCHEMA_V5_GALLERY);
       rebuildEvidenceState(db);
     },
+  },
+  {
+    version: 6,
+    description: 'forensic analyses: per-item findings of each analysis, with a flag the gallery filters on',
+    up: (db) => db.exec(SCHEMA_V6_FINDINGS),
   },
 ];
 

@@ -7,7 +7,7 @@ import { statement } from './statements';
  * Ties database rows to the audit log: every entry that creates or changes a row carries
  * `digest`, the SHA-256 of the row's recorded columns as stored. verifyCase recomputes the
  * digests so a row edited behind the store's back (the chain alone only protects the log) is
- * caught. Derived columns (results.max_score, result_scores) are left out: they are rebuilt
+ * caught. Derived columns (results.max_score, result_scores, analysis_findings.flagged) are left out: they are rebuilt
  * from scores_json. A migration that rewrites a listed column must append fresh audit entries.
  */
 export const AUDITED_TABLES = {
@@ -36,6 +36,10 @@ export const AUDITED_TABLES = {
   review: {
     table: 'reviews',
     columns: ['id', 'evidence_id', 'verdict', 'notes', 'reviewer', 'flagged', 'updated_at'],
+  },
+  finding: {
+    table: 'analysis_findings',
+    columns: ['id', 'evidence_id', 'analysis', 'version', 'summary_json', 'computed_at'],
   },
   retraining_flag: {
     table: 'retraining_flags',

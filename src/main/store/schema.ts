@@ -209,3 +209,23 @@ CREATE TABLE current_scores (
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX current_scores_by_model ON current_scores (model_id, score DESC, evidence_id);
 `;
+
+/**
+ * v6: the forensic analyses' findings (issue 14), one row per item and analysis: the summary the
+ * analysis returned (recorded, audited by digest like a result) and `flagged`, derived from it
+ * for the gallery's flag filter and checked against it by verification (derivedChecks.ts), as
+ * results.max_score is. A newer version of an analysis replaces the item's row (audited).
+ */
+export const SCHEMA_V6_FINDINGS = `
+CREATE TABLE analysis_findings (
+  id           INTEGER PRIMARY KEY,
+  evidence_id  INTEGER NOT NULL REFERENCES evidence(id),
+  analysis     TEXT NOT NULL,
+  version      TEXT NOT NULL,
+  summary_json TEXT NOT NULL,
+  computed_at  TEXT NOT NULL,
+  flagged      INTEGER NOT NULL CHECK (flagged IN (0, 1)),
+  UNIQUE (evidence_id, analysis)
+) STRICT;
+CREATE INDEX analysis_findings_flagged ON analysis_findings (flagged, analysis, evidence_id);
+`;

@@ -6,6 +6,7 @@ import type { AnchorBook } from './anchors';
 import { iterateAuditRows, verifyAuditChain, type RawAuditRow } from './audit';
 import type { CaseStore } from './caseStore';
 import { checkEvaluations, checkEvidenceState, checkResultScores, checkSplits } from './derivedChecks';
+import { checkFindingFlags } from './findings';
 import { AUDITED_TABLES, allRowDigests, type AuditedEntity } from './rowDigest';
 import { CASE_ANCHOR_FILE, readAnchorLines } from './anchors';
 import { canonicalJson } from './canonicalJson';
@@ -287,7 +288,7 @@ function checkRecords(
       problems.push({ entity: 'evaluation', entityId: id, kind: 'derived-mismatch', message: `evaluation ${id} is tied to split ${evaluations.splitIds.get(id)}, its audit entry recorded ${String(recorded)}` });
     }
   }
-  problems.push(...splits.problems, ...evaluations.problems, ...checkResultScores(store.db), ...checkEvidenceState(store.db));
+  problems.push(...splits.problems, ...evaluations.problems, ...checkResultScores(store.db), ...checkEvidenceState(store.db), ...checkFindingFlags(store.db));
   for (const [key, { seq }] of latest) {
     if (seen.has(key)) continue;
     const entity = key.slice(0, key.indexOf(':'));
