@@ -37,7 +37,7 @@ describe('openCaseDatabase', () => {
       const tables = (store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map(
         (t) => t.name,
       );
-      for (const t of ['analysis_runs', 'audit_log', 'cases', 'current_scores', 'evidence', 'evidence_state', 'result_scores', 'results', 'reviews']) {
+      for (const t of ['analysis_findings', 'analysis_runs', 'audit_log', 'cases', 'current_scores', 'evidence', 'evidence_state', 'result_scores', 'results', 'reviews']) {
         assert.ok(tables.includes(t), `table ${t} exists`);
       }
       // Each migration left an audited trace.

@@ -8,6 +8,7 @@
 // end. Only a jump far from every loaded page (dragging the scroll bar) uses an offset. The
 // total is counted once per filter and on refresh, not for every page.
 import type { EvidenceSort, GalleryItem, GalleryPage, Review, ScoreTask, Verdict } from '../../contract/case';
+import type { AnalysisId } from '../../contract/analyses';
 import type { Request } from '../../contract/ipc';
 import { call, errorMessage } from './api';
 
@@ -22,6 +23,8 @@ export interface GalleryFilter {
   verdict: Verdict | 'unreviewed' | 'any';
   flaggedOnly: boolean;
   errorsOnly: boolean;
+  /** Only items a forensic analysis flagged: that analysis, 'any' of them, or no such filter. */
+  analysisFlag: AnalysisId | 'any' | null;
   text: string;
   sort: EvidenceSort;
   /** Reverse the sort's natural direction (score: highest first, name: A→Z, time: import order). */
@@ -36,6 +39,7 @@ export const DEFAULT_FILTER: GalleryFilter = {
   verdict: 'any',
   flaggedOnly: false,
   errorsOnly: false,
+  analysisFlag: null,
   text: '',
   sort: 'score',
   descending: false,
@@ -54,6 +58,7 @@ export function listRequest(filter: GalleryFilter, from: PageFrom, limit: number
   if (filter.verdict !== 'any') request.verdict = filter.verdict;
   if (filter.flaggedOnly) request.flagged = true;
   if (filter.errorsOnly) request.hasError = true;
+  if (filter.analysisFlag !== null) request.analysisFlag = filter.analysisFlag;
   const text = filter.text.trim();
   if (text) request.text = text;
   return request;
