@@ -316,3 +316,69 @@ export const ANALYSIS_SHORT_NAMES: Record<AnalysisId, string> = {
   noise: 'Noise',
   copyMove: 'Copy-move',
 };
+
+/** How to read a map's colours: the inspector draws this next to the overlay, the report under it. */
+export type MapLegend =
+  /** Inferno from `range[0]` (black) to `range[1]` (pale yellow); dark grey where nothing was measured. */
+  | { kind: 'inferno'; unit: string; range: [number, number] }
+  /** Grey levels from black (`range[0]`) to white (`range[1]`). */
+  | { kind: 'grey'; unit: string; range: [number, number] }
+  /** A picture shown as it is (the EXIF thumbnail, the reduced main image). */
+  | { kind: 'picture'; unit: string };
+
+/** A map the inspector overlays on the photo (same geometry as the analysed image). */
+export interface AnalysisMapView {
+  /** Names the map in its media URL: lower-case letters, digits and "-". */
+  name: string;
+  title: string;
+  /** One sentence: what bright or coloured areas mean. */
+  caption: string;
+  legend: MapLegend;
+  /** Pixel size of the map file; overlays are stretched to the photo. */
+  width: number;
+  height: number;
+  /** The area the summary points at, in analysed-image pixels, when there is one. */
+  region: PixelRect | null;
+  /** The second area of a pair (copy-move: the clone target). */
+  linked?: PixelRect[];
+}
+
+export interface AnalysisTable {
+  title: string;
+  columns: string[];
+  rows: (string | number)[][];
+}
+
+/** A line chart: one x axis, one or more series (null where a series has no value). */
+export interface AnalysisChart {
+  title: string;
+  xLabel: string;
+  yLabel: string;
+  x: number[];
+  series: { label: string; values: (number | null)[] }[];
+  /** An x value to mark (the ghost quality, the last save's quality). */
+  marks?: { x: number; label: string }[];
+}
+
+/** Everything the inspector shows of one analysis of one item. */
+export interface AnalysisView {
+  description: AnalysisDescription;
+  summary: AnalysisSummary;
+  computedAt: string;
+  /** True when it was read from the case's derived folder rather than computed now. */
+  cached: boolean;
+  maps: AnalysisMapView[];
+  tables: AnalysisTable[];
+  charts: AnalysisChart[];
+}
+
+/** An analysis as the inspector lists it for an item: its description and stored finding, if any. */
+export interface AnalysisListEntry {
+  description: AnalysisDescription;
+  /** Runs on import (stored for every item) or only when asked for here. */
+  runs: 'on import' | 'on demand';
+  finding: StoredFinding | null;
+}
+
+/** A map's name in a media URL. */
+export const MAP_NAME = /^[a-z0-9][a-z0-9-]{0,39}$/;

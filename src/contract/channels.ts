@@ -13,6 +13,8 @@ export const CHANNELS = [
   'evidence.list',
   'evidence.get',
   'evidence.rerunEla',
+  'analysis.list',
+  'analysis.run',
   'review.set',
   'jobs.list',
   'jobs.cancel',

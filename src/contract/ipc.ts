@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { EVENT_NAMES, MEDIA_SCHEME, type Channel, type EventName } from './channels';
 import type { MediaRef } from './media';
-import { ANALYSIS_IDS } from './analyses';
+import { ANALYSIS_IDS, type AnalysisListEntry, type AnalysisView } from './analyses';
 import type { AuditEntry, Case, EvidenceItem, GalleryPage, Review, StoredResult, VerifyReport } from './case';
 import type { DatasetSummary, EvaluationListEntry, EvaluationResult, RetrainingFlag } from './evaluation';
 import type { ElaResult, ExecutionProviderName } from './evidence';
@@ -154,6 +154,8 @@ export const requestSchemas = {
     .refine((r) => [r.after !== undefined, r.before !== undefined, r.fromEnd === true, (r.offset ?? 0) > 0].filter(Boolean).length <= 1, 'give at most one of after, before, fromEnd and offset'),
   'evidence.get': z.object({ id }).strict(),
   'evidence.rerunEla': z.object({ id, quality: z.number().int().min(1).max(100) }).strict(),
+  'analysis.list': z.object({ id }).strict(),
+  'analysis.run': z.object({ id, analysis: z.enum(ANALYSIS_IDS) }).strict(),
   'review.set': z
     .object({
       evidenceId: id,
@@ -306,6 +308,10 @@ export interface Responses {
   'evidence.list': GalleryPage;
   'evidence.get': EvidenceDetail;
   'evidence.rerunEla': ElaResult;
+  /** Every forensic analysis with the item's stored finding, in the order an examiner reads them. */
+  'analysis.list': AnalysisListEntry[];
+  /** One analysis in full (maps, tables, charts), from the case's cache or computed now; its summary is stored. */
+  'analysis.run': AnalysisView;
   'review.set': Review;
   'jobs.list': JobInfo[];
   'jobs.cancel': { cancelled: boolean };

@@ -10,11 +10,14 @@
 //          | evidence/<id>/thumb[?rev=<n>]        rev: a cache key (e.g. the latest result id)
 //          | evidence/<id>/ela/<quality>          the full-size heatmap at that JPEG quality
 //          | evidence/<id>/ela-preview/<quality>  its preview
+//          | evidence/<id>/analysis/<analysis>/<map>
+//                                                 a forensic analysis' map (after analysis.run), current version
 //          | evaluation/<uuid>/<item>/thumb|original|ela|mask
 //                                                 ela: after evaluation.itemEla; mask: the dataset's ground truth
 //
 // Plain TypeScript without dependencies: the sandboxed preload bundles it.
 
+import { ANALYSIS_IDS, MAP_NAME, type AnalysisId } from './analyses';
 import { MEDIA_SCHEME } from './channels';
 
 export type MediaRef =
@@ -23,6 +26,8 @@ export type MediaRef =
   | { kind: 'thumb'; evidenceId: number; rev?: number }
   /** `quality`: the import's heatmap when it is the quality the import used, else a re-run's (evidence.rerunEla). */
   | { kind: 'ela' | 'ela-preview'; evidenceId: number; quality: number }
+  /** A map of a forensic analysis, as analysis.run wrote it under the case's derived folder (AnalysisMapView.name). */
+  | { kind: 'analysis-map'; evidenceId: number; analysis: AnalysisId; map: string }
   /**
    * `item`: index into EvaluationResult.items of a saved evaluation. ela: its ELA heatmap preview
    * (made by evaluation.itemEla); mask: the ground-truth mask the dataset pairs with it.
@@ -61,6 +66,8 @@ export function mediaPath(ref: MediaRef): string {
     case 'ela':
     case 'ela-preview':
       return `evidence/${ref.evidenceId}/${ref.kind}/${ref.quality}`;
+    case 'analysis-map':
+      return `evidence/${ref.evidenceId}/analysis/${ref.analysis}/${ref.map}`;
     case 'evaluation-thumb':
     case 'evaluation-original':
     case 'evaluation-ela':
@@ -101,6 +108,11 @@ export function parseMediaPath(path: string, query: URLSearchParams = new URLSea
     if ((kind === 'ela' || kind === 'ela-preview') && parts.length === 4 && params.length === 0) {
       const quality = whole(parts[3], 1, 100);
       return quality === null ? null : { kind, evidenceId, quality };
+    }
+    if (kind === 'analysis' && parts.length === 5 && params.length === 0) {
+      const analysis = ANALYSIS_IDS.find((a) => a === parts[3]);
+      const map = parts[4]!;
+      return analysis && MAP_NAME.test(map) ? { kind: 'analysis-map', evidenceId, analysis, map } : null;
     }
     return null;
   }

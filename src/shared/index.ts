@@ -8,3 +8,4 @@ export * from './levelSweep';
 export * from './pca';
 export * from './elaDisplay';
 export * from './magnifier';
+export * from './analysisFacts';

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { ExifToolReader } from '../analysis/exiftool';
 import type { Case } from '../../contract/case';
 import type { IpcError } from '../../contract/ipc';
 import type { Config, ConfigStore } from '../config';
@@ -91,6 +92,20 @@ export class AppContext {
       throw new ServiceError('INVALID_REQUEST', 'Choose where the file goes with the save dialog first (the choice is used once and expires after an hour).');
     }
     return target.path;
+  }
+
+  private exiftoolReader: ExifToolReader | null = null;
+
+  /** The one ExifTool reader of this process (a Perl child started on first use, closed with the services). */
+  exiftool(): ExifToolReader {
+    this.exiftoolReader ??= new ExifToolReader();
+    return this.exiftoolReader;
+  }
+
+  async closeExiftool(): Promise<void> {
+    const reader = this.exiftoolReader;
+    this.exiftoolReader = null;
+    await reader?.close();
   }
 
   requireCase(): OpenCase {

@@ -10,6 +10,7 @@ import { ModelUnavailableError } from '../inference/catalogue';
 import type { EventBus } from '../jobs/events';
 import { StoreError } from '../store';
 import { VersionError } from '../training';
+import { analysisHandlers } from './analyses';
 import { appHandlers } from './app';
 import { auditHandlers } from './audit';
 import { caseHandlers, closeCurrentCase } from './cases';
@@ -27,7 +28,7 @@ export { MEDIA_CACHE_CONTROL, type MediaResponse } from './media';
 
 type Handlers = { [C in Channel]: (ctx: AppContext, req: ParsedRequest<C>) => Promise<Responses[C]> };
 
-const handlers: Handlers = { ...appHandlers, ...caseHandlers, ...evidenceHandlers, ...auditHandlers, ...evaluationHandlers, ...reportHandlers, ...trainingHandlers };
+const handlers: Handlers = { ...appHandlers, ...caseHandlers, ...evidenceHandlers, ...analysisHandlers, ...auditHandlers, ...evaluationHandlers, ...reportHandlers, ...trainingHandlers };
 
 export interface AppServices {
   /** Validates and runs one request; never throws: failures come back as `{ ok: false, error }`. */
@@ -63,6 +64,7 @@ export function createAppServices(options: AppServicesOptions): AppServices {
     close: async () => {
       await closeCurrentCase(ctx);
       await ctx.jobs.cancelAll();
+      await ctx.closeExiftool();
     },
   };
 }

@@ -14,7 +14,8 @@ import type { MediaRef } from '../../contract/media';
 import { EvidenceError } from '../errors';
 import { decodeImage, readVerified, type DecodedImage, type VerifiedRead } from '../ingest';
 import { writeThumbnail } from '../pipeline/prepare';
-import { derivedPaths, displayPath, elaHeatmaps, ensureDerivedFolders, evaluationElaDir, heatmapPaths, thumbnailPath, type CaseStore } from '../store';
+import { describeAnalysis } from '../analysis/catalogue';
+import { analysisFiles, derivedPaths, displayPath, elaHeatmaps, ensureDerivedFolders, evaluationElaDir, heatmapPaths, thumbnailPath, type CaseStore } from '../store';
 import { getEvaluation } from '../store/evaluations';
 import type { AppContext } from './context';
 import { fullResolutionHeatmap } from './elaHeatmap';
@@ -90,6 +91,13 @@ async function answerFor(ctx: AppContext, ref: MediaRef): Promise<MediaResponse>
       const { previewPath } = elaHeatmaps(open.store.derivedDir, item.sha256, ref.quality, item.latestResult?.ela?.parameters.quality);
       if (!existsSync(previewPath)) return notFound(`No ELA heatmap at quality ${ref.quality} for ${item.fileName} (re-run ELA at that quality).`);
       return found('image/png', await readFile(previewPath));
+    }
+    case 'analysis-map': {
+      if (!isImageItem(item)) return notFound(`${item.fileName} was refused at import: it has no analysis maps.`);
+      // Named by the item's SHA-256 and the analysis' current version, never by a stored path.
+      const path = analysisFiles(open.store.derivedDir, item.sha256, ref.analysis, describeAnalysis(ref.analysis).version).map(ref.map);
+      if (!existsSync(path)) return notFound(`No ${ref.analysis} map "${ref.map}" for ${item.fileName} yet (run the analysis in the inspector).`);
+      return found('image/png', await readFile(path));
     }
   }
 }

@@ -50,6 +50,24 @@ export function heatmapPaths(dir: string, sha256: string): { heatmapPath: string
   return { heatmapPath: join(dir, `${name}.ela.png`), previewPath: join(dir, `${name}.ela-preview.png`) };
 }
 
+/**
+ * Where the inspector's full run of a forensic analysis is cached: its view (JSON) and its maps
+ * (PNG), named by the evidence SHA-256 and the analysis version, so a new version recomputes.
+ */
+export function analysisFiles(derivedDir: string, sha256: string, analysis: string, version: string): { dir: string; view: string; map: (name: string) => string } {
+  if (!/^[a-zA-Z][a-zA-Z0-9]{0,39}$/.test(analysis) || !version.startsWith(`${analysis}/`) || !/^\d{1,6}$/.test(version.slice(analysis.length + 1))) throw new Error(`"${analysis}" version "${version}" names no analysis`);
+  const dir = join(derivedDir, 'analyses', hashName(sha256));
+  const stem = `${analysis}-v${version.slice(version.indexOf('/') + 1)}`;
+  return {
+    dir,
+    view: join(dir, `${stem}.json`),
+    map: (name: string) => {
+      if (!/^[a-z0-9][a-z0-9-]{0,39}$/.test(name)) throw new Error(`"${name.slice(0, 60)}" is not a map name`);
+      return join(dir, `${stem}.${name}.png`);
+    },
+  };
+}
+
 export function displayPath(derivedDir: string, sha256: string): string {
   return join(derivedPaths(derivedDir).displayDir, `${hashName(sha256)}.png`);
 }
