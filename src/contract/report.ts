@@ -2,6 +2,7 @@
 // into the report page (src/renderer/report) and printed to PDF by Chromium or Electron. One
 // object holds everything, images included (as data URLs), so the printed page needs nothing else.
 
+import type { AnalysisDescription, MapLegend, StoredFinding } from './analyses';
 import type { AuditAnchor, AuditEntry, Case, EvidenceCheck, EvidenceCheckStatus, EvidenceStorage, Review, Verdict, VerifyReport } from './case';
 import type { DatasetSummary, EvaluatedModel, EvaluationSelection, GeneratorTable, MetricsSummary, PrPoint, RocPoint } from './evaluation';
 import type { FlagReason } from './flagged';
@@ -116,6 +117,17 @@ export interface ReportImage {
   caveat?: string;
 }
 
+/** A forensic analysis' finding for an item, as its report pages print it. */
+export interface ReportAnalysis {
+  finding: StoredFinding;
+  title: string;
+  /** What a positive finding shows / what it does not prove (the catalogue's sentences). */
+  shows: string;
+  doesNotProve: string;
+  /** Its first map, when the analysis was run in the inspector (cached in the case's derived folder). */
+  map: (ReportImage & { title: string; caption: string; legend: MapLegend }) | null;
+}
+
 /** One item's own section: pictures, scores, metadata, review. */
 export interface ReportItemSection {
   id: number;
@@ -139,6 +151,8 @@ export interface ReportItemSection {
   error: FileError | null;
   /** Non-fatal analysis problems (a model failed while others ran, ...). */
   analysisWarnings: string[];
+  /** The item's stored forensic analysis findings, in the catalogue's order. */
+  analyses: ReportAnalysis[];
   review: Review | null;
   /** Every review, oldest first. */
   reviewHistory: Review[];
@@ -184,6 +198,8 @@ export interface ReportData {
   runs: ReportRun[];
   /** Distinct ELA settings across the runs (normally one). */
   elaParameters: ElaParameters[];
+  /** The forensic analyses this version runs: versions and default parameters (printed on the cover). */
+  analyses: AnalysisDescription[];
   summary: ReportSummary;
   evidence: ReportEvidenceRow[];
   itemsMode: ReportItemsMode;

@@ -1,15 +1,18 @@
 import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { MAP_NAME, type AnalysisMapView } from '../../contract/analyses';
 import type { EvidenceCheckStatus, ImageEvidenceItem, StoredResult } from '../../contract/case';
 import type { ElaParameters } from '../../contract/evidence';
-import type { ReportData, ReportItemSection } from '../../contract/report';
+import type { ReportAnalysis, ReportData, ReportItemSection } from '../../contract/report';
+import { ANALYSES } from '../analysis/catalogue';
 import type { ModelCatalogue } from '../inference/catalogue';
 import { ProgressTracker, type JobProgress } from '../jobs/progress';
 import type { AuditAnchor } from '../../contract/case';
-import { verifyCase, type AnchorBook, type CaseStore } from '../store';
+import { analysisFiles, findingsOf, verifyCase, type AnchorBook, type CaseStore } from '../store';
 import { SOFTWARE_VERSION } from '../version';
 import { ReportError } from './errors';
 import { caseEvaluations } from './evaluations';
-import { embedHeatmap, embedPhoto } from './images';
+import { embedAnalysisMap, embedHeatmap, embedPhoto } from './images';
 import { collectModels } from './models';
 import { selectSections, type ItemSelection } from './select';
 import { evidenceRow, summarise } from './summary';
@@ -105,6 +108,7 @@ export async function buildReportData(store: CaseStore, options: BuildReportOpti
       ela: r.parameters.ela,
     })),
     elaParameters: distinct(runs.map((r) => r.parameters.ela)),
+    analyses: [...ANALYSES],
     summary: summarise(items, models),
     evidence: items.map((item) => evidenceRow(item, sectionIds.has(item.id), integrity.get(item.id))),
     itemsMode: mode,
@@ -137,7 +141,11 @@ async function itemSection(
   integrity: EvidenceCheckStatus | undefined,
   maxPixels: number,
 ): Promise<ReportItemSection> {
-  const [photo, heatmap] = await Promise.all([embedPhoto(item, store.derivedDir, maxPixels), embedHeatmap(item, store.derivedDir, maxPixels)]);
+  const [photo, heatmap, analyses] = await Promise.all([
+    embedPhoto(item, store.derivedDir, maxPixels),
+    embedHeatmap(item, store.derivedDir, maxPixels),
+    reportAnalyses(store, item, maxPixels),
+  ]);
   const result = item.latestResult;
   return {
     id: item.id,
@@ -159,6 +167,7 @@ async function itemSection(
     runId: result?.runId ?? null,
     error: result?.error ?? null,
     analysisWarnings: result?.warnings ?? [],
+    analyses,
     review: item.review,
     reviewHistory: store.reviewHistory(item.id),
     integrity: integrity ?? 'not-checked',
@@ -174,4 +183,24 @@ function distinct(list: ElaParameters[]): ElaParameters[] {
   const seen = new Map<string, ElaParameters>();
   for (const p of list) seen.set(JSON.stringify([p.quality, p.scale, p.threshold, p.previewMaxSide]), p);
   return [...seen.values()];
+}
+
+/** The item's stored findings, each with its catalogue sentences and, when cached, its first map. */
+async function reportAnalyses(store: CaseStore, item: ImageEvidenceItem, maxPixels: number): Promise<ReportAnalysis[]> {
+  const out: ReportAnalysis[] = [];
+  for (const finding of findingsOf(store, item.id)) {
+    const d = ANALYSES.find((a) => a.id === finding.analysis);
+    if (!d) continue;
+    let map: ReportAnalysis['map'] = null;
+    if (finding.version === d.version) {
+      const files = analysisFiles(store.derivedDir, item.sha256, d.id, d.version);
+      const first = await readFile(files.view, 'utf8')
+        .then((text) => (JSON.parse(text) as { maps?: AnalysisMapView[] }).maps?.[0] ?? null)
+        .catch(() => null); // never run in the inspector (or a damaged cache): no map, the finding stands
+      const image = first && MAP_NAME.test(first.name) ? await embedAnalysisMap(files.map(first.name), maxPixels) : null;
+      if (first && image) map = { ...image, title: first.title, caption: first.caption, legend: first.legend };
+    }
+    out.push({ finding, title: d.title, shows: d.shows, doesNotProve: d.doesNotProve, map });
+  }
+  return out;
 }

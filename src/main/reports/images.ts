@@ -74,3 +74,17 @@ export async function embedHeatmap(item: EvidenceItem, derivedDir: string, maxPi
     return { image: null, problem: `The heatmap could not be read (${(err as Error).message}).` };
   }
 }
+
+/**
+ * A map an analysis run in the inspector cached under the case's derived folder (by SHA-256 and
+ * analysis version), as an embedded JPEG; null when the analysis has no cached map.
+ */
+export async function embedAnalysisMap(path: string, maxPixels: number): Promise<ReportImage | null> {
+  if (!existsSync(path)) return null;
+  try {
+    return await toJpegDataUrl(path, maxPixels);
+  } catch {
+    // A damaged cache file: the finding is still printed, without its map.
+    return null;
+  }
+}

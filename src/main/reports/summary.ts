@@ -1,4 +1,5 @@
 import type { EvidenceCheckStatus, EvidenceItem, Verdict } from '../../contract/case';
+import { ANALYSIS_SHORT_NAMES } from '../../contract/analyses';
 import { VERDICTS } from '../../contract/case';
 import type { DetectorTally, ReportEvidenceRow, ReportModel, ReportSummary } from '../../contract/report';
 import { FLAG_REASON_LABEL, flagReasons, type FlagReason } from '../../contract/flagged';
@@ -83,6 +84,7 @@ export function evidenceRow(item: EvidenceItem, hasSection: boolean, integrity: 
   else if (result.status === 'error' && !item.refused) flags.push('analysis error');
   if (item.metadata?.extensionMismatch) flags.push('extension mismatch');
   if (item.metadata?.warnings.length) flags.push(`metadata (${item.metadata.warnings.length})`);
+  for (const analysis of item.analysisFlags) flags.push(`analysis: ${ANALYSIS_SHORT_NAMES[analysis]}`);
   return {
     id: item.id,
     fileName: item.fileName,
