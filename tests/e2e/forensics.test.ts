@@ -98,6 +98,8 @@ test('the gallery filters by an analysis flag, and the inspector shows every ana
     }
     await view.locator('h4').scrollIntoViewIfNeeded();
     await screenshot(page, `forensics-inspector-${analysis}.png`);
+    // The whole panel (legend, figures, map legend, charts, tables), below the fold of the page shot.
+    await view.screenshot({ path: path.join(ROOT, 'tests', 'artifacts', `forensics-panel-${analysis}.png`) });
     await page.getByTestId('inspector-back').click();
     await gallery.waitFor();
   }
