@@ -53,6 +53,7 @@ describe('openCaseDatabase', () => {
           ['3', 2, 3],
           ['4', 3, 4],
           ['5', 4, 5],
+          ['6', 5, 6],
         ],
       );
       assert.ok(migrations.every((e) => e.actor === 'tester'));
@@ -191,6 +192,7 @@ describe('migrations', () => {
         [
           ['schema.migrate', 'old-app'],
           ['case.create', 'old-app'],
+          ['schema.migrate', 'new-app'],
           ['schema.migrate', 'new-app'],
           ['schema.migrate', 'new-app'],
           ['schema.migrate', 'new-app'],

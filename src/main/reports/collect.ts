@@ -110,7 +110,7 @@ export async function buildReportData(store: CaseStore, options: BuildReportOpti
     elaParameters: distinct(runs.map((r) => r.parameters.ela)),
     analyses: [...ANALYSES],
     summary: summarise(items, models),
-    evidence: items.map((item) => evidenceRow(item, sectionIds.has(item.id), integrity.get(item.id))),
+    evidence: items.map((item) => evidenceRow(item, sectionIds.has(item.id), integrity.get(item.id), flaggedAnalyses(store, item.id))),
     itemsMode: mode,
     items: prepared,
     evaluations: caseEvaluations(store, options.evaluationIds),
@@ -203,4 +203,11 @@ async function reportAnalyses(store: CaseStore, item: ImageEvidenceItem, maxPixe
     out.push({ finding, title: d.title, shows: d.shows, doesNotProve: d.doesNotProve, map });
   }
   return out;
+}
+
+/** The analyses whose stored finding flags the item (for the evidence table's flag labels). */
+function flaggedAnalyses(store: CaseStore, evidenceId: number) {
+  return findingsOf(store, evidenceId)
+    .filter((f) => f.summary.flagged)
+    .map((f) => f.analysis);
 }

@@ -1,5 +1,5 @@
 import type { EvidenceCheckStatus, EvidenceItem, Verdict } from '../../contract/case';
-import { ANALYSIS_SHORT_NAMES } from '../../contract/analyses';
+import { ANALYSIS_SHORT_NAMES, type AnalysisId } from '../../contract/analyses';
 import { VERDICTS } from '../../contract/case';
 import type { DetectorTally, ReportEvidenceRow, ReportModel, ReportSummary } from '../../contract/report';
 import { FLAG_REASON_LABEL, flagReasons, type FlagReason } from '../../contract/flagged';
@@ -71,7 +71,7 @@ const INTEGRITY_FLAG: Record<Exclude<EvidenceCheckStatus, 'ok' | 'not-hashed'>, 
 };
 
 /** One evidence-table row; `integrity` is the file's status at report time. */
-export function evidenceRow(item: EvidenceItem, hasSection: boolean, integrity: EvidenceCheckStatus | undefined): ReportEvidenceRow {
+export function evidenceRow(item: EvidenceItem, hasSection: boolean, integrity: EvidenceCheckStatus | undefined, analysisFlags: readonly AnalysisId[] = []): ReportEvidenceRow {
   const result = item.latestResult;
   const scores = result?.scores ?? [];
   const flags: string[] = [];
@@ -84,7 +84,7 @@ export function evidenceRow(item: EvidenceItem, hasSection: boolean, integrity: 
   else if (result.status === 'error' && !item.refused) flags.push('analysis error');
   if (item.metadata?.extensionMismatch) flags.push('extension mismatch');
   if (item.metadata?.warnings.length) flags.push(`metadata (${item.metadata.warnings.length})`);
-  for (const analysis of item.analysisFlags) flags.push(`analysis: ${ANALYSIS_SHORT_NAMES[analysis]}`);
+  for (const analysis of analysisFlags) flags.push(`analysis: ${ANALYSIS_SHORT_NAMES[analysis]}`);
   return {
     id: item.id,
     fileName: item.fileName,
