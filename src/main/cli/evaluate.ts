@@ -11,6 +11,7 @@ import {
   formatLeakageText,
   guardrailWarnings,
   formatModelText,
+  formatBaselineText,
   formatRobustnessText,
   scanDataset,
   selectEvaluationSet,
@@ -37,11 +38,14 @@ Images are only ever read.
 Options:
   --models ID,ID        models to evaluate (default: every listed model); several are compared
                         side by side on the same images
-  --threshold T         decision threshold: fake when score >= T (default ${DEFAULT_THRESHOLD})
+  --threshold T         decision threshold: fake when score >= T (default ${DEFAULT_THRESHOLD});
+                        "manifest": each model at the threshold its manifest was calibrated to
   --target-fpr F        also report the threshold reaching this false-positive rate (default ${DEFAULT_TARGET_FPR})
   --out FILE            full result as JSON: metrics, tables, curves, per-image scores, FP/FN lists
   --markdown FILE       the report as Markdown
   --robustness          re-evaluate under JPEG quality 100..30, blur sigma 0..3, downscale 1..0.5
+  --format-baseline     also score a classifier that sees only the file container (format, size,
+                        JPEG quality) by grouped cross-validation: how much the set leaks
   --bootstrap N         replicates for 95% confidence intervals (default ${DEFAULT_BOOTSTRAP}; 0 = none)
   --limit N             evaluate a random sample of at most N images (seeded)
   --split-val R         group-aware split: evaluate only the validation share R (0 < R < 1);
@@ -111,6 +115,7 @@ async function run(args: string[], { config, catalogue }: CliContext): Promise<n
     out: { type: 'string' },
     markdown: { type: 'string' },
     robustness: { type: 'boolean' },
+    'format-baseline': { type: 'boolean' },
     bootstrap: { type: 'string' },
     limit: { type: 'string' },
     'split-val': { type: 'string' },
@@ -123,7 +128,8 @@ async function run(args: string[], { config, catalogue }: CliContext): Promise<n
     quiet: { type: 'boolean' },
   });
   if (positionals.length !== 1) throw new UsageError('Give exactly one dataset folder or CSV manifest.');
-  const threshold = fraction(values.threshold, 'threshold', DEFAULT_THRESHOLD);
+  const manifestThresholds = values.threshold === 'manifest';
+  const threshold = manifestThresholds ? DEFAULT_THRESHOLD : fraction(values.threshold, 'threshold', DEFAULT_THRESHOLD);
   const targetFpr = fraction(values['target-fpr'], 'target-fpr', DEFAULT_TARGET_FPR);
   const valRatio = values['split-val'] === undefined ? undefined : fraction(values['split-val'], 'split-val', 0, true);
   const seed = wholeNumber(values.seed, 'seed', 1);
@@ -181,6 +187,8 @@ async function run(args: string[], { config, catalogue }: CliContext): Promise<n
   try {
     result = await evaluate(set, detectors, {
       threshold,
+      manifestThresholds,
+      formatBaseline: values['format-baseline'] ?? false,
       targetFpr,
       bootstrap,
       seed,
@@ -212,6 +220,7 @@ async function run(args: string[], { config, catalogue }: CliContext): Promise<n
   if (leakage.length) console.log(`\n${leakage.join('\n')}`);
   for (const [i, model] of result.models.entries()) console.log(`\n${formatModelText(model, result.perModel[i])}`);
   if (result.robustness) console.log(`\n${formatRobustnessText(result.robustness, result.models)}`);
+  if (result.formatBaseline) console.log(`\n${formatBaselineText(result.formatBaseline)}`);
   if (result.unreadable.length > 0) {
     console.log(`\n${result.unreadable.length} unreadable image(s), left out of every metric:`);
     for (const u of result.unreadable.slice(0, 10)) console.log(`  ${u.path}: ${u.code} ${u.message}`);
