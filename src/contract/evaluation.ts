@@ -439,6 +439,9 @@ export interface FormatBaseline {
   accuracy: number | null;
   /** AP of a random scorer: the share of fakes. */
   chanceAp: number | null;
+  /** The same cross-validated AUC with shuffled labels: what "chance" gives here (cross-validation
+   *  on signal-free data lands somewhat below 0.5). The AUC is near chance when inside [low, high]. */
+  nullAuc: { permutations: number; mean: number; low: number; high: number } | null;
   /** Container formats per class. */
   formats: { real: Record<string, number>; fake: Record<string, number> };
   notes: string[];

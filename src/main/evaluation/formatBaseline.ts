@@ -5,8 +5,13 @@
 // says how much a detector could learn from the files without looking at any pixel. Near chance
 // (AP ≈ share of fakes, AUC ≈ 0.5) means the set does not leak through its container; well above
 // it means detector scores on this set must be read next to this number.
+//
+// Cross-validation on data without signal gives AUCs somewhat below 0.5 (held-out items pull the
+// training folds' class means away from themselves), so "chance" is measured, not assumed: the
+// same procedure on label permutations gives the null distribution the AUC is compared with.
 import { createHash } from 'node:crypto';
 import type { FormatBaseline, ItemFileFacts, Label } from '../../contract/evaluation';
+import { seededRandom } from '../random';
 import { fitLogistic } from '../training/logistic';
 import { averagePrecision, rocAuc, thresholdMetrics } from '../../shared/metrics';
 
@@ -31,8 +36,29 @@ export function formatFeatures(f: FileFacts): number[] {
 
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 
-/** Out-of-fold scores of the format-only classifier, folds by group (seeded). */
-export function formatBaseline(items: readonly { label: Label; group: string; facts: FileFacts }[], folds = 5, seed = 1): FormatBaseline {
+/** Out-of-fold scores of the classifier, folds by group. */
+function outOfFold(x: number[][], labels: readonly Label[], foldOf: (i: number) => number, k: number, notes?: string[]): number[] {
+  const scores = new Array<number>(labels.length).fill(0.5);
+  for (let f = 0; f < k; f++) {
+    const train = labels.map((_, i) => i).filter((i) => foldOf(i) !== f);
+    const y = train.map((i) => labels[i] === 1);
+    if (!y.includes(true) || !y.includes(false)) {
+      notes?.push(`fold ${f + 1} of ${k} has one class only in its training part; its images keep score 0.5`);
+      continue;
+    }
+    const fit = fitLogistic(train.map((i) => x[i]), y, { l2: 1e-2 });
+    labels.forEach((_, i) => {
+      if (foldOf(i) !== f) return;
+      let z = fit.bias;
+      for (let j = 0; j < x[i].length; j++) z += fit.weight[j] * x[i][j];
+      scores[i] = sigmoid(z);
+    });
+  }
+  return scores;
+}
+
+/** The format-only classifier scored by grouped k-fold cross-validation, with its permutation null. */
+export function formatBaseline(items: readonly { label: Label; group: string; facts: FileFacts }[], folds = 5, seed = 1, permutations = 49): FormatBaseline {
   const notes: string[] = [];
   const groups = [...new Set(items.map((i) => i.group))].sort((a, b) => {
     const ha = createHash('sha256').update(`${seed}:${a}`).digest('hex');
@@ -40,25 +66,32 @@ export function formatBaseline(items: readonly { label: Label; group: string; fa
     return ha < hb ? -1 : ha > hb ? 1 : 0;
   });
   const k = Math.max(2, Math.min(folds, groups.length));
-  const foldOf = new Map(groups.map((g, i) => [g, i % k]));
+  const foldOfGroup = new Map(groups.map((g, i) => [g, i % k]));
+  const foldOf = (i: number) => foldOfGroup.get(items[i].group)!;
   const x = items.map((i) => formatFeatures(i.facts));
-  const scores = new Array<number>(items.length).fill(0.5);
-  for (let f = 0; f < k; f++) {
-    const train = items.map((_, i) => i).filter((i) => foldOf.get(items[i].group) !== f);
-    const labels = train.map((i) => items[i].label === 1);
-    if (!labels.includes(true) || !labels.includes(false)) {
-      notes.push(`fold ${f + 1} of ${k} has one class only in its training part; its images keep score 0.5`);
-      continue;
-    }
-    const fit = fitLogistic(train.map((i) => x[i]), labels, { l2: 1e-2 });
-    items.forEach((item, i) => {
-      if (foldOf.get(item.group) !== f) return;
-      let z = fit.bias;
-      for (let j = 0; j < x[i].length; j++) z += fit.weight[j] * x[i][j];
-      scores[i] = sigmoid(z);
-    });
-  }
   const labels = items.map((i) => i.label);
+  const scores = outOfFold(x, labels, foldOf, k, notes);
+
+  // Null distribution: the same procedure with the labels shuffled (group by group).
+  const rand = seededRandom(seed);
+  const nullAucs: number[] = [];
+  const groupLabel = new Map<string, Label>();
+  for (const it of items) if (!groupLabel.has(it.group)) groupLabel.set(it.group, it.label);
+  for (let p = 0; p < permutations; p++) {
+    const names = [...groupLabel.keys()];
+    const shuffled = names.map((n) => groupLabel.get(n)!);
+    for (let i = shuffled.length - 1; i > 0; i--) {
+      const j = Math.floor(rand() * (i + 1));
+      [shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]];
+    }
+    const relabel = new Map(names.map((n, i) => [n, shuffled[i]]));
+    const permuted = items.map((it) => relabel.get(it.group)!);
+    const auc = rocAuc(permuted, outOfFold(x, permuted, foldOf, k));
+    if (auc !== null) nullAucs.push(auc);
+  }
+  nullAucs.sort((a, b) => a - b);
+  const q = (t: number) => nullAucs[Math.min(nullAucs.length - 1, Math.max(0, Math.round(t * (nullAucs.length - 1))))];
+
   const fake = labels.filter((l) => l === 1).length;
   return {
     features: [...FORMAT_FEATURES],
@@ -69,6 +102,7 @@ export function formatBaseline(items: readonly { label: Label; group: string; fa
     auc: rocAuc(labels, scores),
     accuracy: items.length ? thresholdMetrics(labels, scores, 0.5).accuracy : null,
     chanceAp: items.length ? fake / items.length : null,
+    nullAuc: nullAucs.length ? { permutations: nullAucs.length, mean: nullAucs.reduce((a, b) => a + b, 0) / nullAucs.length, low: q(0.025), high: q(0.975) } : null,
     formats: Object.fromEntries(
       (['real', 'fake'] as const).map((name, label) => {
         const counts: Record<string, number> = {};

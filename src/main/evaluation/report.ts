@@ -99,7 +99,9 @@ export function formatBaselineText(b: FormatBaseline): string {
   const formats = (c: Record<string, number>) => Object.entries(c).map(([f, n]) => `${f} ${n}`).join(', ') || 'none';
   return [
     `Format-only baseline (${b.features.join(', ')}; logistic regression, ${b.folds}-fold grouped cross-validation, seed ${b.seed}, ${b.n} images):`,
-    `  AP ${percent(b.ap)} % (chance ${percent(b.chanceAp)} %), ROC-AUC ${percent(b.auc)} %, accuracy ${percent(b.accuracy)} %`,
+    `  AP ${percent(b.ap)} % (chance ${percent(b.chanceAp)} %), ROC-AUC ${percent(b.auc)} %` +
+      (b.nullAuc ? ` (shuffled labels: ${percent(b.nullAuc.mean)} %, 95 % range ${percent(b.nullAuc.low)}–${percent(b.nullAuc.high)} %, ${b.nullAuc.permutations} permutations)` : '') +
+      `, accuracy ${percent(b.accuracy)} %`,
     `  formats: real ${formats(b.formats.real)}; fake ${formats(b.formats.fake)}`,
     ...b.notes.map((n) => `  ! ${n}`),
   ].join('\n');
