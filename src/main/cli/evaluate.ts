@@ -16,6 +16,7 @@ import {
   scanDataset,
   selectEvaluationSet,
 } from '../evaluation';
+import { robustnessSvg } from '../evaluation/robustnessPlot';
 import { DATABASE_FILE, DERIVED_DIR, ensureDerivedFolders, openCaseDatabase } from '../store';
 import { saveEvaluation, saveSplit } from '../store/evaluations';
 import type { CliContext } from './index';
@@ -44,6 +45,7 @@ Options:
   --out FILE            full result as JSON: metrics, tables, curves, per-image scores, FP/FN lists
   --markdown FILE       the report as Markdown
   --robustness          re-evaluate under JPEG quality 100..30, blur sigma 0..3, downscale 1..0.5
+  --robustness-plot F   with --robustness: also draw AP and accuracy per level as an SVG file
   --format-baseline     also score a classifier that sees only the file container (format, size,
                         JPEG quality) by grouped cross-validation: how much the set leaks
   --bootstrap N         replicates for 95% confidence intervals (default ${DEFAULT_BOOTSTRAP}; 0 = none)
@@ -116,6 +118,7 @@ async function run(args: string[], { config, catalogue }: CliContext): Promise<n
     markdown: { type: 'string' },
     robustness: { type: 'boolean' },
     'format-baseline': { type: 'boolean' },
+    'robustness-plot': { type: 'string' },
     bootstrap: { type: 'string' },
     limit: { type: 'string' },
     'split-val': { type: 'string' },
@@ -137,6 +140,8 @@ async function run(args: string[], { config, catalogue }: CliContext): Promise<n
   const limit = values.limit === undefined ? undefined : positiveInt(values.limit, 'limit', 1);
   const out = values.out ? resolve(values.out) : undefined;
   const markdown = values.markdown ? resolve(values.markdown) : undefined;
+  const plot = values['robustness-plot'] ? resolve(values['robustness-plot']) : undefined;
+  if (plot && !values.robustness) throw new UsageError('--robustness-plot needs --robustness');
   const caseDir = values.case ? resolve(values.case) : undefined;
   if (caseDir && !existsSync(join(caseDir, DATABASE_FILE))) {
     throw new UsageError(`--case ${caseDir} holds no case: create it first (provenance import ${values.case} <files> --name NAME).`);
@@ -229,6 +234,7 @@ async function run(args: string[], { config, catalogue }: CliContext): Promise<n
 
   if (out) writeFile(out, `${JSON.stringify(result, null, 2)}\n`);
   if (markdown) writeFile(markdown, `${formatEvaluationMarkdown(result)}\n`);
+  if (plot && result.robustness) writeFile(plot, robustnessSvg(result.robustness, result.models, `Robustness on ${selected.summary.root.split('/').pop()}`));
   const splitFile = split ? splitFileFor(out, markdown) : undefined;
   if (split && splitFile) writeFile(splitFile, `${JSON.stringify(split.record, null, 2)}\n`);
   if (split && !splitFile && !caseDir) console.error('note: the split was not saved; give --out, --markdown or --case to keep it');
@@ -242,7 +248,7 @@ async function run(args: string[], { config, catalogue }: CliContext): Promise<n
       store.close();
     }
   }
-  for (const [path, what] of [[out, 'result'], [markdown, 'report'], [splitFile, 'split']] as const) if (path) console.log(`${what} written to ${path}`);
+  for (const [path, what] of [[out, 'result'], [markdown, 'report'], [splitFile, 'split'], [plot, 'robustness plot']] as const) if (path) console.log(`${what} written to ${path}`);
 
   const t = result.throughput;
   const providers = [...new Set(Object.values(t.providers))].join(', ');
