@@ -42,6 +42,7 @@ def main(argv=None):
     fa.add_argument("--shared", required=True, help="the shared folder (holds datasets/)")
     fa.add_argument("--out", required=True, help="output folder")
     fa.add_argument("--seed", type=int, default=20261201)
+    fa.add_argument("--csv-dir", default=None, help="folder for train/val/test.csv (paths inside relative to it); default --out")
     args = parser.parse_args(argv)
 
     def log(message):
@@ -58,7 +59,7 @@ def main(argv=None):
         from provenance_train.synth.faces import FaceSplitError, split_faces
 
         try:
-            report = split_faces(os.path.abspath(args.shared), os.path.abspath(args.out), seed=args.seed, log=log)
+            report = split_faces(os.path.abspath(args.shared), os.path.abspath(args.out), seed=args.seed, log=log, csv_dir=args.csv_dir)
         except FaceSplitError as err:
             log("synthesize: %s" % err)
             return 1

@@ -371,8 +371,15 @@ def _pixel_scores(heat_prob, masks, labels, threshold=0.5):
 
 # ---- the run ----------------------------------------------------------------------------------
 
+class _NoScaler:
+    """No mixed precision here: the checkpoint's grad-scaler slot stays empty."""
+
+    def state_dict(self):
+        return {}
+
+
 class PreparedRun:
-    def __init__(self, job, workdir, resume, stop, export=True):
+    def __init__(self, job, workdir, resume, stop, export=True, training_root=None):
         self.job = job
         self.workdir = os.path.abspath(workdir)
         self.resume = resume
@@ -575,28 +582,24 @@ class PreparedRun:
         return out
 
     def _save(self, reason):
+        """Through checkpoint.py, like the standard loop (whatever its storage format)."""
         p = self.progress
         p["elapsed"] = self.elapsed_before + time.time() - self.session_start
-        path = os.path.join(self.workdir, ckpt.LAST)
-        ckpt.atomic_save({"format": "prepared-1", "jobHash": self.job_hash, "dataHash": self.data_hash, "progress": p,
-                          "model": self.net.state_dict(), "optimizer": self.optimizer.state_dict(),
-                          "scheduler": self.scheduler.state_dict() if self.scheduler else None,
-                          "rng": ckpt.rng_state()}, path)
+        path = ckpt.save_checkpoint(self.workdir, self.job_hash, self.data_hash, p, self.net, self.optimizer, self.scheduler, _NoScaler())
         emit("checkpoint", path=path, epoch=p["epoch"], step=p["step"], reason=reason)
         return path
 
     def _restore(self):
-        path = os.path.join(self.workdir, ckpt.LAST)
-        if not os.path.exists(path):
-            raise ValueError("nothing to resume: %s has no %s" % (self.workdir, ckpt.LAST))
-        state = ckpt.load_own(path)
-        if state.get("jobHash") != self.job_hash or state.get("dataHash") != self.data_hash:
-            raise ValueError("%s belongs to another job or other data; start in a new work folder" % path)
+        state = ckpt.load_checkpoint(self.workdir, self.job_hash, self.data_hash)
         self.net.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
         if self.scheduler is not None and state["scheduler"] is not None:
             self.scheduler.load_state_dict(state["scheduler"])
-        ckpt.restore_rng(state["rng"])
+        rng = state["rng"]
+        if isinstance(rng, tuple):
+            ckpt.restore_rng(*rng)
+        else:
+            ckpt.restore_rng(rng)
         return state["progress"]
 
     def _order(self, epoch):
@@ -693,7 +696,7 @@ class PreparedRun:
             record["best"] = better
             if better:
                 p["best"], p["bestEpoch"], p["badEpochs"] = val[metric], epoch + 1, 0
-                ckpt.atomic_save({"model": self.net.state_dict(), "epoch": epoch + 1, "metrics": val}, os.path.join(self.workdir, ckpt.BEST))
+                ckpt.save_best(self.workdir, self.net, epoch + 1, val)
             else:
                 p["badEpochs"] += 1
             p["history"].append(record)
@@ -740,7 +743,7 @@ class PreparedRun:
 
     def _export(self):
         job, p = self.job, self.progress
-        best = ckpt.load_own(os.path.join(self.workdir, ckpt.BEST)) if os.path.exists(os.path.join(self.workdir, ckpt.BEST)) else None
+        best = ckpt.load_best(self.workdir)
         if best is not None:
             self.net.load_state_dict(best["model"])
         self.net = self.net.cpu().float().eval()

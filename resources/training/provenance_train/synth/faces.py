@@ -45,7 +45,8 @@ def _sha256_file(path):
     return h.hexdigest()
 
 
-def split_faces(shared, out_root, seed=20261201, fractions=(0.7, 0.15, 0.15), log=print):
+def split_faces(shared, out_root, seed=20261201, fractions=(0.7, 0.15, 0.15), log=print, csv_dir=None):
+    """csv_dir: where the split manifests go (their paths are relative to it); default out_root."""
     root = os.path.join(shared, DATASET)
     listing = os.path.join(root, "groups.csv")
     if not os.path.exists(listing):
@@ -103,11 +104,13 @@ def split_faces(shared, out_root, seed=20261201, fractions=(0.7, 0.15, 0.15), lo
             w.writerow([r["file"], r["label"], r["joinedGroup"], r["video"], r["source_video"], r["split"], r["sha256"],
                         "%016x" % h["dhash"], "%016x" % h["phash"]])
     files = {"items.csv": _sha256_file(items_path)}
-    rel_root = os.path.relpath(root, out_root)
+    csv_dir = os.path.abspath(csv_dir or out_root)
+    os.makedirs(csv_dir, exist_ok=True)
+    rel_root = os.path.relpath(root, csv_dir)
     for split in SPLITS:
-        path = os.path.join(out_root, "%s.csv" % split)
+        path = os.path.join(csv_dir, "%s.csv" % split)
         with open(path, "w", newline="", encoding="utf-8") as f:
-            w = csv.writer(f)
+            w = csv.writer(f, lineterminator="\n")
             w.writerow(["path", "label", "group", "source"])
             for r in rows:
                 if r["split"] == split:

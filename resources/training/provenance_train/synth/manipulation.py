@@ -466,6 +466,21 @@ def make_sample(sources, index, label, split_pool, rng, out_root, name):
     }
 
 
+def write_split_manifests(out_root, rows=None):
+    """train.csv and val.csv in the CSV-manifest layout of `provenance evaluate`
+    (path,label,group,source,mask; paths relative to out_root)."""
+    if rows is None:
+        with open(os.path.join(out_root, "items.csv"), newline="", encoding="utf-8") as f:
+            rows = list(csv.DictReader(f))
+    for split in SPLITS:
+        with open(os.path.join(out_root, "%s.csv" % split), "w", newline="", encoding="utf-8") as f:
+            w = csv.writer(f, lineterminator="\n")
+            w.writerow(["path", "label", "group", "source", "mask"])
+            for r in rows:
+                if r["split"] == split:
+                    w.writerow([r["path"], r["label"], r["group"], r["source"], r["mask"]])
+
+
 ITEM_COLUMNS = ["path", "label", "group", "source", "mask", "split", "width", "height", "format", "q1", "q2", "sourcePhoto", "history"]
 
 
@@ -544,6 +559,7 @@ def synthesize(shared, out_root, seed=20261201, per_photo=None, val_fraction=0.2
             writer.writerow(r)
     with open(items_path, "rb") as f:
         items_sha = _sha256_bytes(f.read())
+    write_split_manifests(out_root, rows)
 
     def count(pred):
         return sum(1 for r in rows if pred(r))
