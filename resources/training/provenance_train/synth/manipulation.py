@@ -423,9 +423,11 @@ def make_sample(sources, index, label, split_pool, rng, out_root, name):
             kind = _choice(rng, KINDS, KIND_WEIGHTS)
             if kind == "splice":
                 donors = [i for i in split_pool if sources[i]["group"] != src["group"]]
-                donor_src = sources[rng.choice(donors)]["image"]
+                donor_index = rng.choice(donors)
+                donor_src = sources[donor_index]["image"]
                 donor = random_crop(donor_src, rng, max_side=min(1024, max(donor_src.size)))
                 edited, alpha = splice(img, donor, rng, info)
+                info["donor"] = sources[donor_index]["name"]
             elif kind == "copy-move":
                 edited, alpha = copy_move(img, rng, info)
             else:
