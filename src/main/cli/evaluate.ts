@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { DatasetSummary, EvaluationResult } from '../../contract/evaluation';
 import {
   DEFAULT_BOOTSTRAP,
+  DEFAULT_ROBUSTNESS_LEVELS,
   DEFAULT_TARGET_FPR,
   DEFAULT_THRESHOLD,
   EvaluationCancelledError,
@@ -16,6 +17,8 @@ import {
   scanDataset,
   selectEvaluationSet,
 } from '../evaluation';
+import type { RobustnessLevels } from '../../contract/evaluation';
+import { checkLevels } from '../evaluation/perturb';
 import { robustnessSvg } from '../evaluation/robustnessPlot';
 import { DATABASE_FILE, DERIVED_DIR, ensureDerivedFolders, openCaseDatabase } from '../store';
 import { saveEvaluation, saveSplit } from '../store/evaluations';
@@ -45,6 +48,8 @@ Options:
   --out FILE            full result as JSON: metrics, tables, curves, per-image scores, FP/FN lists
   --markdown FILE       the report as Markdown
   --robustness          re-evaluate under JPEG quality 100..30, blur sigma 0..3, downscale 1..0.5
+  --robustness-levels S with --robustness: the levels, e.g. "jpeg=95,90,75,60,50;blur=0,1,2,3;downscale=1,0.5"
+                        (a kind left out keeps its default)
   --robustness-plot F   with --robustness: also draw AP and accuracy per level as an SVG file
   --format-baseline     also score a classifier that sees only the file container (format, size,
                         JPEG quality) by grouped cross-validation: how much the set leaks
@@ -95,6 +100,23 @@ export function formatDatasetSummary(s: DatasetSummary): string {
   return lines.join('\n');
 }
 
+/** "jpeg=95,90;blur=0,1;downscale=1,0.5" → levels; kinds left out keep their defaults. */
+export function parseRobustnessLevels(spec: string): RobustnessLevels {
+  const levels: RobustnessLevels = { jpeg: [...DEFAULT_ROBUSTNESS_LEVELS.jpeg], blur: [...DEFAULT_ROBUSTNESS_LEVELS.blur], downscale: [...DEFAULT_ROBUSTNESS_LEVELS.downscale] };
+  for (const part of spec.split(';').map((p) => p.trim()).filter(Boolean)) {
+    const [kind, list] = part.split('=');
+    if (kind !== 'jpeg' && kind !== 'blur' && kind !== 'downscale') throw new UsageError(`--robustness-levels: unknown perturbation "${kind}" (jpeg, blur, downscale)`);
+    const values = (list ?? '').split(',').map((v) => Number(v.trim()));
+    if (values.length === 0 || values.some((v) => !Number.isFinite(v))) throw new UsageError(`--robustness-levels: "${part}" must be ${kind}=number,number,...`);
+    levels[kind] = values;
+  }
+  try {
+    return checkLevels(levels);
+  } catch (err) {
+    throw new UsageError(`--robustness-levels: ${(err as Error).message}`);
+  }
+}
+
 function splitFileFor(out: string | undefined, markdown: string | undefined): string | undefined {
   const base = out ?? markdown;
   return base ? `${base.replace(/\.(json|md|markdown)$/i, '')}.split.json` : undefined;
@@ -119,6 +141,7 @@ async function run(args: string[], { config, catalogue }: CliContext): Promise<n
     robustness: { type: 'boolean' },
     'format-baseline': { type: 'boolean' },
     'robustness-plot': { type: 'string' },
+    'robustness-levels': { type: 'string' },
     bootstrap: { type: 'string' },
     limit: { type: 'string' },
     'split-val': { type: 'string' },
@@ -142,6 +165,8 @@ async function run(args: string[], { config, catalogue }: CliContext): Promise<n
   const markdown = values.markdown ? resolve(values.markdown) : undefined;
   const plot = values['robustness-plot'] ? resolve(values['robustness-plot']) : undefined;
   if (plot && !values.robustness) throw new UsageError('--robustness-plot needs --robustness');
+  if (values['robustness-levels'] && !values.robustness) throw new UsageError('--robustness-levels needs --robustness');
+  const levels = values['robustness-levels'] ? parseRobustnessLevels(values['robustness-levels']) : undefined;
   const caseDir = values.case ? resolve(values.case) : undefined;
   if (caseDir && !existsSync(join(caseDir, DATABASE_FILE))) {
     throw new UsageError(`--case ${caseDir} holds no case: create it first (provenance import ${values.case} <files> --name NAME).`);
@@ -197,7 +222,7 @@ async function run(args: string[], { config, catalogue }: CliContext): Promise<n
       targetFpr,
       bootstrap,
       seed,
-      robustness: values.robustness ?? false,
+      robustness: levels ?? values.robustness ?? false,
       // Evaluating into a case: gallery thumbnails go where the case keeps its other ones.
       thumbnailDir: caseDir ? caseThumbnailDir(caseDir) : undefined,
       ingest: { maxPixels: config.maxPixels, maxFileBytes: config.maxFileBytes },
