@@ -22,7 +22,8 @@ function problems(json: unknown): string[] {
 }
 
 const face = { detector: 'ultraface-rfb-320', minScore: 0.7, nmsIou: 0.3, margin: 1.3, maxFaces: 8 };
-const calibration = { rule: 'target-fpr', targetFpr: 0.05, threshold: 0.42, falsePositiveRate: 0.049, falseNegativeRate: 0.2, data: 'validation split', real: 100, fake: 120 };
+const calibration = { rule: 'lowest threshold with a false-positive rate <= 5% on the validation split', targetFpr: 0.05, split: 'validation', real: 100, fake: 120, fpr: 0.049, fnr: 0.2 };
+const evaluation = { split: 'test', scoredBy: 'provenance evaluate (onnxruntime)', real: 150, fake: 260, threshold: 0.42, accuracy: 0.8, precision: 0.9, recall: 0.7, f1: 0.79, ap: 0.88, fpr: 0.06, fnr: 0.3 };
 
 test('a face model: task face with face-crop preprocessing and its face settings', () => {
   const ok = edited((m) => {
@@ -68,11 +69,17 @@ test('a heatmap output needs one input per image (resize or centre crop)', () =>
   assert.match(problems(multi).join('\n'), /"outputs.heatmap" needs "preprocessing.mode" "resize" or "center-crop"/);
 });
 
-test('the calibration record agrees with the threshold it explains', () => {
-  assert.deepEqual(problems(edited((m) => ((m.defaultThreshold = 0.42), (m.calibration = calibration)))), []);
-  assert.match(problems(edited((m) => ((m.defaultThreshold = 0.5), (m.calibration = calibration)))).join('\n'), /must equal "defaultThreshold"/);
-  assert.match(
-    problems(edited((m) => ((m.defaultThreshold = 0.42), (m.calibration = { ...calibration, rule: 'eyeballed', falsePositiveRate: 2 })))).join('\n'),
-    /"calibration.rule" must be one of "target-fpr"[\s\S]*"calibration.falsePositiveRate" must be a number in 0..1/,
-  );
+test('calibration and held-out evaluation records are checked, and the score shows the held-out rate', async () => {
+  const { operatingPointOf } = await import('../../src/main/inference/manifest');
+  const ok = edited((m) => ((m.defaultThreshold = 0.42), (m.calibration = calibration), (m.evaluation = evaluation)));
+  assert.deepEqual(problems(ok), []);
+  const r = checkManifest(ok);
+  assert.ok(r.ok);
+  // The held-out evaluation at the manifest threshold is what the card reports: it wins.
+  assert.deepEqual(operatingPointOf(r.manifest), { fpr: 0.06, fnr: 0.3, measuredOn: 'test split, 150 real / 260 fake' });
+  const calOnly = checkManifest(edited((m) => ((m.defaultThreshold = 0.42), (m.calibration = calibration))));
+  assert.ok(calOnly.ok);
+  assert.equal(operatingPointOf(calOnly.manifest)?.fpr, 0.049);
+  assert.match(problems(edited((m) => (m.calibration = { ...calibration, fpr: 2, split: '' }))).join('\n'), /"calibration.split" must be a non-empty string[\s\S]*"calibration.fpr" must be a number in 0..1/);
+  assert.match(problems(edited((m) => (m.evaluation = { ...evaluation, scoredBy: undefined }))).join('\n'), /"evaluation.scoredBy" must be a non-empty string/);
 });

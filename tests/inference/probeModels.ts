@@ -80,7 +80,7 @@ export function writeProbeModels(dir: string): string {
     const manifest: ModelManifest = { ...m, sha256: createHash('sha256').update(bytes).digest('hex') };
     if (id === 'probe-loc') {
       manifest.defaultThreshold = 0.6;
-      manifest.calibration = { rule: 'target-fpr', targetFpr: 0.05, threshold: 0.6, falsePositiveRate: 0.04, falseNegativeRate: 0.3, data: 'test', real: 50, fake: 50 };
+      manifest.calibration = { rule: 'lowest threshold with a false-positive rate <= 5% on the validation split', targetFpr: 0.05, split: 'validation', real: 50, fake: 50, fpr: 0.04, fnr: 0.3 };
     }
     writeFileSync(join(dir, id, 'manifest.json'), JSON.stringify(manifest, null, 2));
   }

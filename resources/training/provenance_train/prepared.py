@@ -758,10 +758,10 @@ class PreparedRun:
         threshold = _threshold_at_fpr(scores, labels, target)
         fpr, fnr = _rates(scores, labels, threshold)
         real = sum(1 for y in labels if y < 0.5)
-        calibration = {"rule": "target-fpr", "targetFpr": target, "threshold": threshold, "falsePositiveRate": fpr,
-                       "falseNegativeRate": fnr, "real": real, "fake": len(labels) - real,
-                       "data": "validation split of the training data (%d real, %d fake; data SHA-256 %s)" % (
-                           real, len(labels) - real, self.val_summary["sha256"])}
+        calibration = {"rule": "lowest threshold with a false-positive rate <= %g%% on the validation split (scores of the "
+                               "full-precision network on the prepared inputs)" % (100 * target),
+                       "targetFpr": target, "split": "validation", "splitSha256": self.val_summary["sha256"],
+                       "real": real, "fake": len(labels) - real, "fpr": fpr, "fnr": fnr}
         val_final = {"accuracyAt05": accuracy(scores, labels), "apFullPrecision": average_precision(scores, labels),
                      "accuracyAtThreshold": accuracy(scores, labels, threshold)}
         if heats:

@@ -5,7 +5,7 @@ import type { ExecutionProviderName, FaceScore, ImageBox, LocalizationMap, Model
 import { EvidenceError } from '../errors';
 import type { DecodedImage } from '../ingest/decoded';
 import { cropFace, FaceDetector, type FaceDetection } from './faces';
-import type { ModelManifest } from './manifest';
+import { operatingPointOf, type ModelManifest } from './manifest';
 import { cropWindows, faceTensor, paddedCanvas, preprocess } from './preprocess';
 import { providerOrder, type ProviderRequest } from './providers';
 import type { RegisteredModel } from './registry';
@@ -122,7 +122,8 @@ export class Detector {
         provider: this.provider,
         fixture: m.fixture,
       };
-      if (m.calibration) result.falsePositiveRate = m.calibration.falsePositiveRate;
+      const operating = operatingPointOf(m);
+      if (operating?.fpr !== null && operating?.fpr !== undefined) result.falsePositiveRate = operating.fpr;
       if (faces) result.faces = faces[i].map((f, k): FaceScore => ({ box: f.box, detectorScore: f.score, score: cropScores[k] }));
       if (m.outputs.heatmap && crops.length > 0) result.localization = this.localization(images[i], crops[0][m.outputs.heatmap]);
       return result;

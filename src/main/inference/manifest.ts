@@ -31,21 +31,42 @@ export interface FaceCropSettings {
   maxFaces: number;
 }
 
-/** How the operating threshold was chosen, and what it gives on the data it was chosen on. */
+/** How defaultThreshold was chosen and what it costs on the images it was chosen on. */
 export interface ThresholdCalibration {
-  /** target-fpr: the lowest threshold whose false-positive rate on `data` is at most targetFpr. */
-  rule: 'target-fpr';
-  targetFpr: number;
-  /** Equals the manifest's defaultThreshold. */
-  threshold: number;
-  /** Measured at the threshold on `data`: real images flagged / real images. */
-  falsePositiveRate: number;
-  /** Fake images not flagged / fake images. */
-  falseNegativeRate: number;
-  /** What the threshold was chosen on, e.g. "validation split, data SHA-256 ab12…". */
-  data: string;
+  /** The rule, as a sentence: e.g. "lowest threshold with a false-positive rate <= 5% on the validation split ...". */
+  rule: string;
+  /** The false-positive rate the rule aimed at; null when the threshold was fixed. */
+  targetFpr: number | null;
+  split: string;
+  /** Data hash of that split (SHA-256 over "<file SHA-256>\t<label>" lines). */
+  splitSha256?: string;
   real: number;
   fake: number;
+  /** Measured at defaultThreshold on that split: share of real images flagged, of fakes missed. */
+  fpr: number | null;
+  fnr: number | null;
+}
+
+/** The model measured at defaultThreshold on held-out images (see MODEL_CARD.md). */
+export interface EvaluationSummary {
+  split: string;
+  splitSha256?: string;
+  /** What computed the numbers: the trainer (PyTorch) or the app (provenance evaluate, onnxruntime). */
+  scoredBy: string;
+  real: number;
+  fake: number;
+  threshold: number;
+  accuracy: number | null;
+  precision: number | null;
+  recall: number | null;
+  f1: number | null;
+  ap: number | null;
+  fpr: number | null;
+  fnr: number | null;
+  /** Wang et al.'s per-source table at the threshold; the mean row counts every source once. */
+  perSource?: { source: string; real: number; fake: number; accuracy: number | null; ap: number | null }[];
+  meanAccuracy?: number | null;
+  meanAp?: number | null;
 }
 
 export interface Preprocessing {
@@ -100,8 +121,10 @@ export interface ModelManifest {
   preprocessing: Preprocessing;
   /** Score at or above which an image is flagged, in 0..1. */
   defaultThreshold: number;
-  /** How defaultThreshold was chosen (trained detectors); absent for fixtures. */
+  /** How defaultThreshold was chosen and what it costs on the images it was chosen on. */
   calibration?: ThresholdCalibration;
+  /** The model measured at defaultThreshold on held-out images (see MODEL_CARD.md). */
+  evaluation?: EvaluationSummary;
   provenance: { source: string; licence: string; trainedOn?: string; reference?: string };
   /** SHA-256 (hex) of model.onnx. */
   sha256: string;
@@ -340,17 +363,29 @@ export function checkManifest(json: unknown): ManifestCheck {
       `"outputs.heatmap" needs "preprocessing.mode" "resize" or "center-crop" (one input per image, so the map has one place in it), got ${JSON.stringify(pre.mode)}`,
     );
   }
+  // Optional: absent in older manifests; when present, the UI shows the rates next to scores.
+  const rate = { min: 0, max: 1 };
   if (json.calibration !== undefined) {
     const cal = c.object(json, 'calibration', 'calibration');
     if (cal) {
-      c.oneOf(cal, 'rule', 'calibration.rule', ['target-fpr']);
-      for (const key of ['targetFpr', 'threshold', 'falsePositiveRate', 'falseNegativeRate'] as const) c.number(cal, key, `calibration.${key}`, { min: 0, max: 1 });
-      c.string(cal, 'data', 'calibration.data');
+      c.string(cal, 'rule', 'calibration.rule');
+      c.string(cal, 'split', 'calibration.split');
+      if (cal.targetFpr !== null) c.number(cal, 'targetFpr', 'calibration.targetFpr', rate);
       c.number(cal, 'real', 'calibration.real', { integer: true, min: 0 });
       c.number(cal, 'fake', 'calibration.fake', { integer: true, min: 0 });
-      if (typeof cal.threshold === 'number' && typeof json.defaultThreshold === 'number') {
-        c.require(Math.abs(cal.threshold - json.defaultThreshold) < 1e-9, `"calibration.threshold" (${cal.threshold}) must equal "defaultThreshold" (${json.defaultThreshold})`);
-      }
+      for (const key of ['fpr', 'fnr']) if (cal[key] !== null) c.number(cal, key, `calibration.${key}`, rate);
+    }
+  }
+  if (json.evaluation !== undefined) {
+    const ev = c.object(json, 'evaluation', 'evaluation');
+    if (ev) {
+      c.string(ev, 'split', 'evaluation.split');
+      c.string(ev, 'scoredBy', 'evaluation.scoredBy');
+      c.number(ev, 'threshold', 'evaluation.threshold', rate);
+      c.number(ev, 'real', 'evaluation.real', { integer: true, min: 0 });
+      c.number(ev, 'fake', 'evaluation.fake', { integer: true, min: 0 });
+      for (const key of ['accuracy', 'precision', 'recall', 'f1', 'ap', 'fpr', 'fnr']) if (ev[key] !== null) c.number(ev, key, `evaluation.${key}`, rate);
+      if (ev.perSource !== undefined) c.require(Array.isArray(ev.perSource), '"evaluation.perSource" must be an array of rows');
     }
   }
 
@@ -376,4 +411,17 @@ export function checkManifest(json: unknown): ManifestCheck {
   c.unknownFields();
   if (c.problems.length > 0) return { ok: false, problems: c.problems };
   return { ok: true, manifest: json as unknown as ModelManifest };
+}
+
+/**
+ * The rates a manifest records at its defaultThreshold, for display next to a score: the
+ * held-out evaluation when there is one (it is what the model card reports), else the
+ * calibration on validation; null when the manifest records neither.
+ */
+export function operatingPointOf(m: ModelManifest): { fpr: number | null; fnr: number | null; measuredOn: string } | null {
+  const ev = m.evaluation;
+  if (ev && ev.threshold === m.defaultThreshold) return { fpr: ev.fpr, fnr: ev.fnr, measuredOn: `${ev.split} split, ${ev.real} real / ${ev.fake} fake` };
+  const cal = m.calibration;
+  if (cal) return { fpr: cal.fpr, fnr: cal.fnr, measuredOn: `${cal.split} split, ${cal.real} real / ${cal.fake} fake` };
+  return null;
 }
