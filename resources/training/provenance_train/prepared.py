@@ -826,7 +826,7 @@ class PreparedRun:
         }
         manifest_path = os.path.join(out_dir, "manifest.json")
         write_json(manifest_path, manifest)
-        seconds = p["elapsed"] + (time.time() - self.session_start)
+        seconds = self.elapsed_before + (time.time() - self.session_start)
         write_json(os.path.join(out_dir, "training.json"), {
             "jobSha256": self.job_hash, "bestEpoch": p["bestEpoch"], "history": p["history"], "seconds": seconds,
             "frozenFeatureSeconds": p["cacheSeconds"], "stoppedEarly": p["stoppedEarly"], "validation": val_final,
