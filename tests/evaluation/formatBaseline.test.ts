@@ -41,6 +41,13 @@ test('identical containers for both classes: the baseline stays near chance', ()
   assert.ok(Math.abs(b.ap! - b.chanceAp!) < 0.12, `AP ${b.ap} vs chance ${b.chanceAp}`);
 });
 
+test('groups holding both classes (a video\'s real and fake frames) still get a shuffled-label null', () => {
+  const rand = seededRandom(5);
+  const items = Array.from({ length: 90 }, (_, i) => ({ label: (i % 3 === 0 ? 0 : 1) as Label, group: `v${Math.floor(i / 3)}`, facts: { format: 'jpeg' as const, sizeBytes: 5000 + rand() * 2000, width: 224, height: 224 } }));
+  const b = formatBaseline(items);
+  assert.ok(b.nullAuc && b.nullAuc.permutations === 49, JSON.stringify(b.nullAuc));
+});
+
 test('groups never straddle folds', () => {
   // Every item of a group shares its facts; if a group were split, its own copies would predict it.
   const items = Array.from({ length: 60 }, (_, i) => ({ label: ((i >> 2) % 2) as Label, group: `g${i >> 2}`, facts: { format: 'jpeg' as const, sizeBytes: 1000 + (i >> 2) * 37, width: 100, height: 100 } }));

@@ -72,20 +72,17 @@ export function formatBaseline(items: readonly { label: Label; group: string; fa
   const labels = items.map((i) => i.label);
   const scores = outOfFold(x, labels, foldOf, k, notes);
 
-  // Null distribution: the same procedure with the labels shuffled (group by group).
+  // Null distribution: the same procedure (same grouped folds) with the labels shuffled across
+  // images. Groups can hold both classes (a video's real and fake frames), so labels move one
+  // by one, not group by group.
   const rand = seededRandom(seed);
   const nullAucs: number[] = [];
-  const groupLabel = new Map<string, Label>();
-  for (const it of items) if (!groupLabel.has(it.group)) groupLabel.set(it.group, it.label);
   for (let p = 0; p < permutations; p++) {
-    const names = [...groupLabel.keys()];
-    const shuffled = names.map((n) => groupLabel.get(n)!);
-    for (let i = shuffled.length - 1; i > 0; i--) {
+    const permuted = [...labels];
+    for (let i = permuted.length - 1; i > 0; i--) {
       const j = Math.floor(rand() * (i + 1));
-      [shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]];
+      [permuted[i], permuted[j]] = [permuted[j], permuted[i]];
     }
-    const relabel = new Map(names.map((n, i) => [n, shuffled[i]]));
-    const permuted = items.map((it) => relabel.get(it.group)!);
     const auc = rocAuc(permuted, outOfFold(x, permuted, foldOf, k));
     if (auc !== null) nullAucs.push(auc);
   }
