@@ -24,7 +24,8 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync, writeSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Tensor } from 'onnxruntime-node';
 import sharp from 'sharp';
@@ -35,7 +36,9 @@ import type { ModelManifest } from '../src/main/inference/manifest';
 import { faceTensor, preprocess } from '../src/main/inference/preprocess';
 import { createSession } from '../src/main/inference/session';
 import { findPython, pythonCommand } from '../src/main/training/python';
-import { trainingScriptsDir } from '../src/main/training/paths';
+
+/** The trainer's Python scripts of this checkout (the script runs from the repository). */
+const SCRIPTS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'resources', 'training');
 
 const HALF: [number, number, number] = [0.5, 0.5, 0.5];
 type InputSpec = Pick<ModelManifest, 'input' | 'preprocessing'>;
@@ -167,14 +170,14 @@ class TensorWriter {
 }
 
 async function python(): Promise<[string, string[]]> {
-  const env = await findPython();
+  const env = await findPython({ scriptsDir: SCRIPTS_DIR, python: process.env.PROVENANCE_PYTHON, pythonFrom: 'env' });
   if (!env.found) throw new Error(`No Python with torch found for the data synthesis:\n${env.install}`);
   return pythonCommand(env.executable);
 }
 
 async function synthesize(what: 'manipulation' | 'faces', shared: string, out: string, extra: string[]): Promise<void> {
   const [exe, lead] = await python();
-  const script = join(trainingScriptsDir(), 'synthesize.py');
+  const script = join(SCRIPTS_DIR, 'synthesize.py');
   console.error(`step 1: ${exe} ${script} ${what} --shared ${shared} --out ${out} ${extra.join(' ')}`);
   const r = spawnSync(exe, [...lead, script, what, '--shared', shared, '--out', out, ...extra], { stdio: ['ignore', 'ignore', 'inherit'] });
   if (r.status !== 0) throw new Error(`synthesize.py ${what} failed (exit ${r.status})`);
@@ -295,7 +298,7 @@ interface PrefixInfo {
 async function prefixFeatures(dir: string, name: string, spec: InputSpec, count: number, weights: string, blocks: number): Promise<PrefixInfo> {
   const [exe, lead] = await python();
   const onnxPath = join(dir, `prefix${blocks}-${spec.input.width}.onnx`);
-  const r = spawnSync(exe, [...lead, join(trainingScriptsDir(), 'export_prefix.py'), '--weights', weights, '--blocks', String(blocks), '--size', String(spec.input.width), '--out', onnxPath], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const r = spawnSync(exe, [...lead, join(SCRIPTS_DIR, 'export_prefix.py'), '--weights', weights, '--blocks', String(blocks), '--size', String(spec.input.width), '--out', onnxPath], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   if (r.status !== 0) throw new Error(`export_prefix.py failed (exit ${r.status})`);
   const exported = JSON.parse(r.stdout.trim().split('\n').pop()!) as { sha256: string; weightsSha256: string; shapes: { f8: number[]; f16: number[] } };
   const { session } = await createSession(onnxPath, ['cpu']);

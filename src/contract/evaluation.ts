@@ -296,7 +296,8 @@ export interface FormatLeakage {
 /** A model evaluated on a dataset whose fakes are not what the model detects. */
 export interface TaskMismatch {
   modelId: string;
-  modelTask: DetectorTask;
+  /** 'face': a face-swap model (scores faces; a dataset of whole-image fakes is another task). */
+  modelTask: DetectorTask | 'face';
   datasetTask: DetectorTask | 'mixed';
   message: string;
 }
@@ -428,7 +429,7 @@ export interface EvaluationSelection {
 
 /** How well the file container alone (format, size, JPEG quality) tells the classes apart:
  *  a logistic regression scored by grouped cross-validation on the evaluated set itself. */
-export interface FormatBaseline {
+export interface FormatOnlyBaseline {
   features: string[];
   folds: number;
   seed: number;
@@ -467,7 +468,7 @@ export interface EvaluationResult {
   /** Task mismatch and format leakage (absent in evaluations saved before these checks). */
   guardrails?: EvaluationGuardrails;
   /** The format-only leakage baseline, when asked for. */
-  formatBaseline?: FormatBaseline;
+  formatBaseline?: FormatOnlyBaseline;
   /** Folder of gallery thumbnails named <sha256>.jpg (FP/FN galleries), when they were made. */
   thumbnailDir: string | null;
   throughput: Throughput;

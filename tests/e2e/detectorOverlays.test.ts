@@ -42,7 +42,7 @@ before(async () => {
   // Only the two detectors under test: their scores and overlays are what the screenshots show.
   const models = fs.mkdtempSync(path.join(fs.realpathSync(process.env.TMPDIR ?? '/tmp'), 'provenance-shipped-'));
   for (const id of [MANIPULATION_MODEL, FACE_MODEL]) fs.cpSync(path.join(MODELS_DIR, id), path.join(models, id), { recursive: true });
-  app = await startApp({ modelsDir: models });
+  app = await startApp({ config: { modelsDir: models } });
   fs.rmSync(models, { recursive: true, force: true });
   evidenceDir = path.join(app.tmp, 'evidence');
   fs.mkdirSync(evidenceDir);

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ModelManifest } from '../../src/main/inference/manifest';
-import { DataType, GraphBuilder, encodeModel } from '../../src/main/inference/onnxWriter';
+import { DataType, GraphBuilder, encodeModel } from '../../scripts/onnxWriter';
 
 export const PROBE_SIZE = 32;
 const GAIN = 20;

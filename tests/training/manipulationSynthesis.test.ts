@@ -12,7 +12,7 @@ import { after, test } from 'node:test';
 import sharp from 'sharp';
 import { parseCsv } from '../../src/main/evaluation/dataset/csv';
 import { pythonCommand } from '../../src/main/training/python';
-import { trainingScriptsDir } from '../../src/main/training/paths';
+import { SCRIPTS_DIR } from '../config';
 import { makeNaturalPixels } from '../fixtures/images';
 import { pythonForTests } from './helpers';
 
@@ -47,7 +47,7 @@ test('synthesised forgeries: masks, identical containers, photo-level splits, re
   await fakeShared(shared);
   const [exe, lead] = pythonCommand(found.env.executable);
   const synth = (out: string) => {
-    const r = spawnSync(exe, [...lead, join(trainingScriptsDir(), 'synthesize.py'), 'manipulation', '--shared', shared, '--out', out, '--per-photo-train', '3', '--per-photo-val', '3', '--val-fraction', '0.4', '--seed', '11'], { encoding: 'utf8' });
+    const r = spawnSync(exe, [...lead, join(SCRIPTS_DIR, 'synthesize.py'), 'manipulation', '--shared', shared, '--out', out, '--per-photo-train', '3', '--per-photo-val', '3', '--val-fraction', '0.4', '--seed', '11'], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
     return JSON.parse(r.stdout.trim().split('\n').pop()!);
   };

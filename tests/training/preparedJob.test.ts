@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { pythonCommand } from '../../src/main/training/python';
-import { trainingScriptsDir } from '../../src/main/training/paths';
+import { SCRIPTS_DIR } from '../config';
 import { pythonForTests } from './helpers';
 
 const SCRIPT = String.raw`
@@ -53,7 +53,7 @@ test('prepared jobs: validation, the calibration rule, rates, pixel scores, netw
   const found = await pythonForTests();
   if ('skip' in found) return t.skip(found.skip);
   const [exe, lead] = pythonCommand(found.env.executable);
-  const r = spawnSync(exe, [...lead, '-c', SCRIPT, trainingScriptsDir()], { encoding: 'utf8' });
+  const r = spawnSync(exe, [...lead, '-c', SCRIPT, SCRIPTS_DIR], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
   assert.deepEqual(out.defaults, [14, 0.05, 'valAp', 'manipulated']);

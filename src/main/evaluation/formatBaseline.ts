@@ -10,7 +10,7 @@
 // training folds' class means away from themselves), so "chance" is measured, not assumed: the
 // same procedure on label permutations gives the null distribution the AUC is compared with.
 import { createHash } from 'node:crypto';
-import type { FormatBaseline, ItemFileFacts, Label } from '../../contract/evaluation';
+import type { FormatOnlyBaseline, ItemFileFacts, Label } from '../../contract/evaluation';
 import { seededRandom } from '../random';
 import { fitLogistic } from '../training/logistic';
 import { averagePrecision, rocAuc, thresholdMetrics } from '../../shared/metrics';
@@ -58,7 +58,7 @@ function outOfFold(x: number[][], labels: readonly Label[], foldOf: (i: number) 
 }
 
 /** The format-only classifier scored by grouped k-fold cross-validation, with its permutation null. */
-export function formatBaseline(items: readonly { label: Label; group: string; facts: FileFacts }[], folds = 5, seed = 1, permutations = 49): FormatBaseline {
+export function formatBaseline(items: readonly { label: Label; group: string; facts: FileFacts }[], folds = 5, seed = 1, permutations = 49): FormatOnlyBaseline {
   const notes: string[] = [];
   const groups = [...new Set(items.map((i) => i.group))].sort((a, b) => {
     const ha = createHash('sha256').update(`${seed}:${a}`).digest('hex');
@@ -106,7 +106,7 @@ export function formatBaseline(items: readonly { label: Label; group: string; fa
         for (const i of items) if (i.label === label) counts[i.facts.format] = (counts[i.facts.format] ?? 0) + 1;
         return [name, counts];
       }),
-    ) as FormatBaseline['formats'],
+    ) as FormatOnlyBaseline['formats'],
     notes,
   };
 }

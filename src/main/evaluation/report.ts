@@ -1,7 +1,7 @@
 // Human-readable forms of an evaluation: a Markdown report (eval.md) and the plain-text blocks
 // the CLI prints. Numbers come from the result only, so the report and eval.json never disagree.
 import path from 'node:path';
-import type { ConfidenceInterval, EvaluatedModel, EvaluationResult, FormatBaseline, LocalizationMetrics, MetricsSummary, ModelEvaluation, RobustnessResult } from '../../contract/evaluation';
+import type { ConfidenceInterval, EvaluatedModel, EvaluationResult, FormatOnlyBaseline, LocalizationMetrics, MetricsSummary, ModelEvaluation, RobustnessResult } from '../../contract/evaluation';
 import { formatGeneratorTableMarkdown, formatGeneratorTableText, percent } from '../../shared/generatorTable';
 
 const MISTAKES_LISTED = 10;
@@ -95,7 +95,7 @@ function robustnessMarkdown(r: RobustnessResult, models: readonly EvaluatedModel
 }
 
 /** The format-only baseline in one paragraph (CLI and Markdown). */
-export function formatBaselineText(b: FormatBaseline): string {
+export function formatBaselineText(b: FormatOnlyBaseline): string {
   const formats = (c: Record<string, number>) => Object.entries(c).map(([f, n]) => `${f} ${n}`).join(', ') || 'none';
   return [
     `Format-only baseline (${b.features.join(', ')}; logistic regression, ${b.folds}-fold grouped cross-validation, seed ${b.seed}, ${b.n} images):`,

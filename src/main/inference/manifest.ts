@@ -47,28 +47,6 @@ export interface ThresholdCalibration {
   fnr: number | null;
 }
 
-/** The model measured at defaultThreshold on held-out images (see MODEL_CARD.md). */
-export interface EvaluationSummary {
-  split: string;
-  splitSha256?: string;
-  /** What computed the numbers: the trainer (PyTorch) or the app (provenance evaluate, onnxruntime). */
-  scoredBy: string;
-  real: number;
-  fake: number;
-  threshold: number;
-  accuracy: number | null;
-  precision: number | null;
-  recall: number | null;
-  f1: number | null;
-  ap: number | null;
-  fpr: number | null;
-  fnr: number | null;
-  /** Wang et al.'s per-source table at the threshold; the mean row counts every source once. */
-  perSource?: { source: string; real: number; fake: number; accuracy: number | null; ap: number | null }[];
-  meanAccuracy?: number | null;
-  meanAp?: number | null;
-}
-
 export interface Preprocessing {
   /**
    * center-crop: one crop of input width×height from the image centre, no resize (Wang et al.
@@ -123,8 +101,6 @@ export interface ModelManifest {
   defaultThreshold: number;
   /** How defaultThreshold was chosen and what it costs on the images it was chosen on. */
   calibration?: ThresholdCalibration;
-  /** The model measured at defaultThreshold on held-out images (see MODEL_CARD.md). */
-  evaluation?: EvaluationSummary;
   provenance: { source: string; licence: string; trainedOn?: string; reference?: string };
   /** SHA-256 (hex) of model.onnx. */
   sha256: string;
@@ -370,22 +346,11 @@ export function checkManifest(json: unknown): ManifestCheck {
     if (cal) {
       c.string(cal, 'rule', 'calibration.rule');
       c.string(cal, 'split', 'calibration.split');
-      if (cal.targetFpr !== null) c.number(cal, 'targetFpr', 'calibration.targetFpr', rate);
+      c.string(cal, 'splitSha256', 'calibration.splitSha256', true);
+      c.nullableNumber(cal, 'targetFpr', 'calibration.targetFpr', rate);
       c.number(cal, 'real', 'calibration.real', { integer: true, min: 0 });
       c.number(cal, 'fake', 'calibration.fake', { integer: true, min: 0 });
-      for (const key of ['fpr', 'fnr']) if (cal[key] !== null) c.number(cal, key, `calibration.${key}`, rate);
-    }
-  }
-  if (json.evaluation !== undefined) {
-    const ev = c.object(json, 'evaluation', 'evaluation');
-    if (ev) {
-      c.string(ev, 'split', 'evaluation.split');
-      c.string(ev, 'scoredBy', 'evaluation.scoredBy');
-      c.number(ev, 'threshold', 'evaluation.threshold', rate);
-      c.number(ev, 'real', 'evaluation.real', { integer: true, min: 0 });
-      c.number(ev, 'fake', 'evaluation.fake', { integer: true, min: 0 });
-      for (const key of ['accuracy', 'precision', 'recall', 'f1', 'ap', 'fpr', 'fnr']) if (ev[key] !== null) c.number(ev, key, `evaluation.${key}`, rate);
-      if (ev.perSource !== undefined) c.require(Array.isArray(ev.perSource), '"evaluation.perSource" must be an array of rows');
+      for (const key of ['fpr', 'fnr']) c.nullableNumber(cal, key, `calibration.${key}`, rate);
     }
   }
 
@@ -394,7 +359,6 @@ export function checkManifest(json: unknown): ManifestCheck {
   if (json.evaluation !== undefined) {
     const ev = c.object(json, 'evaluation', 'evaluation');
     if (ev) {
-      const rate = { min: 0, max: 1 };
       c.string(ev, 'split', 'evaluation.split');
       c.string(ev, 'splitSha256', 'evaluation.splitSha256', true);
       c.string(ev, 'scoredBy', 'evaluation.scoredBy');
