@@ -83,7 +83,7 @@ test('the inspector overlays the tamper heatmap and draws the scored faces', { s
   const overlay = page.getByTestId('heatmap-overlay');
   await overlay.waitFor({ state: 'visible' });
   assert.ok(await toggle.isChecked());
-  assert.match((await overlay.getAttribute('src')) ?? '', new RegExp(`/media/${spliceId}/localization\\?v=${MANIPULATION_MODEL}(@|%40)[0-9a-f]{12}`));
+  assert.match((await overlay.getAttribute('src')) ?? '', new RegExp(`/media/evidence/${spliceId}/localization/${MANIPULATION_MODEL}(@|%40)[0-9a-f]{12}`));
   const natural = await overlay.evaluate((img) => img.decode().then(() => [img.naturalWidth, img.naturalHeight]));
   assert.deepEqual(natural, [481, 321], 'the overlay has the photo geometry');
   await screenshot(page, 'inspector-heatmap.png');

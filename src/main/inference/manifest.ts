@@ -101,7 +101,8 @@ export interface ModelManifest {
   defaultThreshold: number;
   /** How defaultThreshold was chosen and what it costs on the images it was chosen on. */
   calibration?: ThresholdCalibration;
-  provenance: { source: string; licence: string; trainedOn?: string; reference?: string };
+  /** trainingRun: the trainer's version label of the run a shipped model was copied from. */
+  provenance: { source: string; licence: string; trainedOn?: string; reference?: string; trainingRun?: string };
   /** SHA-256 (hex) of model.onnx. */
   sha256: string;
   /** A few words for gallery tiles ("Texture CNN"); the name when absent. */
@@ -331,6 +332,7 @@ export function checkManifest(json: unknown): ManifestCheck {
     c.string(prov, 'licence', 'provenance.licence');
     c.string(prov, 'trainedOn', 'provenance.trainedOn', true);
     c.string(prov, 'reference', 'provenance.reference', true);
+    c.string(prov, 'trainingRun', 'provenance.trainingRun', true);
   }
 
   if (isObj(outputs) && outputs.heatmap !== undefined && isObj(pre)) {
