@@ -16,15 +16,19 @@ const PORTRAIT = 'datasets/generated/tpdne-stylegan2-faces/0_real/images_real_10
 const BASE = 'datasets/photos/cbsd68/101085.png';
 const DONOR = 'datasets/photos/sun_hays80/abbey_sun_asztnlqhlrvirneh.jpg';
 const LANDSCAPE = 'datasets/photos/sun_hays80/aqueduct_sun_ancegghzusmmvzjn.jpg';
+/** A real CASIA v2 splice (in the model card's evaluation set, never in training) and its ground truth. */
+const CASIA = 'datasets/manipulated/casia2_samples/Tp/Tp_D_CRN_M_N_pla00010_pla00020_10001.tif';
+const CASIA_MASK = 'datasets/manipulated/casia2_samples/masks/Tp_D_CRN_M_N_pla00010_pla00020_10001_gt.png';
 const MODELS_DIR = path.join(ROOT, 'resources', 'models');
 
 const skip =
   e2eSkipReason() ??
-  sharedSkipReason(PORTRAIT, BASE, DONOR, LANDSCAPE) ??
+  sharedSkipReason(PORTRAIT, BASE, DONOR, LANDSCAPE, CASIA, CASIA_MASK) ??
   ([MANIPULATION_MODEL, FACE_MODEL].every((id) => fs.existsSync(path.join(MODELS_DIR, id, 'model.onnx'))) ? undefined : 'the shipped detectors are not in resources/models');
 
 let app: AppUnderTest;
 let evidenceDir: string;
+let models: string | undefined;
 /** Where the pasted region lies in spliced.png. */
 const PASTE = { left: 250, top: 90, width: 150, height: 110 };
 
@@ -40,19 +44,21 @@ async function makeSplice(file: string): Promise<void> {
 before(async () => {
   if (skip) return;
   // Only the two detectors under test: their scores and overlays are what the screenshots show.
-  const models = fs.mkdtempSync(path.join(fs.realpathSync(process.env.TMPDIR ?? '/tmp'), 'provenance-shipped-'));
+  // (The catalogue opens the models when the import runs: the folder lives until the end.)
+  models = fs.mkdtempSync(path.join(fs.realpathSync(process.env.TMPDIR ?? '/tmp'), 'provenance-shipped-'));
   for (const id of [MANIPULATION_MODEL, FACE_MODEL]) fs.cpSync(path.join(MODELS_DIR, id), path.join(models, id), { recursive: true });
   app = await startApp({ config: { modelsDir: models } });
-  fs.rmSync(models, { recursive: true, force: true });
   evidenceDir = path.join(app.tmp, 'evidence');
   fs.mkdirSync(evidenceDir);
   await makeSplice(path.join(evidenceDir, 'spliced.png'));
   fs.copyFileSync(sharedPath(PORTRAIT), path.join(evidenceDir, 'portrait.jpg'));
   fs.copyFileSync(sharedPath(LANDSCAPE), path.join(evidenceDir, 'landscape.jpg'));
+  fs.copyFileSync(sharedPath(CASIA), path.join(evidenceDir, 'casia-splice.tif'));
 });
 
 after(async () => {
   await app?.close();
+  if (models) fs.rmSync(models, { recursive: true, force: true });
 });
 
 async function openItem(fileName: string): Promise<number> {
@@ -70,7 +76,7 @@ test('the inspector overlays the tamper heatmap and draws the scored faces', { s
   const { page } = app;
   await createCaseThroughUi(app, path.join(app.tmp, 'case'), { name: 'Detector overlays' });
   await importThroughUi(app, evidenceDir, 240_000);
-  assert.equal(await page.getByTestId('import-progress').getByTestId('job-ok').innerText(), '3');
+  assert.equal(await page.getByTestId('import-progress').getByTestId('job-ok').innerText(), '4');
 
   // The splice: the manipulation detector's heatmap, by checkbox and by the `m` key.
   const spliceId = await openItem('spliced.png');
@@ -85,7 +91,7 @@ test('the inspector overlays the tamper heatmap and draws the scored faces', { s
   assert.ok(await toggle.isChecked());
   assert.match((await overlay.getAttribute('src')) ?? '', new RegExp(`/media/evidence/${spliceId}/localization/${MANIPULATION_MODEL}(@|%40)[0-9a-f]{12}`));
   const natural = await overlay.evaluate((img) => img.decode().then(() => [img.naturalWidth, img.naturalHeight]));
-  assert.deepEqual(natural, [481, 321], 'the overlay has the photo geometry');
+  assert.deepEqual(natural, [321, 481], 'the overlay has the photo geometry (CBSD68 101085 is 321×481)');
   await screenshot(page, 'inspector-heatmap.png');
 
   // The overlay is what the stored score says: opaque where the map is high, clear where it is low.
@@ -113,6 +119,28 @@ test('the inspector overlays the tamper heatmap and draws the scored faces', { s
     }
   }
   assert.ok(checked > 50, `compared ${checked} cells`);
+
+  // A real CASIA v2 splice: the overlay is strongest where the ground-truth mask says the edit is.
+  await page.keyboard.press('Escape');
+  const casiaId = await openItem('casia-splice.tif');
+  if (!(await toggle.isChecked())) await page.keyboard.press('m');
+  await overlay.waitFor({ state: 'visible' });
+  const casiaSrc = (await overlay.getAttribute('src')) ?? '';
+  assert.match(casiaSrc, new RegExp(`/media/evidence/${casiaId}/localization/`));
+  const casiaSize = await overlay.evaluate((img) => img.decode().then(() => [img.naturalWidth, img.naturalHeight]));
+  assert.deepEqual(casiaSize, [384, 256]);
+  const casiaPng = Buffer.from(await page.evaluate(async (src) => Array.from(new Uint8Array(await (await fetch(src)).arrayBuffer())), casiaSrc));
+  const heat = await sharp(casiaPng).extractChannel(3).raw().toBuffer();
+  const truth = await sharp(sharedPath(CASIA_MASK)).greyscale().resize(384, 256, { kernel: 'nearest' }).raw().toBuffer();
+  const mean = (inside: boolean) => {
+    let sum = 0;
+    let n = 0;
+    for (let i = 0; i < truth.length; i++) if (truth[i] > 127 === inside) (sum += heat[i]), n++;
+    return sum / Math.max(1, n);
+  };
+  const [onEdit, elsewhere] = [mean(true), mean(false)];
+  assert.ok(onEdit > 2 * elsewhere + 10, `overlay opacity ${onEdit.toFixed(1)} on the spliced region vs ${elsewhere.toFixed(1)} elsewhere`);
+  await screenshot(page, 'inspector-heatmap-casia.png');
 
   // The portrait: one face, boxed, with its score; the face model's row says so.
   await page.keyboard.press('Escape');
