@@ -10,6 +10,12 @@ import { checkManifest } from '../../src/main/inference/manifest';
 const MODELS_DIR = resolve(import.meta.dirname, '..', '..', 'resources', 'models');
 const base = JSON.parse(readFileSync(join(MODELS_DIR, 'fixture-ela-cnn', 'manifest.json'), 'utf8'));
 
+/** The base's preprocessing without its ELA settings (the strict check refuses them on other inputs). */
+function noEla(pre: Record<string, unknown>): Record<string, unknown> {
+  const { elaQuality: _quality, elaScale: _scale, ...rest } = pre;
+  return rest;
+}
+
 function edited(edit: (m: Record<string, any>) => void): unknown {
   const m = structuredClone(base);
   edit(m);
@@ -28,19 +34,19 @@ const evaluation = { split: 'test', scoredBy: 'provenance evaluate (onnxruntime)
 test('a face model: task face with face-crop preprocessing and its face settings', () => {
   const ok = edited((m) => {
     m.task = 'face';
-    m.preprocessing = { ...m.preprocessing, mode: 'face-crop', aggregate: 'max', inputTransform: 'none', face };
+    m.preprocessing = { ...noEla(m.preprocessing), mode: 'face-crop', aggregate: 'max', inputTransform: 'none', face };
   });
   assert.deepEqual(problems(ok), []);
   const noFace = edited((m) => {
     m.task = 'face';
-    m.preprocessing = { ...m.preprocessing, mode: 'face-crop', inputTransform: 'none' };
+    m.preprocessing = { ...noEla(m.preprocessing), mode: 'face-crop', inputTransform: 'none' };
   });
   assert.match(problems(noFace).join('\n'), /"preprocessing.face" must be an object/);
-  const wrongTask = edited((m) => (m.preprocessing = { ...m.preprocessing, mode: 'face-crop', inputTransform: 'none', face }));
+  const wrongTask = edited((m) => (m.preprocessing = { ...noEla(m.preprocessing), mode: 'face-crop', inputTransform: 'none', face }));
   assert.match(problems(wrongTask).join('\n'), /"face-crop" is for task "face"/);
   const badMargin = edited((m) => {
     m.task = 'face';
-    m.preprocessing = { ...m.preprocessing, mode: 'face-crop', inputTransform: 'none', face: { ...face, margin: 0.5 } };
+    m.preprocessing = { ...noEla(m.preprocessing), mode: 'face-crop', inputTransform: 'none', face: { ...face, margin: 0.5 } };
   });
   assert.match(problems(badMargin).join('\n'), /"preprocessing.face.margin" must be a number in 1..4/);
 });
@@ -48,14 +54,14 @@ test('a face model: task face with face-crop preprocessing and its face settings
 test('rgb+noise inputs have six channels and a noise scale, and only they do', () => {
   const ok = edited((m) => {
     m.input.channels = 6;
-    m.preprocessing = { ...m.preprocessing, inputTransform: 'rgb+noise', noiseScale: 8 };
+    m.preprocessing = { ...noEla(m.preprocessing), inputTransform: 'rgb+noise', noiseScale: 8 };
   });
   assert.deepEqual(problems(ok), []);
   assert.match(problems(edited((m) => (m.input.channels = 6))).join('\n'), /must be 6 exactly when/);
-  assert.match(problems(edited((m) => (m.preprocessing = { ...m.preprocessing, inputTransform: 'rgb+noise', noiseScale: 8 }))).join('\n'), /must be 6 exactly when/);
+  assert.match(problems(edited((m) => (m.preprocessing = { ...noEla(m.preprocessing), inputTransform: 'rgb+noise', noiseScale: 8 }))).join('\n'), /must be 6 exactly when/);
   const noScale = edited((m) => {
     m.input.channels = 6;
-    m.preprocessing = { ...m.preprocessing, inputTransform: 'rgb+noise' };
+    m.preprocessing = { ...noEla(m.preprocessing), inputTransform: 'rgb+noise' };
   });
   assert.match(problems(noScale).join('\n'), /"preprocessing.noiseScale" must be a number > 0/);
 });

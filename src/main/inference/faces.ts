@@ -233,7 +233,7 @@ export class FaceDetector {
       tensor[2 * plane + i] = (pixels[3 * i + 2] - input.mean) / input.scale;
     }
     const run = this.queue.then(() => this.session.run({ [input.name]: new Tensor('float32', tensor, [1, 3, input.height, input.width]) }, [outputs.scores, outputs.boxes]));
-    this.queue = run.catch(() => undefined);
+    this.queue = run.catch(() => undefined); // the queue only orders runs: this run's caller gets its error from `await run`
     const result = await run;
     const scores = result[outputs.scores].data as Float32Array;
     const boxes = result[outputs.boxes].data as Float32Array;
@@ -251,7 +251,7 @@ export class FaceDetector {
   }
 
   async close(): Promise<void> {
-    await this.queue.catch(() => undefined);
+    await this.queue.catch(() => undefined); // a failed last run was reported to its caller; closing must still release
     await this.session.release();
   }
 }
