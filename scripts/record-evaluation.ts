@@ -24,7 +24,8 @@ const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
 const result = JSON.parse(readFileSync(resultPath, 'utf8')) as EvaluationResult;
 const model = result.models.find((m) => m.id === manifest.id);
 const per = result.perModel.find((p) => p.modelId === manifest.id);
-if (!model || !per?.metrics) throw new Error(`${resultPath} holds no metrics of ${manifest.id}`);
+if (!model || !per?.metrics || !per.table) throw new Error(`${resultPath} holds no metrics of ${manifest.id}`);
+const table = per.table;
 const onnxSha = createHash('sha256').update(readFileSync(join(dir, 'model.onnx'))).digest('hex');
 if (model.sha256 !== onnxSha) throw new Error(`${resultPath} scored model file ${model.sha256}, not this one (${onnxSha})`);
 if (result.threshold !== manifest.defaultThreshold) throw new Error(`${resultPath} used threshold ${result.threshold}, not the manifest's ${manifest.defaultThreshold}`);
@@ -45,9 +46,9 @@ manifest.evaluation = {
   ap: m.ap,
   fpr: m.realAccuracy === null ? null : 1 - m.realAccuracy,
   fnr: m.fakeAccuracy === null ? null : 1 - m.fakeAccuracy,
-  perSource: per.table.rows.map((r) => ({ source: r.source, real: r.real, fake: r.fake, accuracy: r.accuracy, ap: r.ap })),
-  meanAccuracy: per.table.mean.accuracy,
-  meanAp: per.table.mean.ap,
+  perSource: table.rows.map((r) => ({ source: r.source, real: r.real, fake: r.fake, accuracy: r.accuracy, ap: r.ap })),
+  meanAccuracy: table.mean.accuracy,
+  meanAp: table.mean.ap,
 };
 const check = checkManifest(manifest);
 if (!check.ok) throw new Error(`manifest invalid: ${check.problems.join('; ')}`);
