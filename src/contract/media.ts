@@ -10,6 +10,8 @@
 //          | evidence/<id>/thumb[?rev=<n>]        rev: a cache key (e.g. the latest result id)
 //          | evidence/<id>/ela/<quality>          the full-size heatmap at that JPEG quality
 //          | evidence/<id>/ela-preview/<quality>  its preview
+//          | evidence/<id>/localization/<model>  a localisation model's tamper heatmap as an overlay
+//                                                 (<model>: its id, or id@<start of its SHA-256>)
 //          | evaluation/<uuid>/<item>/thumb|original|ela|mask
 //                                                 ela: after evaluation.itemEla; mask: the dataset's ground truth
 //
@@ -23,6 +25,12 @@ export type MediaRef =
   | { kind: 'thumb'; evidenceId: number; rev?: number }
   /** `quality`: the import's heatmap when it is the quality the import used, else a re-run's (evidence.rerunEla). */
   | { kind: 'ela' | 'ela-preview'; evidenceId: number; quality: number }
+  /**
+   * The tamper heatmap stored with a localisation model's latest score, rendered as a transparent
+   * overlay. `model`: the model id, or "<id>@<hex prefix of the model's SHA-256>" so that a new
+   * model file gets a new URL.
+   */
+  | { kind: 'localization'; evidenceId: number; model: string }
   /**
    * `item`: index into EvaluationResult.items of a saved evaluation. ela: its ELA heatmap preview
    * (made by evaluation.itemEla); mask: the ground-truth mask the dataset pairs with it.
@@ -44,6 +52,8 @@ export const MEDIA_TOKEN_PARAM = 'token';
 const MAX_ID = 2 ** 31 - 1;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const DIGITS = /^(0|[1-9]\d{0,15})$/;
+/** A model id as manifests allow it, optionally followed by @ and up to 64 lowercase hex digits. */
+const MODEL_REF = /^[a-z0-9][a-z0-9._-]{0,99}(@[0-9a-f]{1,64})?$/;
 
 function whole(text: string | undefined | null, min: number, max: number): number | null {
   if (text == null || !DIGITS.test(text)) return null;
@@ -61,6 +71,8 @@ export function mediaPath(ref: MediaRef): string {
     case 'ela':
     case 'ela-preview':
       return `evidence/${ref.evidenceId}/${ref.kind}/${ref.quality}`;
+    case 'localization':
+      return `evidence/${ref.evidenceId}/localization/${encodeURIComponent(ref.model)}`;
     case 'evaluation-thumb':
     case 'evaluation-original':
     case 'evaluation-ela':
@@ -101,6 +113,15 @@ export function parseMediaPath(path: string, query: URLSearchParams = new URLSea
     if ((kind === 'ela' || kind === 'ela-preview') && parts.length === 4 && params.length === 0) {
       const quality = whole(parts[3], 1, 100);
       return quality === null ? null : { kind, evidenceId, quality };
+    }
+    if (kind === 'localization' && parts.length === 4 && params.length === 0) {
+      let model: string;
+      try {
+        model = decodeURIComponent(parts[3]);
+      } catch {
+        return null; // a malformed escape names no model
+      }
+      return MODEL_REF.test(model) ? { kind, evidenceId, model } : null;
     }
     return null;
   }

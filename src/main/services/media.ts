@@ -16,6 +16,7 @@ import { decodeImage, readVerified, type DecodedImage, type VerifiedRead } from 
 import { writeThumbnail } from '../pipeline/prepare';
 import { derivedPaths, displayPath, elaHeatmaps, ensureDerivedFolders, evaluationElaDir, heatmapPaths, thumbnailPath, type CaseStore } from '../store';
 import { getEvaluation } from '../store/evaluations';
+import { renderLocalizationOverlay } from '../inference/localization';
 import type { AppContext } from './context';
 import { fullResolutionHeatmap } from './elaHeatmap';
 
@@ -90,6 +91,16 @@ async function answerFor(ctx: AppContext, ref: MediaRef): Promise<MediaResponse>
       const { previewPath } = elaHeatmaps(open.store.derivedDir, item.sha256, ref.quality, item.latestResult?.ela?.parameters.quality);
       if (!existsSync(previewPath)) return notFound(`No ELA heatmap at quality ${ref.quality} for ${item.fileName} (re-run ELA at that quality).`);
       return found('image/png', await readFile(previewPath));
+    }
+    case 'localization': {
+      // Rendered from the map stored with the score (a few hundred bytes), so it always shows
+      // exactly what the audited result holds.
+      if (!isImageItem(item)) return notFound(`${item.fileName} was refused at import: it has no model heatmap.`);
+      const [modelId, sha] = ref.model.split('@');
+      const map = item.latestResult?.scores.find((s) => s.modelId === modelId && (!sha || s.modelSha256.startsWith(sha)))?.localization;
+      if (!map) return notFound(`No tamper heatmap of model ${ref.model} for ${item.fileName} (the model gives none, or the item was not scored with it).`);
+      const m = item.metadata;
+      return found('image/png', await renderLocalizationOverlay(map, m.displayWidth, m.displayHeight));
     }
   }
 }
