@@ -160,7 +160,7 @@ export async function pipelineGoals(opts: PipelineOptions): Promise<{ rows: Goal
         await overFiles(smallFiles, (p) => minimalEla(p));
         for (let i = 0; i < decodedSmall.length; i += 16) {
           const batch = decodedSmall.slice(i, i + 16);
-          for (const d of minimalDetectors) await d.scoreInputs(await Promise.all(batch.map((img) => preprocess(img, d.manifest))));
+          for (const d of minimalDetectors) await d.scoreInputs(await Promise.all(batch.map((img) => preprocess(img, d.manifest))), batch);
         }
       }, smallFiles.length),
     );
@@ -254,7 +254,7 @@ export async function pipelineGoals(opts: PipelineOptions): Promise<{ rows: Goal
   } else {
     const inputs = await Promise.all(decodedSmall.map((img) => Promise.all(gpu.map((d) => preprocess(img, d.manifest)))));
     const modelOnly = await measure(async () => {
-      for (let i = 0; i < inputs.length; i += 16) for (const [k, d] of gpu.entries()) await d.scoreInputs(inputs.slice(i, i + 16).map((x) => x[k]!));
+      for (let i = 0; i < inputs.length; i += 16) for (const [k, d] of gpu.entries()) await d.scoreInputs(inputs.slice(i, i + 16).map((x) => x[k]!), decodedSmall.slice(i, i + 16));
     }, inputs.length);
     const pipe = await runPipeline(smallDir, gpu, workers, join(work, 'gpu'));
     const share = modelOnly.wallMs / pipe.wallMs;

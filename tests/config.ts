@@ -1,6 +1,6 @@
 // The configuration tests run with: built the way an entry point builds it, from this checkout
 // (resources/, out/renderer), independent of the machine's environment and settings file.
-import { mkdtempSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigStore, installLayoutFrom, loadConfig, type Config, type ConfigOverrides } from '../src/main/config';
@@ -8,7 +8,30 @@ import { ModelCatalogue } from '../src/main/inference/catalogue';
 
 export const INSTALL = installLayoutFrom(import.meta.url);
 export const ROOT = INSTALL.appRoot;
-export const MODELS_DIR = join(INSTALL.resourcesDir, 'models');
+/** The installed models folder: the shipped detectors and the test fixtures. */
+export const SHIPPED_MODELS_DIR = join(INSTALL.resourcesDir, 'models');
+/**
+ * The repository's test fixtures alone, copied from resources/models (which also holds the
+ * shipped detectors, whose scores and run times no general test may depend on). It is the
+ * models folder of every test configuration and CLI test run unless a test names another, as
+ * the tests of the shipped detectors do.
+ */
+export const MODELS_DIR = fixtureModelsDir();
+
+function fixtureModelsDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'provenance-fixture-models-'));
+  for (const id of readdirSync(SHIPPED_MODELS_DIR)) {
+    let fixture = false;
+    try {
+      fixture = JSON.parse(readFileSync(join(SHIPPED_MODELS_DIR, id, 'manifest.json'), 'utf8')).fixture === true;
+    } catch {
+      // not a model folder (or a broken one): not a fixture either
+    }
+    if (fixture) cpSync(join(SHIPPED_MODELS_DIR, id), join(dir, id), { recursive: true });
+  }
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
 export const SCRIPTS_DIR = join(INSTALL.resourcesDir, 'training');
 
 export interface TestConfigOptions extends ConfigOverrides {
@@ -19,7 +42,7 @@ export interface TestConfigOptions extends ConfigOverrides {
 function inputs(options: TestConfigOptions) {
   const { env = {}, ...overrides } = options;
   // The repository's fixture models are the only ones a test may rely on: tests opt in to them.
-  return { install: INSTALL, env, overrides: { showFixtureModels: true, stateDir: options.stateDir ?? mkdtempSync(join(tmpdir(), 'provenance-state-')), ...overrides }, overridesSource: 'app' as const };
+  return { install: INSTALL, env, overrides: { showFixtureModels: true, modelsDir: MODELS_DIR, stateDir: options.stateDir ?? mkdtempSync(join(tmpdir(), 'provenance-state-')), ...overrides }, overridesSource: 'app' as const };
 }
 
 /** A configuration for a test: a fresh state folder, fixture models shown, no environment. */

@@ -55,6 +55,8 @@ def main(argv=None):
     except JobError as err:
         emit("error", code="INVALID_JOB", message=str(err))
         return 2
+    if job.get("kind") == "prepared":
+        from provenance_train.prepared import PreparedRun as Run
     try:
         status = Run(job, args.workdir, args.resume, stop, export=not args.no_export).run()
     except (DataError, DeviceError, ValueError, FloatingPointError) as err:

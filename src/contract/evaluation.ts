@@ -3,7 +3,7 @@
 // JSON only (ISO-8601 strings, no NaN or Infinity: an undefined metric is null with a note), so
 // the CLI's eval.json, the case database and the renderer all see exactly the same thing.
 
-import type { ExecutionProviderName, FileError } from './evidence';
+import type { ExecutionProviderName, FileError, ModelTask } from './evidence';
 
 /** 0 = real (authentic), 1 = fake (generated or manipulated); scores are "probability fake". */
 export type Label = 0 | 1;
@@ -230,7 +230,7 @@ export interface EvaluatedModel {
   sha256: string;
   /** Execution provider that actually ran the model. */
   provider: ExecutionProviderName;
-  task: 'generated' | 'manipulated';
+  task: ModelTask;
   fixture: boolean;
   defaultThreshold: number;
 }
@@ -296,7 +296,8 @@ export interface FormatLeakage {
 /** A model evaluated on a dataset whose fakes are not what the model detects. */
 export interface TaskMismatch {
   modelId: string;
-  modelTask: DetectorTask;
+  /** 'face': a face-swap model (scores faces; a dataset of whole-image fakes is another task). */
+  modelTask: DetectorTask | 'face';
   datasetTask: DetectorTask | 'mixed';
   message: string;
 }
@@ -316,8 +317,32 @@ export interface MistakePick {
   score: number;
 }
 
+/**
+ * Pixel-level quality of a localisation model's heatmap against ground-truth masks: the map is
+ * resampled to the mask's size and thresholded (tampered where probability ≥ threshold).
+ */
+export interface LocalizationMetrics {
+  threshold: number;
+  /** Tampered images with a mask and a heatmap. */
+  images: number;
+  /** Mean over those images of the per-image F1 and IoU of the tampered class. */
+  f1: number | null;
+  iou: number | null;
+  /** F1 over all their pixels pooled. */
+  pooledF1: number | null;
+  /** Mean per-image best F1 over thresholds 0.05..0.95 (an optimistic upper bound many papers report). */
+  bestF1: number | null;
+  /** Authentic images with a heatmap, and the mean share of their pixels flagged (false heat). */
+  authenticImages: number;
+  authenticFlaggedShare: number | null;
+  perImage: { path: string; f1: number; iou: number; bestF1: number }[];
+  notes: string[];
+}
+
 export interface ModelEvaluation {
   modelId: string;
+  /** Localisation models evaluated on items with masks. */
+  localization?: LocalizationMetrics;
   /** null when the model could score no image at all (see notes). */
   metrics: MetricsSummary | null;
   table: GeneratorTable | null;
@@ -402,6 +427,27 @@ export interface EvaluationSelection {
   fake: number;
 }
 
+/** How well the file container alone (format, size, JPEG quality) tells the classes apart:
+ *  a logistic regression scored by grouped cross-validation on the evaluated set itself. */
+export interface FormatOnlyBaseline {
+  features: string[];
+  folds: number;
+  seed: number;
+  n: number;
+  ap: number | null;
+  auc: number | null;
+  /** At score 0.5 (the regression is class-balanced). */
+  accuracy: number | null;
+  /** AP of a random scorer: the share of fakes. */
+  chanceAp: number | null;
+  /** The same cross-validated AUC with shuffled labels: what "chance" gives here (cross-validation
+   *  on signal-free data lands somewhat below 0.5). The AUC is near chance when inside [low, high]. */
+  nullAuc: { permutations: number; mean: number; low: number; high: number } | null;
+  /** Container formats per class. */
+  formats: { real: Record<string, number>; fake: Record<string, number> };
+  notes: string[];
+}
+
 export interface EvaluationResult {
   version: 1;
   /** Random UUID. */
@@ -421,6 +467,8 @@ export interface EvaluationResult {
   robustness: RobustnessResult | null;
   /** Task mismatch and format leakage (absent in evaluations saved before these checks). */
   guardrails?: EvaluationGuardrails;
+  /** The format-only leakage baseline, when asked for. */
+  formatBaseline?: FormatOnlyBaseline;
   /** Folder of gallery thumbnails named <sha256>.jpg (FP/FN galleries), when they were made. */
   thumbnailDir: string | null;
   throughput: Throughput;

@@ -118,13 +118,54 @@ export interface ElaResult {
 
 export type ExecutionProviderName = 'webgpu' | 'dml' | 'coreml' | 'cuda' | 'cpu';
 
+/** What a detector decides: generated (GAN/diffusion), manipulated (spliced, copy-moved,
+ *  retouched) or face (a face swapped or re-enacted by a deepfake method). */
+export type ModelTask = 'generated' | 'manipulated' | 'face';
+
+/** A rectangle in the analysed image's pixels (EXIF orientation applied). */
+export interface ImageBox {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** A face a face model found and scored. */
+export interface FaceScore {
+  box: ImageBox;
+  /** The face detector's confidence that this is a face (0..1). */
+  detectorScore: number;
+  /** The model's score for this face (0..1, higher = more likely swapped). */
+  score: number;
+}
+
+/**
+ * Where a model with a localisation output thinks the image was edited: a grid of tamper
+ * probabilities covering `region` of the image (the whole image for models that see it
+ * resized), one byte per cell, row by row, 0..255 = probability 0..1.
+ */
+export interface LocalizationMap {
+  /** The ONNX output it came from. */
+  output: string;
+  width: number;
+  height: number;
+  /** base64 of width × height bytes. */
+  values: string;
+  region: ImageBox;
+  /** Highest cell probability (0..1). */
+  max: number;
+  /** Share of cells at or above 0.5. */
+  share: number;
+}
+
 export interface ModelScore {
   modelId: string;
   modelVersion: string;
   /** SHA-256 of the ONNX file that produced the score. */
   modelSha256: string;
-  task: 'generated' | 'manipulated';
-  /** Probability-like score in 0..1 that the image is fake (generated or manipulated). */
+  task: ModelTask;
+  /** Probability-like score in 0..1 that the image is fake (generated or manipulated); for
+   *  face models the most suspicious face's score, 0 when no face was found (see `faces`). */
   score: number;
   /** Per-crop scores before aggregation. */
   cropScores: number[];
@@ -135,6 +176,13 @@ export interface ModelScore {
   provider: ExecutionProviderName;
   /** True for models that are test fixtures, not detectors: scores mean nothing forensically. */
   fixture: boolean;
+  /** False-positive rate the manifest records at `threshold`: on held-out images when the model
+   *  card's evaluation is recorded, else on the validation split the threshold was chosen on. */
+  falsePositiveRate?: number;
+  /** Face models: every face found and scored; an empty list means no face was found. */
+  faces?: FaceScore[];
+  /** Models with a localisation output: the tamper heatmap. */
+  localization?: LocalizationMap;
 }
 
 export interface FileError {

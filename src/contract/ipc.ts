@@ -8,7 +8,7 @@ import type { MediaRef } from './media';
 import { ANALYSIS_IDS, type AnalysisListEntry, type AnalysisView } from './analyses';
 import type { AuditEntry, Case, EvidenceItem, GalleryPage, Review, StoredResult, VerifyReport } from './case';
 import type { DatasetSummary, EvaluationListEntry, EvaluationResult, RetrainingFlag } from './evaluation';
-import type { ElaResult, ExecutionProviderName } from './evidence';
+import type { ElaResult, ExecutionProviderName, ModelTask } from './evidence';
 import type { HeadTrainingEvent, ModelVersion, ModelVersionList, PythonEnvironment, TrainingEvent } from './training';
 import type { JobFinished, JobInfo, JobKind, JobProgress } from './jobs';
 import { absolutePathProblem } from './paths';
@@ -257,7 +257,7 @@ export interface ModelInfo {
   /** A few words for tiles and narrow columns: the manifest's shortName, or its name when short, else the id. */
   shortName: string;
   version: string;
-  task: 'generated' | 'manipulated';
+  task: ModelTask;
   fixture: boolean;
   status: 'ok' | 'invalid';
   problem?: string;

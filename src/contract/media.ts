@@ -12,6 +12,8 @@
 //          | evidence/<id>/ela-preview/<quality>  its preview
 //          | evidence/<id>/analysis/<analysis>/<map>
 //                                                 a forensic analysis' map (after analysis.run), current version
+//          | evidence/<id>/localization/<model>  a localisation model's tamper heatmap as an overlay
+//                                                 (<model>: its id, or id@<start of its SHA-256>)
 //          | evaluation/<uuid>/<item>/thumb|original|ela|mask
 //                                                 ela: after evaluation.itemEla; mask: the dataset's ground truth
 //
@@ -28,6 +30,12 @@ export type MediaRef =
   | { kind: 'ela' | 'ela-preview'; evidenceId: number; quality: number }
   /** A map of a forensic analysis, as analysis.run wrote it under the case's derived folder (AnalysisMapView.name). */
   | { kind: 'analysis-map'; evidenceId: number; analysis: AnalysisId; map: string }
+  /**
+   * The tamper heatmap stored with a localisation model's latest score, rendered as a transparent
+   * overlay. `model`: the model id, or "<id>@<hex prefix of the model's SHA-256>" so that a new
+   * model file gets a new URL.
+   */
+  | { kind: 'localization'; evidenceId: number; model: string }
   /**
    * `item`: index into EvaluationResult.items of a saved evaluation. ela: its ELA heatmap preview
    * (made by evaluation.itemEla); mask: the ground-truth mask the dataset pairs with it.
@@ -49,6 +57,8 @@ export const MEDIA_TOKEN_PARAM = 'token';
 const MAX_ID = 2 ** 31 - 1;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const DIGITS = /^(0|[1-9]\d{0,15})$/;
+/** A model id as manifests allow it, optionally followed by @ and up to 64 lowercase hex digits. */
+const MODEL_REF = /^[a-z0-9][a-z0-9._-]{0,99}(@[0-9a-f]{1,64})?$/;
 
 function whole(text: string | undefined | null, min: number, max: number): number | null {
   if (text == null || !DIGITS.test(text)) return null;
@@ -68,6 +78,8 @@ export function mediaPath(ref: MediaRef): string {
       return `evidence/${ref.evidenceId}/${ref.kind}/${ref.quality}`;
     case 'analysis-map':
       return `evidence/${ref.evidenceId}/analysis/${ref.analysis}/${ref.map}`;
+    case 'localization':
+      return `evidence/${ref.evidenceId}/localization/${encodeURIComponent(ref.model)}`;
     case 'evaluation-thumb':
     case 'evaluation-original':
     case 'evaluation-ela':
@@ -113,6 +125,15 @@ export function parseMediaPath(path: string, query: URLSearchParams = new URLSea
       const analysis = ANALYSIS_IDS.find((a) => a === parts[3]);
       const map = parts[4]!;
       return analysis && MAP_NAME.test(map) ? { kind: 'analysis-map', evidenceId, analysis, map } : null;
+    }
+    if (kind === 'localization' && parts.length === 4 && params.length === 0) {
+      let model: string;
+      try {
+        model = decodeURIComponent(parts[3]);
+      } catch {
+        return null; // a malformed escape names no model
+      }
+      return MODEL_REF.test(model) ? { kind, evidenceId, model } : null;
     }
     return null;
   }

@@ -6,7 +6,7 @@ import type { AnalysisDescription, MapLegend, StoredFinding } from './analyses';
 import type { AuditAnchor, AuditEntry, Case, EvidenceCheck, EvidenceCheckStatus, EvidenceStorage, Review, Verdict, VerifyReport } from './case';
 import type { DatasetSummary, EvaluatedModel, EvaluationSelection, GeneratorTable, MetricsSummary, PrPoint, RocPoint } from './evaluation';
 import type { FlagReason } from './flagged';
-import type { ElaParameters, ElaStats, EvidenceMetadata, ExecutionProviderName, FileError, ModelScore } from './evidence';
+import type { ElaParameters, ElaStats, EvidenceMetadata, ExecutionProviderName, FileError, ModelScore, ModelTask } from './evidence';
 
 /** Which items get a section of their own (every item is always in the evidence table). */
 export type ReportItemsMode = 'all' | 'flagged' | 'reviewed' | 'selected';
@@ -17,7 +17,7 @@ export interface ReportModel {
   name: string;
   version: string;
   /** Null when no score of this model was stored and the model is not installed. */
-  task: 'generated' | 'manipulated' | null;
+  task: ModelTask | null;
   /** SHA-256 of the ONNX file the runs recorded. */
   onnxSha256: string;
   /** Execution providers that actually ran it, from the stored scores. */

@@ -2,6 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { MODELS_DIR } from '../config';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 export const CLI = join(ROOT, 'bin', 'provenance.js');
@@ -16,10 +17,11 @@ process.on('exit', () => rmSync(TEST_STATE_DIR, { recursive: true, force: true }
 
 /**
  * The environment every CLI test runs with: the test state folder and the repository's fixture
- * models shown (tests opt in to them; a user's default list hides them). `env` overrides either.
+ * models alone, shown (tests opt in to them; a user's default list hides them; the shipped
+ * detectors' tests name their folder). `env` overrides any of these.
  */
 export function cliEnv(env: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  return { ...process.env, PROVENANCE_STATE_DIR: TEST_STATE_DIR, PROVENANCE_SHOW_FIXTURES: '1', ...env };
+  return { ...process.env, PROVENANCE_STATE_DIR: TEST_STATE_DIR, PROVENANCE_SHOW_FIXTURES: '1', PROVENANCE_MODELS_DIR: MODELS_DIR, ...env };
 }
 
 /** Runs the real `provenance` command in a child process. */

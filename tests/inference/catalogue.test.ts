@@ -2,7 +2,7 @@
 // installed model of their id, fixtures hidden unless the developer setting shows them, the
 // configured provider applied when detectors open.
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -13,12 +13,15 @@ import { MODELS_DIR } from '../config';
 import { fixtureVersion } from '../training/helpers';
 
 const tmp = mkdtempSync(join(tmpdir(), 'provenance-catalogue-'));
+/** The repository's test fixtures alone (resources/models also holds the shipped detectors). */
+const FIXTURES = join(tmp, 'fixtures');
+for (const id of readdirSync(MODELS_DIR).filter((d) => d.startsWith('fixture-'))) cpSync(join(MODELS_DIR, id), join(FIXTURES, id), { recursive: true });
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** A model folder holding a copy of a fixture under another id, marked as a real (non-fixture) detector. */
 function realModelFolder(name: string, id: string, from = 'fixture-texture-cnn'): string {
   const dir = join(tmp, name);
-  cpSync(join(MODELS_DIR, from), join(dir, id), { recursive: true });
+  cpSync(join(FIXTURES, from), join(dir, id), { recursive: true });
   const path = join(dir, id, 'manifest.json');
   const manifest = JSON.parse(readFileSync(path, 'utf8')) as ModelManifest;
   writeFileSync(path, JSON.stringify({ ...manifest, id, name: `Detector ${id}`, fixture: false }));
@@ -26,11 +29,11 @@ function realModelFolder(name: string, id: string, from = 'fixture-texture-cnn')
 }
 
 const catalogue = (opts: Partial<ConstructorParameters<typeof ModelCatalogue>[0]> = {}) =>
-  new ModelCatalogue({ modelDirs: [MODELS_DIR], userModelsDir: join(tmp, 'no-versions'), showFixtureModels: false, provider: 'cpu', ...opts });
+  new ModelCatalogue({ modelDirs: [FIXTURES], userModelsDir: join(tmp, 'no-versions'), showFixtureModels: false, provider: 'cpu', ...opts });
 
 test('test fixtures are hidden from lists and default runs unless the developer setting shows them', async () => {
   const extra = realModelFolder('extra', 'generated-test');
-  const hiding = catalogue({ modelDirs: [MODELS_DIR, extra] });
+  const hiding = catalogue({ modelDirs: [FIXTURES, extra] });
   assert.deepEqual((await hiding.list()).map((e) => e.id), ['generated-test']);
   const selection = await hiding.select();
   assert.deepEqual(selection.chosen.map((m) => m.id), ['generated-test']);
@@ -41,7 +44,7 @@ test('test fixtures are hidden from lists and default runs unless the developer 
   const named = await hiding.select(['fixture-ela-cnn']);
   assert.deepEqual(named.chosen.map((m) => m.id), ['fixture-ela-cnn']);
 
-  const showing = catalogue({ modelDirs: [MODELS_DIR, extra], showFixtureModels: true });
+  const showing = catalogue({ modelDirs: [FIXTURES, extra], showFixtureModels: true });
   assert.deepEqual((await showing.list()).map((e) => e.id), ['fixture-ela-cnn', 'fixture-texture-cnn', 'generated-test']);
   assert.deepEqual((await showing.select()).hidden, []);
 });
@@ -71,7 +74,7 @@ test('an active trained version replaces the installed model; a version-only mod
   const texture = entries.find((e) => e.id === 'fixture-texture-cnn')!;
   assert.equal(texture.activeVersion, 'r1');
   assert.equal(texture.model.manifest?.version, 'r1');
-  assert.equal(texture.installedDir, join(MODELS_DIR, 'fixture-texture-cnn'));
+  assert.equal(texture.installedDir, join(FIXTURES, 'fixture-texture-cnn'));
   const mine = entries.find((e) => e.id === 'my-detector')!;
   assert.equal(mine.installedDir, null);
   assert.equal(mine.hidden, false);
@@ -84,7 +87,7 @@ test('an unknown id names what exists, hidden fixtures included; an unusable one
   const c = catalogue();
   await assert.rejects(c.select(['nope']), (err: unknown) => err instanceof ModelUnavailableError && err.reason === 'unknown' && /No model "nope"\. Available: none \(test fixtures, hidden by default: fixture-ela-cnn, fixture-texture-cnn\)/.test(err.message));
   const broken = join(tmp, 'broken');
-  cpSync(MODELS_DIR, broken, { recursive: true });
+  cpSync(FIXTURES, broken, { recursive: true });
   writeFileSync(join(broken, 'fixture-ela-cnn', 'model.onnx'), 'not onnx');
   const b = catalogue({ modelDirs: [broken], showFixtureModels: true });
   await assert.rejects(b.select(['fixture-ela-cnn']), (err: unknown) => err instanceof ModelUnavailableError && err.reason === 'invalid' && /SHA-256/.test(err.message));

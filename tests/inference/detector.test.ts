@@ -177,7 +177,8 @@ test('sessions run in the inference worker: same scores as in-process, and the c
     // Prepared inputs score the same as images.
     const { preprocess } = await import('../../src/main/inference/preprocess');
     const inputs = await Promise.all(picked.map((img) => preprocess(img, big.manifest)));
-    const c = await remote.scoreInputs(inputs);
+    const sizes = picked.map((img) => ({ width: img.width, height: img.height }));
+    const c = await remote.scoreInputs(inputs, sizes);
     c.forEach((s, i) => assert.ok(Math.abs(s.score - a[i].score) < 1e-6));
 
     // While the worker runs 64 crops in one session run, this thread keeps turning its event loop.
@@ -188,7 +189,7 @@ test('sessions run in the inference worker: same scores as in-process, and the c
       if (spinning) setImmediate(spin);
     };
     setImmediate(spin);
-    await remote.scoreInputs(inputs);
+    await remote.scoreInputs(inputs, sizes);
     spinning = false;
     assert.ok(turns >= 20, `the event loop turned only ${turns} times during inference`);
   } finally {

@@ -148,3 +148,24 @@ test('ELA inputs from the single ELA pass equal preprocess: crops exactly, resiz
   assert.ok(worst <= 4 / 255 + 1e-6, `largest difference ${worst * 255} levels`);
   assert.ok(sum / fast.length < 1 / 255, `mean difference ${(sum / fast.length) * 255} levels`);
 });
+
+test('rgb+noise: six channels, the resized pixels then the resized full-resolution SRM residuals', async () => {
+  const { srmResidualImage } = await import('../../src/main/analysis/srmResidual');
+  const img = await pictures.make('noise', 90, 70, 4, 25, 'jpeg', 85);
+  const resize: Partial<ModelManifest['preprocessing']> = { mode: 'resize', resizeFit: 'fill', resizeKernel: 'linear', inputTransform: 'none', normalization: { mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] } };
+  const rgbOnly = withPre(ela, resize);
+  const both: ModelManifest = { ...withPre(ela, { ...resize, inputTransform: 'rgb+noise', noiseScale: 8 }), input: { ...ela.input, channels: 6 } };
+  const [six] = await preprocess(img, both);
+  const [rgb] = await preprocess(img, rgbOnly);
+  const [noise] = await preprocess(srmResidualImage(img, 8), rgbOnly);
+  assert.equal(six.length, 6 * ela.input.width * ela.input.height);
+  assert.deepEqual(six.subarray(0, rgb.length), rgb);
+  assert.deepEqual(six.subarray(rgb.length), noise);
+  assert.ok(noise.some((v) => v > -1), 'the residual channels are not all zero');
+});
+
+test('face-crop models are preprocessed face by face by the detector, never here', async () => {
+  const img = await pictures.make('face', 64, 64, 5, 10, 'png');
+  const faceModel: ModelManifest = { ...withPre(texture, { mode: 'face-crop', aggregate: 'max', face: { detector: 'ultraface-rfb-320', minScore: 0.7, nmsIou: 0.3, margin: 1.3, maxFaces: 8 } }), task: 'face' };
+  await assert.rejects(preprocess(img, faceModel), /face-crop models are preprocessed face by face/);
+});

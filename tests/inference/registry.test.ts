@@ -1,13 +1,16 @@
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, test } from 'node:test';
 import { checkManifest } from '../../src/main/inference/manifest';
 import { loadModelRegistry } from '../../src/main/inference/registry';
 
-const MODELS_DIR = resolve(import.meta.dirname, '..', '..', 'resources', 'models');
+const REPO_MODELS = resolve(import.meta.dirname, '..', '..', 'resources', 'models');
 const tmp = mkdtempSync(join(tmpdir(), 'provenance-registry-'));
+/** The repository's test fixtures alone (resources/models also holds the shipped detectors). */
+const MODELS_DIR = join(tmp, 'fixtures');
+for (const id of readdirSync(REPO_MODELS).filter((d) => d.startsWith('fixture-'))) cpSync(join(REPO_MODELS, id), join(MODELS_DIR, id), { recursive: true });
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** A models dir holding copies of the committed fixtures, for tampering. */
@@ -33,6 +36,11 @@ test('the committed fixtures load as valid, marked as fixtures', async () => {
     assert.equal(model.status, 'ok', model.problem);
     assert.equal(model.manifest?.fixture, true);
     assert.equal(model.modelPath, join(MODELS_DIR, id, 'model.onnx'));
+  }
+  // The shipped detectors next to them are valid too, and not fixtures.
+  for (const m of (await loadModelRegistry(REPO_MODELS)).filter((r) => !r.id.startsWith('fixture-'))) {
+    assert.equal(m.status, 'ok', `${m.id}: ${m.problem}`);
+    assert.equal(m.manifest?.fixture, false);
   }
   const ela = registry.find((m) => m.id === 'fixture-ela-cnn')!;
   assert.equal(ela.manifest?.task, 'manipulated');

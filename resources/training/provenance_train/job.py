@@ -109,6 +109,11 @@ def validate_job(raw):
     """Returns the job with defaults filled in, or raises JobError listing every problem."""
     if not isinstance(raw, dict):
         raise JobError("the job must be a JSON object")
+    if raw.get("kind") == "prepared":
+        # Detectors trained on inputs the app prepared (shipped manipulation / face models).
+        from .prepared import validate_prepared_job
+
+        return validate_prepared_job(raw)
     c = _Checker()
     for key in raw:
         if key not in DEFAULTS and key != "modelId":

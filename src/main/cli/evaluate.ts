@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { DatasetSummary, EvaluationResult } from '../../contract/evaluation';
 import {
   DEFAULT_BOOTSTRAP,
+  DEFAULT_ROBUSTNESS_LEVELS,
   DEFAULT_TARGET_FPR,
   DEFAULT_THRESHOLD,
   EvaluationCancelledError,
@@ -11,10 +12,14 @@ import {
   formatLeakageText,
   guardrailWarnings,
   formatModelText,
+  formatBaselineText,
   formatRobustnessText,
   scanDataset,
   selectEvaluationSet,
 } from '../evaluation';
+import type { RobustnessLevels } from '../../contract/evaluation';
+import { checkLevels } from '../evaluation/perturb';
+import { robustnessSvg } from '../evaluation/robustnessPlot';
 import { DATABASE_FILE, DERIVED_DIR, ensureDerivedFolders, openCaseDatabase } from '../store';
 import { saveEvaluation, saveSplit } from '../store/evaluations';
 import type { CliContext } from './index';
@@ -37,11 +42,17 @@ Images are only ever read.
 Options:
   --models ID,ID        models to evaluate (default: every listed model); several are compared
                         side by side on the same images
-  --threshold T         decision threshold: fake when score >= T (default ${DEFAULT_THRESHOLD})
+  --threshold T         decision threshold: fake when score >= T (default ${DEFAULT_THRESHOLD});
+                        "manifest": each model at the threshold its manifest was calibrated to
   --target-fpr F        also report the threshold reaching this false-positive rate (default ${DEFAULT_TARGET_FPR})
   --out FILE            full result as JSON: metrics, tables, curves, per-image scores, FP/FN lists
   --markdown FILE       the report as Markdown
   --robustness          re-evaluate under JPEG quality 100..30, blur sigma 0..3, downscale 1..0.5
+  --robustness-levels S with --robustness: the levels, e.g. "jpeg=95,90,75,60,50;blur=0,1,2,3;downscale=1,0.5"
+                        (a kind left out keeps its default)
+  --robustness-plot F   with --robustness: also draw AP and accuracy per level as an SVG file
+  --format-baseline     also score a classifier that sees only the file container (format, size,
+                        JPEG quality) by grouped cross-validation: how much the set leaks
   --bootstrap N         replicates for 95% confidence intervals (default ${DEFAULT_BOOTSTRAP}; 0 = none)
   --limit N             evaluate a random sample of at most N images (seeded)
   --split-val R         group-aware split: evaluate only the validation share R (0 < R < 1);
@@ -89,6 +100,23 @@ export function formatDatasetSummary(s: DatasetSummary): string {
   return lines.join('\n');
 }
 
+/** "jpeg=95,90;blur=0,1;downscale=1,0.5" → levels; kinds left out keep their defaults. */
+export function parseRobustnessLevels(spec: string): RobustnessLevels {
+  const levels: RobustnessLevels = { jpeg: [...DEFAULT_ROBUSTNESS_LEVELS.jpeg], blur: [...DEFAULT_ROBUSTNESS_LEVELS.blur], downscale: [...DEFAULT_ROBUSTNESS_LEVELS.downscale] };
+  for (const part of spec.split(';').map((p) => p.trim()).filter(Boolean)) {
+    const [kind, list] = part.split('=');
+    if (kind !== 'jpeg' && kind !== 'blur' && kind !== 'downscale') throw new UsageError(`--robustness-levels: unknown perturbation "${kind}" (jpeg, blur, downscale)`);
+    const values = (list ?? '').split(',').map((v) => Number(v.trim()));
+    if (values.length === 0 || values.some((v) => !Number.isFinite(v))) throw new UsageError(`--robustness-levels: "${part}" must be ${kind}=number,number,...`);
+    levels[kind] = values;
+  }
+  try {
+    return checkLevels(levels);
+  } catch (err) {
+    throw new UsageError(`--robustness-levels: ${(err as Error).message}`);
+  }
+}
+
 function splitFileFor(out: string | undefined, markdown: string | undefined): string | undefined {
   const base = out ?? markdown;
   return base ? `${base.replace(/\.(json|md|markdown)$/i, '')}.split.json` : undefined;
@@ -111,6 +139,9 @@ async function run(args: string[], { config, catalogue }: CliContext): Promise<n
     out: { type: 'string' },
     markdown: { type: 'string' },
     robustness: { type: 'boolean' },
+    'format-baseline': { type: 'boolean' },
+    'robustness-plot': { type: 'string' },
+    'robustness-levels': { type: 'string' },
     bootstrap: { type: 'string' },
     limit: { type: 'string' },
     'split-val': { type: 'string' },
@@ -123,7 +154,8 @@ async function run(args: string[], { config, catalogue }: CliContext): Promise<n
     quiet: { type: 'boolean' },
   });
   if (positionals.length !== 1) throw new UsageError('Give exactly one dataset folder or CSV manifest.');
-  const threshold = fraction(values.threshold, 'threshold', DEFAULT_THRESHOLD);
+  const manifestThresholds = values.threshold === 'manifest';
+  const threshold = manifestThresholds ? DEFAULT_THRESHOLD : fraction(values.threshold, 'threshold', DEFAULT_THRESHOLD);
   const targetFpr = fraction(values['target-fpr'], 'target-fpr', DEFAULT_TARGET_FPR);
   const valRatio = values['split-val'] === undefined ? undefined : fraction(values['split-val'], 'split-val', 0, true);
   const seed = wholeNumber(values.seed, 'seed', 1);
@@ -131,6 +163,10 @@ async function run(args: string[], { config, catalogue }: CliContext): Promise<n
   const limit = values.limit === undefined ? undefined : positiveInt(values.limit, 'limit', 1);
   const out = values.out ? resolve(values.out) : undefined;
   const markdown = values.markdown ? resolve(values.markdown) : undefined;
+  const plot = values['robustness-plot'] ? resolve(values['robustness-plot']) : undefined;
+  if (plot && !values.robustness) throw new UsageError('--robustness-plot needs --robustness');
+  if (values['robustness-levels'] && !values.robustness) throw new UsageError('--robustness-levels needs --robustness');
+  const levels = values['robustness-levels'] ? parseRobustnessLevels(values['robustness-levels']) : undefined;
   const caseDir = values.case ? resolve(values.case) : undefined;
   if (caseDir && !existsSync(join(caseDir, DATABASE_FILE))) {
     throw new UsageError(`--case ${caseDir} holds no case: create it first (provenance import ${values.case} <files> --name NAME).`);
@@ -181,10 +217,12 @@ async function run(args: string[], { config, catalogue }: CliContext): Promise<n
   try {
     result = await evaluate(set, detectors, {
       threshold,
+      manifestThresholds,
+      formatBaseline: values['format-baseline'] ?? false,
       targetFpr,
       bootstrap,
       seed,
-      robustness: values.robustness ?? false,
+      robustness: levels ?? values.robustness ?? false,
       // Evaluating into a case: gallery thumbnails go where the case keeps its other ones.
       thumbnailDir: caseDir ? caseThumbnailDir(caseDir) : undefined,
       ingest: { maxPixels: config.maxPixels, maxFileBytes: config.maxFileBytes },
@@ -212,6 +250,7 @@ async function run(args: string[], { config, catalogue }: CliContext): Promise<n
   if (leakage.length) console.log(`\n${leakage.join('\n')}`);
   for (const [i, model] of result.models.entries()) console.log(`\n${formatModelText(model, result.perModel[i])}`);
   if (result.robustness) console.log(`\n${formatRobustnessText(result.robustness, result.models)}`);
+  if (result.formatBaseline) console.log(`\n${formatBaselineText(result.formatBaseline)}`);
   if (result.unreadable.length > 0) {
     console.log(`\n${result.unreadable.length} unreadable image(s), left out of every metric:`);
     for (const u of result.unreadable.slice(0, 10)) console.log(`  ${u.path}: ${u.code} ${u.message}`);
@@ -220,6 +259,7 @@ async function run(args: string[], { config, catalogue }: CliContext): Promise<n
 
   if (out) writeFile(out, `${JSON.stringify(result, null, 2)}\n`);
   if (markdown) writeFile(markdown, `${formatEvaluationMarkdown(result)}\n`);
+  if (plot && result.robustness) writeFile(plot, robustnessSvg(result.robustness, result.models, `Robustness on ${selected.summary.root.split('/').pop()}`));
   const splitFile = split ? splitFileFor(out, markdown) : undefined;
   if (split && splitFile) writeFile(splitFile, `${JSON.stringify(split.record, null, 2)}\n`);
   if (split && !splitFile && !caseDir) console.error('note: the split was not saved; give --out, --markdown or --case to keep it');
@@ -233,7 +273,7 @@ async function run(args: string[], { config, catalogue }: CliContext): Promise<n
       store.close();
     }
   }
-  for (const [path, what] of [[out, 'result'], [markdown, 'report'], [splitFile, 'split']] as const) if (path) console.log(`${what} written to ${path}`);
+  for (const [path, what] of [[out, 'result'], [markdown, 'report'], [splitFile, 'split'], [plot, 'robustness plot']] as const) if (path) console.log(`${what} written to ${path}`);
 
   const t = result.throughput;
   const providers = [...new Set(Object.values(t.providers))].join(', ');

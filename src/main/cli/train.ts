@@ -87,6 +87,11 @@ async function trainWithPython(values: Record<string, string | boolean | undefin
   // Relative data paths in a job file mean relative to the job file, not to the shell.
   if (job.data?.folder) job.data.folder = resolve(dirname(jobPath), job.data.folder);
   if (job.data?.items) job.data.items = job.data.items.map((it) => ({ ...it, path: resolve(dirname(jobPath), it.path) }));
+  // Weight files too (a job in resources/training/jobs names ../shared/weights/... relative to itself).
+  for (const key of ['backboneWeights', 'initWeights'] as const) {
+    const file = job.model?.[key];
+    if (typeof file === 'string') job.model[key] = resolve(dirname(jobPath), file);
+  }
   const workdir = resolve(typeof values.workdir === 'string' ? values.workdir : join(dirname(jobPath), `${basename(jobPath, '.json')}.run`));
 
   const bar = values.quiet || values.json ? undefined : new ProgressLine(process.stderr, 'training');

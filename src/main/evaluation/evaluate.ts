@@ -21,6 +21,8 @@ import { DatasetError, type LabelledSet } from './dataset';
 import { datasetTask } from './dataset/summary';
 import { evaluationGuardrails } from './guardrails';
 import { averagePrecision, oneClassNote, thresholdMetrics } from '../../shared/metrics';
+import { formatBaseline } from './formatBaseline';
+import { localizationMetrics } from './localization';
 import { evaluateModel, type ScoredItem } from './modelEvaluation';
 import { checkLevels, DEFAULT_ROBUSTNESS_LEVELS, isIdentity, PERTURBATION_PARAMETER, perturbationsOf } from './perturb';
 import { scoreItems, type ItemOutcome, type ScoringOptions } from './scoring';
@@ -36,6 +38,10 @@ export interface EvaluateOptions extends ScoringOptions {
   seed?: number;
   /** true: the default levels; or the levels to sweep. */
   robustness?: boolean | RobustnessLevels;
+  /** Each model at its own manifest threshold (defaultThreshold) instead of `threshold`. */
+  manifestThresholds?: boolean;
+  /** Also measure the format-only leakage baseline on the evaluated images. */
+  formatBaseline?: boolean;
   /** Most points per ROC/PR curve in the result (default 200); metrics use every point. */
   curvePoints?: number;
   /** How `set.items` was chosen from the dataset, recorded in the result. */
@@ -81,7 +87,7 @@ function robustnessCurves(
   computed: readonly Perturbation[],
   readable: readonly { label: Label; outcome: ItemOutcome }[],
   models: readonly EvaluatedModel[],
-  threshold: number,
+  thresholdOf: (model: EvaluatedModel) => number,
 ): RobustnessCurve[] {
   const curves: RobustnessCurve[] = [];
   models.forEach((model, d) => {
@@ -95,7 +101,7 @@ function robustnessCurves(
         if (pairs.length === 0) return { value, ap: null, accuracy: null, n: 0, notes: ['no image could be scored at this level'] };
         const labels = pairs.map((s) => s.label);
         const scores = pairs.map((s) => s.score);
-        const m = thresholdMetrics(labels, scores, threshold);
+        const m = thresholdMetrics(labels, scores, thresholdOf(model));
         const note = oneClassNote(m.real, m.fake);
         return { value, ap: averagePrecision(labels, scores), accuracy: m.accuracy, n: m.n, notes: note ? [note] : [] };
       });
@@ -148,6 +154,7 @@ export async function evaluate(set: LabelledSet, detectors: readonly Detector[],
   }
 
   const bootstrap = replicates > 0 ? { replicates, seed } : null;
+  const thresholdOf = (model: EvaluatedModel) => (opts.manifestThresholds ? model.defaultThreshold : threshold);
   const perModel = models.map((model, d) => {
     const scored: ScoredItem[] = [];
     const unscored: { path: string; message: string }[] = [];
@@ -156,11 +163,19 @@ export async function evaluate(set: LabelledSet, detectors: readonly Detector[],
       if (score === null) unscored.push({ path: item.path, message: readable[k].outcome.failures[d] ?? 'no score' });
       else scored.push({ item: k, path: item.path, label: item.label, source: item.source, score });
     });
-    return evaluateModel(model.id, scored, unscored, { threshold, targetFpr, bootstrap, curvePoints: opts.curvePoints ?? DEFAULT_CURVE_POINTS });
+    return evaluateModel(model.id, scored, unscored, { threshold: thresholdOf(model), targetFpr, bootstrap, curvePoints: opts.curvePoints ?? DEFAULT_CURVE_POINTS });
   });
+  // Localisation models: heatmaps against the masks the dataset provides.
+  for (const [d, model] of models.entries()) {
+    const localized = readable.map((r, k) => ({ path: items[k].path, label: items[k].label, maskPath: items[k].maskPath, width: r.outcome.size?.width ?? 0, height: r.outcome.size?.height ?? 0, map: r.outcome.maps[d] ?? null }));
+    if (localized.some((x) => x.map)) perModel[d].localization = await localizationMetrics(localized);
+  }
 
+  // The result's single threshold field: the first model's when thresholds come from the manifests
+  // (each model's own threshold is in models[].defaultThreshold and its metrics' confusion matrix).
+  const robustnessThreshold = opts.manifestThresholds && models.length > 0 ? models[0].defaultThreshold : threshold;
   const robustness: RobustnessResult | null = levels
-    ? { threshold, levels, curves: robustnessCurves(levels, computed, readable, models, threshold) }
+    ? { threshold: robustnessThreshold, levels, curves: robustnessCurves(levels, computed, readable, models, thresholdOf) }
     : null;
 
   const guardrails = evaluationGuardrails(models, set.summary.task ?? datasetTask(set.items), items);
@@ -182,7 +197,7 @@ export async function evaluate(set: LabelledSet, detectors: readonly Detector[],
       real: set.items.filter((i) => i.label === 0).length,
       fake: set.items.filter((i) => i.label === 1).length,
     },
-    threshold,
+    threshold: opts.manifestThresholds && models.length > 0 ? models[0].defaultThreshold : threshold,
     targetFpr,
     bootstrap,
     models,
@@ -191,6 +206,9 @@ export async function evaluate(set: LabelledSet, detectors: readonly Detector[],
     unreadable,
     robustness,
     guardrails,
+    ...(opts.formatBaseline
+      ? { formatBaseline: formatBaseline(readable.flatMap((r, k) => (r.outcome.file ? [{ label: r.label, group: items[k].group, facts: r.outcome.file }] : [])), 5, seed) }
+      : {}),
     thumbnailDir: opts.thumbnailDir ?? null,
     throughput: {
       images: set.items.length,

@@ -1,7 +1,7 @@
 // Human-readable forms of an evaluation: a Markdown report (eval.md) and the plain-text blocks
 // the CLI prints. Numbers come from the result only, so the report and eval.json never disagree.
 import path from 'node:path';
-import type { ConfidenceInterval, EvaluatedModel, EvaluationResult, MetricsSummary, ModelEvaluation, RobustnessResult } from '../../contract/evaluation';
+import type { ConfidenceInterval, EvaluatedModel, EvaluationResult, FormatOnlyBaseline, LocalizationMetrics, MetricsSummary, ModelEvaluation, RobustnessResult } from '../../contract/evaluation';
 import { formatGeneratorTableMarkdown, formatGeneratorTableText, percent } from '../../shared/generatorTable';
 
 const MISTAKES_LISTED = 10;
@@ -30,6 +30,17 @@ function metricLines(m: MetricsSummary): [string, string][] {
   return lines;
 }
 
+/** Pixel-level lines of a localisation model (heatmap vs masks). */
+function localizationLines(l: LocalizationMetrics): [string, string][] {
+  return [
+    [`Pixel F1 at ${l.threshold} (mean of ${l.images} masks)`, percent(l.f1)],
+    ['Pixel IoU (mean)', percent(l.iou)],
+    ['Pixel F1, pixels pooled', percent(l.pooledF1)],
+    ['Pixel F1, best threshold per image (optimistic)', percent(l.bestF1)],
+    [`Authentic pixels flagged (mean of ${l.authenticImages})`, percent(l.authenticFlaggedShare)],
+  ];
+}
+
 function modelTitle(model: EvaluatedModel): string {
   return `${model.id} ${model.version} on ${model.provider}${model.fixture ? ' — TEST FIXTURE' : ''}`;
 }
@@ -54,6 +65,11 @@ export function formatModelText(model: EvaluatedModel, evaluation: ModelEvaluati
   const width = Math.max(...metricLines(m).map(([k]) => k.length));
   for (const [k, v] of metricLines(m)) lines.push(`  ${k.padEnd(width)}  ${v}`);
   lines.push('', ...confusionText(m), '');
+  if (evaluation.localization) {
+    const l = evaluation.localization;
+    const w = Math.max(...localizationLines(l).map(([k]) => k.length));
+    lines.push('Localisation (heatmap vs ground-truth masks):', ...localizationLines(l).map(([k, v]) => `  ${k.padEnd(w)}  ${v}`), ...l.notes.map((n) => `  ! ${n}`), '');
+  }
   if (evaluation.table) lines.push(formatGeneratorTableText(evaluation.table));
   for (const n of [...m.notes, ...evaluation.notes]) lines.push(`  ! ${n}`);
   return lines.join('\n');
@@ -76,6 +92,19 @@ function robustnessMarkdown(r: RobustnessResult, models: readonly EvaluatedModel
     lines.push('');
   }
   return lines;
+}
+
+/** The format-only baseline in one paragraph (CLI and Markdown). */
+export function formatBaselineText(b: FormatOnlyBaseline): string {
+  const formats = (c: Record<string, number>) => Object.entries(c).map(([f, n]) => `${f} ${n}`).join(', ') || 'none';
+  return [
+    `Format-only baseline (${b.features.join(', ')}; logistic regression, ${b.folds}-fold grouped cross-validation, seed ${b.seed}, ${b.n} images):`,
+    `  AP ${percent(b.ap)} % (chance ${percent(b.chanceAp)} %), ROC-AUC ${percent(b.auc)} %` +
+      (b.nullAuc ? ` (shuffled labels: ${percent(b.nullAuc.mean)} %, 95 % range ${percent(b.nullAuc.low)}–${percent(b.nullAuc.high)} %, ${b.nullAuc.permutations} permutations)` : '') +
+      `, accuracy ${percent(b.accuracy)} %`,
+    `  formats: real ${formats(b.formats.real)}; fake ${formats(b.formats.fake)}`,
+    ...b.notes.map((n) => `  ! ${n}`),
+  ].join('\n');
 }
 
 export function formatRobustnessText(r: RobustnessResult, models: readonly EvaluatedModel[]): string {
@@ -149,6 +178,11 @@ export function formatEvaluationMarkdown(result: EvaluationResult): string {
     lines.push('| Metric | Value (%) |', '| --- | ---: |', ...metricLines(m).map(([k, v]) => `| ${k} | ${v} |`), '');
     const c = m.confusion;
     lines.push('| | Predicted real | Predicted fake |', '| --- | ---: | ---: |', `| **Actual real** | ${c.tn} | ${c.fp} |`, `| **Actual fake** | ${c.fn} | ${c.tp} |`, '');
+    if (e.localization) {
+      lines.push('### Localisation', '', '| Pixel metric | Value (%) |', '| --- | ---: |', ...localizationLines(e.localization).map(([k, v]) => `| ${k} | ${v} |`), '');
+      for (const n of e.localization.notes) lines.push(`- ${n}`);
+      if (e.localization.notes.length) lines.push('');
+    }
     if (e.table) lines.push('### Per generator', '', formatGeneratorTableMarkdown(e.table), '');
     for (const [title, picks] of [
       ['Most confident false positives (real scored fake)', e.falsePositives],
@@ -163,6 +197,7 @@ export function formatEvaluationMarkdown(result: EvaluationResult): string {
     if (notes.length) lines.push(...notes.map((n) => `- ${n}`), '');
   });
   if (result.robustness) lines.push(...robustnessMarkdown(result.robustness, result.models));
+  if (result.formatBaseline) lines.push('## Format-only baseline', '', ...formatBaselineText(result.formatBaseline).split('\n').map((l) => l.trim()), '');
   if (result.unreadable.length > 0) {
     lines.push('## Unreadable images', '', ...result.unreadable.slice(0, 50).map((u) => `- \`${u.path}\`: ${u.code}, ${u.message}`));
     if (result.unreadable.length > 50) lines.push(`- … and ${result.unreadable.length - 50} more (see eval.json)`);

@@ -5,7 +5,7 @@
 // perturbed in memory for each level and dropped after its batch, so memory stays at about one
 // batch whatever the number of levels. An unreadable image is recorded and the run goes on.
 import { availableParallelism } from 'node:os';
-import type { FileError } from '../../contract/evidence';
+import type { FileError, LocalizationMap } from '../../contract/evidence';
 import type { ItemFileFacts, Perturbation } from '../../contract/evaluation';
 import { toFileError } from '../errors';
 import { DEFAULT_INGEST_OPTIONS, type IngestOptions } from '../ingest';
@@ -40,6 +40,10 @@ export interface ItemOutcome {
   perturbed: (number | null)[][];
   /** Why a detector has no clean score for this image, per detector. */
   failures: (string | null)[];
+  /** Localisation models: the clean pass's heatmap, per detector (null for the others). */
+  maps: (LocalizationMap | null)[];
+  /** The decoded (orientation-applied) size, which a heatmap's region refers to. */
+  size?: { width: number; height: number };
 }
 
 /** Raised when the signal aborts before every image was scored: partial metrics would mislead. */
@@ -58,24 +62,30 @@ interface Prepared {
 }
 
 /** One detector over a batch; when the batch fails, image by image so one bad image costs only itself. */
-async function scoreWith(detector: Detector, images: (DecodedImage | Error)[]): Promise<{ scores: (number | null)[]; failures: (string | null)[] }> {
+async function scoreWith(detector: Detector, images: (DecodedImage | Error)[]): Promise<{ scores: (number | null)[]; failures: (string | null)[]; maps: (LocalizationMap | null)[] }> {
   const scores: (number | null)[] = images.map(() => null);
+  const maps: (LocalizationMap | null)[] = images.map(() => null);
   const failures: (string | null)[] = images.map((img) => (img instanceof Error ? img.message : null));
   const usable = images.flatMap((img, i) => (img instanceof Error ? [] : [i]));
-  if (usable.length === 0) return { scores, failures };
+  if (usable.length === 0) return { scores, failures, maps };
   try {
     const out = await detector.score(usable.map((i) => images[i] as DecodedImage));
-    usable.forEach((i, k) => (scores[i] = out[k].score));
+    usable.forEach((i, k) => {
+      scores[i] = out[k].score;
+      maps[i] = out[k].localization ?? null;
+    });
   } catch {
     for (const i of usable) {
       try {
-        scores[i] = (await detector.score([images[i] as DecodedImage]))[0].score;
+        const [one] = await detector.score([images[i] as DecodedImage]);
+        scores[i] = one.score;
+        maps[i] = one.localization ?? null;
       } catch (err) {
         failures[i] = err instanceof Error ? err.message : String(err);
       }
     }
   }
-  return { scores, failures };
+  return { scores, failures, maps };
 }
 
 export async function scoreItems(
@@ -91,7 +101,7 @@ export async function scoreItems(
   const progress = new ProgressTracker();
   progress.setTotal(paths.length);
   opts.onProgress?.(progress.snapshot());
-  const outcomes: ItemOutcome[] = paths.map(() => ({ clean: [], perturbed: [], failures: [] }));
+  const outcomes: ItemOutcome[] = paths.map(() => ({ clean: [], perturbed: [], failures: [], maps: [] }));
 
   const queue = new BoundedQueue<Prepared>(batchSize * 2);
   let next = 0;
@@ -119,10 +129,11 @@ export async function scoreItems(
 
   const scoreBatch = async (batch: Prepared[]): Promise<void> => {
     for (const detector of detectors) {
-      const { scores, failures } = await scoreWith(detector, batch.map((b) => b.image));
+      const { scores, failures, maps } = await scoreWith(detector, batch.map((b) => b.image));
       batch.forEach((b, i) => {
         outcomes[b.index].clean.push(scores[i]);
         outcomes[b.index].failures.push(failures[i]);
+        outcomes[b.index].maps.push(maps[i]);
       });
     }
     for (const p of perturbations) {
@@ -134,6 +145,7 @@ export async function scoreItems(
     }
     for (const b of batch) {
       outcomes[b.index].sha256 = b.sha256;
+      outcomes[b.index].size = { width: b.image.width, height: b.image.height };
       outcomes[b.index].file = b.file;
       progress.finish(paths[b.index], true);
     }

@@ -2,13 +2,50 @@
 // how to turn a decoded image into that input, and what the output means. Validated at
 // load time so a broken model is reported once, by name, instead of failing per file.
 
-export type ModelTask = 'generated' | 'manipulated';
+import type { ModelTask } from '../../contract/evidence';
+
+export type { ModelTask };
 export type ScoreMeaning = 'probability_fake' | 'logit_fake';
-export type PreprocessingMode = 'center-crop' | 'resize' | 'multi-crop';
+export type PreprocessingMode = 'center-crop' | 'resize' | 'multi-crop' | 'face-crop';
 export type ResizeFit = 'fill' | 'cover';
 export type ResizeKernel = 'nearest' | 'linear' | 'cubic' | 'lanczos3';
-export type InputTransform = 'none' | 'ela';
+/**
+ * none: the pixels. ela: the error-level-analysis difference image. rgb+noise: six channels,
+ * the pixels and three SRM high-pass residuals of the luminance (RGB-N, Zhou et al. 2018),
+ * both computed at full resolution before any resize.
+ */
+export type InputTransform = 'none' | 'ela' | 'rgb+noise';
 export type Aggregate = 'mean' | 'max';
+
+/** face-crop: how faces are found and cropped before the model sees them. */
+export interface FaceCropSettings {
+  /** Face detector shipped in resources/faces/<id>/ (see src/main/inference/faces.ts). */
+  detector: string;
+  /** Lowest face probability kept (0..1). */
+  minScore: number;
+  /** Intersection over union above which the weaker of two boxes is dropped (non-maximum suppression). */
+  nmsIou: number;
+  /** The square crop is this many times the longer side of the face box (FaceForensics++ uses 1.3). */
+  margin: number;
+  /** Most faces scored per image, the most confident first. */
+  maxFaces: number;
+}
+
+/** How defaultThreshold was chosen and what it costs on the images it was chosen on. */
+export interface ThresholdCalibration {
+  /** The rule, as a sentence: e.g. "lowest threshold with a false-positive rate <= 5% on the validation split ...". */
+  rule: string;
+  /** The false-positive rate the rule aimed at; null when the threshold was fixed. */
+  targetFpr: number | null;
+  split: string;
+  /** Data hash of that split (SHA-256 over "<file SHA-256>\t<label>" lines). */
+  splitSha256?: string;
+  real: number;
+  fake: number;
+  /** Measured at defaultThreshold on that split: share of real images flagged, of fakes missed. */
+  fpr: number | null;
+  fnr: number | null;
+}
 
 export interface Preprocessing {
   /**
@@ -29,8 +66,13 @@ export interface Preprocessing {
   resizeFit?: ResizeFit;
   /** resize only: interpolation kernel. Default 'linear' (torchvision Resize's bilinear). */
   resizeKernel?: ResizeKernel;
-  /** 'ela': the network sees the error-level-analysis difference image, not the pixels. */
+  /** 'ela': the network sees the error-level-analysis difference image, not the pixels;
+   *  'rgb+noise': six channels, pixels and noise residuals (input.channels 6). */
   inputTransform: InputTransform;
+  /** rgb+noise only: multiplier of the absolute residuals before they are clamped to 0..255. */
+  noiseScale?: number;
+  /** face-crop only. */
+  face?: FaceCropSettings;
   /** ela only: JPEG quality of the re-compression (1..100). */
   elaQuality?: number;
   /** ela only: multiplier applied to the absolute difference. */
@@ -48,13 +90,19 @@ export interface ModelManifest {
   /** True for test fixtures: their scores mean nothing forensically. */
   fixture: boolean;
   description: string;
-  input: { name: string; width: number; height: number; channels: 3; layout: 'NCHW' };
-  outputs: { score: string; features?: string };
+  /** channels: 6 only with inputTransform 'rgb+noise'. */
+  input: { name: string; width: number; height: number; channels: 3 | 6; layout: 'NCHW' };
+  /** heatmap: optional localisation output [N, 1, h, w] of tamper probabilities covering the
+   *  model input (so, with mode 'resize', the whole image). */
+  outputs: { score: string; features?: string; heatmap?: string };
   scoreMeaning: ScoreMeaning;
   preprocessing: Preprocessing;
   /** Score at or above which an image is flagged, in 0..1. */
   defaultThreshold: number;
-  provenance: { source: string; licence: string; trainedOn?: string; reference?: string };
+  /** How defaultThreshold was chosen and what it costs on the images it was chosen on. */
+  calibration?: ThresholdCalibration;
+  /** trainingRun: the trainer's version label of the run a shipped model was copied from. */
+  provenance: { source: string; licence: string; trainedOn?: string; reference?: string; trainingRun?: string };
   /** SHA-256 (hex) of model.onnx. */
   sha256: string;
   /** A few words for gallery tiles ("Texture CNN"); the name when absent. */
@@ -212,7 +260,7 @@ export function checkManifest(json: unknown): ManifestCheck {
   if (typeof json.id === 'string') c.require(/^[a-z0-9][a-z0-9._-]*$/.test(json.id), `"id" must use only a-z, 0-9, '.', '_' and '-', got ${JSON.stringify(json.id)}`);
   c.string(json, 'name', 'name');
   c.string(json, 'version', 'version');
-  c.oneOf(json, 'task', 'task', ['generated', 'manipulated']);
+  c.oneOf(json, 'task', 'task', ['generated', 'manipulated', 'face']);
   c.oneOf(json, 'fixture', 'fixture', [true, false]);
   c.string(json, 'description', 'description');
   c.oneOf(json, 'scoreMeaning', 'scoreMeaning', ['probability_fake', 'logit_fake']);
@@ -225,7 +273,7 @@ export function checkManifest(json: unknown): ManifestCheck {
     c.string(input, 'name', 'input.name');
     c.number(input, 'width', 'input.width', { integer: true, positive: true });
     c.number(input, 'height', 'input.height', { integer: true, positive: true });
-    c.oneOf(input, 'channels', 'input.channels', [3]);
+    c.oneOf(input, 'channels', 'input.channels', [3, 6]);
     c.oneOf(input, 'layout', 'input.layout', ['NCHW']);
   }
 
@@ -233,15 +281,16 @@ export function checkManifest(json: unknown): ManifestCheck {
   if (outputs) {
     c.string(outputs, 'score', 'outputs.score');
     c.string(outputs, 'features', 'outputs.features', true);
+    c.string(outputs, 'heatmap', 'outputs.heatmap', true);
   }
 
   const pre = c.object(json, 'preprocessing', 'preprocessing');
   if (pre) {
-    c.oneOf(pre, 'mode', 'preprocessing.mode', ['center-crop', 'resize', 'multi-crop']);
+    c.oneOf(pre, 'mode', 'preprocessing.mode', ['center-crop', 'resize', 'multi-crop', 'face-crop']);
     c.oneOf(pre, 'aggregate', 'preprocessing.aggregate', ['mean', 'max']);
     c.oneOf(pre, 'resizeFit', 'preprocessing.resizeFit', ['fill', 'cover'], true);
     c.oneOf(pre, 'resizeKernel', 'preprocessing.resizeKernel', ['nearest', 'linear', 'cubic', 'lanczos3'], true);
-    c.oneOf(pre, 'inputTransform', 'preprocessing.inputTransform', ['none', 'ela']);
+    c.oneOf(pre, 'inputTransform', 'preprocessing.inputTransform', ['none', 'ela', 'rgb+noise']);
     if (pre.mode === 'multi-crop') {
       c.number(pre, 'cropCount', 'preprocessing.cropCount', { integer: true, positive: true });
       c.require(
@@ -252,6 +301,23 @@ export function checkManifest(json: unknown): ManifestCheck {
     if (pre.inputTransform === 'ela') {
       c.number(pre, 'elaQuality', 'preprocessing.elaQuality', { integer: true, min: 1, max: 100 });
       c.number(pre, 'elaScale', 'preprocessing.elaScale', { positive: true });
+    }
+    if (pre.inputTransform === 'rgb+noise') c.number(pre, 'noiseScale', 'preprocessing.noiseScale', { positive: true });
+    const channels = isObj(json.input) ? json.input.channels : undefined;
+    c.require(
+      (pre.inputTransform === 'rgb+noise') === (channels === 6),
+      `"input.channels" must be 6 exactly when "preprocessing.inputTransform" is "rgb+noise" (got ${JSON.stringify(channels)} with ${JSON.stringify(pre.inputTransform)})`,
+    );
+    if (pre.mode === 'face-crop') {
+      const face = c.object(pre, 'face', 'preprocessing.face');
+      if (face) {
+        c.string(face, 'detector', 'preprocessing.face.detector');
+        c.number(face, 'minScore', 'preprocessing.face.minScore', { min: 0, max: 1 });
+        c.number(face, 'nmsIou', 'preprocessing.face.nmsIou', { min: 0, max: 1 });
+        c.number(face, 'margin', 'preprocessing.face.margin', { min: 1, max: 4 });
+        c.number(face, 'maxFaces', 'preprocessing.face.maxFaces', { integer: true, min: 1, max: 64 });
+      }
+      c.require(json.task === 'face', `"preprocessing.mode" "face-crop" is for task "face", got task ${JSON.stringify(json.task)}`);
     }
     const norm = c.object(pre, 'normalization', 'preprocessing.normalization');
     if (norm) {
@@ -266,6 +332,28 @@ export function checkManifest(json: unknown): ManifestCheck {
     c.string(prov, 'licence', 'provenance.licence');
     c.string(prov, 'trainedOn', 'provenance.trainedOn', true);
     c.string(prov, 'reference', 'provenance.reference', true);
+    c.string(prov, 'trainingRun', 'provenance.trainingRun', true);
+  }
+
+  if (isObj(outputs) && outputs.heatmap !== undefined && isObj(pre)) {
+    c.require(
+      pre.mode === 'resize' || pre.mode === 'center-crop',
+      `"outputs.heatmap" needs "preprocessing.mode" "resize" or "center-crop" (one input per image, so the map has one place in it), got ${JSON.stringify(pre.mode)}`,
+    );
+  }
+  // Optional: absent in older manifests; when present, the UI shows the rates next to scores.
+  const rate = { min: 0, max: 1 };
+  if (json.calibration !== undefined) {
+    const cal = c.object(json, 'calibration', 'calibration');
+    if (cal) {
+      c.string(cal, 'rule', 'calibration.rule');
+      c.string(cal, 'split', 'calibration.split');
+      c.string(cal, 'splitSha256', 'calibration.splitSha256', true);
+      c.nullableNumber(cal, 'targetFpr', 'calibration.targetFpr', rate);
+      c.number(cal, 'real', 'calibration.real', { integer: true, min: 0 });
+      c.number(cal, 'fake', 'calibration.fake', { integer: true, min: 0 });
+      for (const key of ['fpr', 'fnr']) c.nullableNumber(cal, key, `calibration.${key}`, rate);
+    }
   }
 
   c.string(json, 'shortName', 'shortName', true);
@@ -273,7 +361,6 @@ export function checkManifest(json: unknown): ManifestCheck {
   if (json.evaluation !== undefined) {
     const ev = c.object(json, 'evaluation', 'evaluation');
     if (ev) {
-      const rate = { min: 0, max: 1 };
       c.string(ev, 'split', 'evaluation.split');
       c.string(ev, 'splitSha256', 'evaluation.splitSha256', true);
       c.string(ev, 'scoredBy', 'evaluation.scoredBy');
@@ -290,4 +377,17 @@ export function checkManifest(json: unknown): ManifestCheck {
   c.unknownFields();
   if (c.problems.length > 0) return { ok: false, problems: c.problems };
   return { ok: true, manifest: json as unknown as ModelManifest };
+}
+
+/**
+ * The rates a manifest records at its defaultThreshold, for display next to a score: the
+ * held-out evaluation when there is one (it is what the model card reports), else the
+ * calibration on validation; null when the manifest records neither.
+ */
+export function operatingPointOf(m: ModelManifest): { fpr: number | null; fnr: number | null; measuredOn: string } | null {
+  const ev = m.evaluation;
+  if (ev && ev.threshold === m.defaultThreshold) return { fpr: ev.fpr, fnr: ev.fnr, measuredOn: `${ev.split} split, ${ev.real} real / ${ev.fake} fake` };
+  const cal = m.calibration;
+  if (cal) return { fpr: cal.fpr, fnr: cal.fnr, measuredOn: `${cal.split} split, ${cal.real} real / ${cal.fake} fake` };
+  return null;
 }

@@ -5,6 +5,7 @@
 import sharp from 'sharp';
 import { amplificationLut } from '../analysis/amplify';
 import { elaDifferenceImage } from '../analysis/ela';
+import { srmResidualImage } from '../analysis/srmResidual';
 import type { DecodedImage } from '../ingest/decoded';
 import type { ModelManifest, Preprocessing } from './manifest';
 
@@ -135,12 +136,11 @@ function assertDecoded(image: DecodedImage): void {
   }
 }
 
-/** One normalized CHW float32 tensor (3×height×width of the model input) per crop. */
+/** One normalized CHW float32 tensor (channels×height×width of the model input) per crop. */
 export async function preprocess(image: DecodedImage, manifest: ModelManifest): Promise<Float32Array[]> {
   assertDecoded(image);
   const pre = manifest.preprocessing;
-  const { width: cropW, height: cropH } = manifest.input;
-  const luts = normalizationLuts(pre);
+  if (pre.mode === 'face-crop') throw new Error(`${manifest.id}: face-crop models are preprocessed face by face (see Detector), not by preprocess()`);
 
   // ELA runs on the full-resolution pixels: its JPEG 8×8 grid must line up with the
   // original's, which any crop offset or resize would break.
@@ -149,7 +149,25 @@ export async function preprocess(image: DecodedImage, manifest: ModelManifest): 
     if (pre.elaQuality === undefined || pre.elaScale === undefined) throw new Error(`${manifest.id}: the "ela" input transform needs elaQuality and elaScale`);
     source = await elaDifferenceImage(image, pre.elaQuality, pre.elaScale);
   }
+  const tensors = await geometry(source, manifest);
+  if (pre.inputTransform !== 'rgb+noise') return tensors;
 
+  // rgb+noise: the pixels' crops, then the same crops of the full-resolution noise residuals.
+  if (pre.noiseScale === undefined) throw new Error(`${manifest.id}: the "rgb+noise" input transform needs noiseScale`);
+  const noise = await geometry(srmResidualImage(image, pre.noiseScale), manifest);
+  return tensors.map((rgb, i) => {
+    const both = new Float32Array(rgb.length * 2);
+    both.set(rgb, 0);
+    both.set(noise[i], rgb.length);
+    return both;
+  });
+}
+
+/** Crops (or the resize) of a 3-channel image, normalised: 3×height×width each. */
+async function geometry(source: DecodedImage, manifest: ModelManifest): Promise<Float32Array[]> {
+  const pre = manifest.preprocessing;
+  const { width: cropW, height: cropH } = manifest.input;
+  const luts = normalizationLuts(pre);
   if (pre.mode === 'resize') {
     const small = await resized(source, pre, cropW, cropH);
     return [cropToTensor(small, { x: 0, y: 0, mirror: false }, cropW, cropH, luts)];
@@ -215,4 +233,12 @@ export async function preprocessFromElaPass(
   };
   const canvas = paddedCanvas(image.width, image.height, cropW, cropH);
   return cropWindows(pre, canvas.width, canvas.height, cropW, cropH).map((w) => cropToTensor(image, w, cropW, cropH, luts, ela));
+}
+
+/** A face crop (already at the model's input size, see faces.ts) as a normalised tensor. */
+export function faceTensor(crop: DecodedImage, manifest: ModelManifest): Float32Array {
+  assertDecoded(crop);
+  const { width, height } = manifest.input;
+  if (crop.width !== width || crop.height !== height) throw new RangeError(`face crop is ${crop.width}x${crop.height}, the model expects ${width}x${height}`);
+  return cropToTensor(crop, { x: 0, y: 0, mirror: false }, width, height, normalizationLuts(manifest.preprocessing));
 }

@@ -205,13 +205,17 @@ async function scoreWithAllDetectors(detectors: Detector[], batch: PreparedFile[
       else warnings[i].push(`Model ${id} could not score this image: ${b.inputErrors[id] ?? 'its input was not prepared'}`);
     });
     if (usable.length === 0) continue;
+    const context = (i: number) => ({ ...batch[i].imageSize, faces: batch[i].faces[id] });
     try {
-      const scores = await detector.scoreInputs(usable.map((i) => batch[i].inputs[id]));
+      const scores = await detector.scoreInputs(
+        usable.map((i) => batch[i].inputs[id]),
+        usable.map((i) => context(i)),
+      );
       scores.forEach((s, k) => perImage[usable[k]].push(s));
     } catch {
       for (const i of usable) {
         try {
-          perImage[i].push((await detector.scoreInputs([batch[i].inputs[id]]))[0]);
+          perImage[i].push((await detector.scoreInputs([batch[i].inputs[id]], [context(i)]))[0]);
         } catch (err) {
           warnings[i].push(`Model ${id} could not score this image: ${err instanceof Error ? err.message : String(err)}`);
         }

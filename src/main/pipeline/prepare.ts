@@ -9,6 +9,7 @@ import { decodeImage, ingestFile, sha256Buffer, type IngestOptions } from '../in
 import { runBatchAnalyses } from '../analysis/batch';
 import type { DecodedImage } from '../ingest/decoded';
 import { elaInputPlan, preprocess, preprocessFromElaPass, type ElaInputPlan, type ModelManifest } from '../inference';
+import { faceInputs, sharedFaceDetector, type FaceDetection } from '../inference/faces';
 // File names of derived data are defined with the case's derived folders (store/derived.ts).
 import { heatmapPaths, thumbnailPath } from '../store/derived';
 
@@ -25,6 +26,10 @@ export interface PreparedFile {
   ela?: ElaResult;
   /** Input tensors (one per crop) by model id, for Detector.scoreInputs. */
   inputs: Record<string, Float32Array[]>;
+  /** Face-crop models: the faces their crops were cut from (same order as the crops), by model id. */
+  faces: Record<string, FaceDetection[]>;
+  /** Size of the decoded (orientation-applied) image the inputs were built from: a heatmap's region refers to it. */
+  imageSize: { width: number; height: number };
   /** Models whose inputs could not be built for this file, with the reason (that model skips the file). */
   inputErrors: Record<string, string>;
   /** The batch forensic analyses' summaries (when PrepareOptions.forensics). */
@@ -171,11 +176,14 @@ export async function prepareFile(path: string, opts: PrepareOptions): Promise<P
   try {
     const image = await decodeImage(bytes, { maxPixels: opts.ingest.maxPixels });
     const inputs: PreparedFile['inputs'] = {};
+    const faces: PreparedFile['faces'] = {};
     const inputErrors: PreparedFile['inputErrors'] = {};
     const models = opts.models ?? [];
     const ela = opts.ela;
     // Detectors fed the ELA image at the quality of this run's ELA share its JPEG round trip.
-    const viaPass = ela ? models.filter((m) => m.preprocessing.inputTransform === 'ela' && m.preprocessing.elaQuality === ela.quality) : [];
+    const viaPass = ela
+      ? models.filter((m) => m.preprocessing.mode !== 'face-crop' && m.preprocessing.inputTransform === 'ela' && m.preprocessing.elaQuality === ela.quality)
+      : [];
     const separate = models.filter((m) => !viaPass.includes(m));
     const paths = opts.heatmapDir ? heatmapPaths(opts.heatmapDir, metadata.sha256) : undefined;
     const preview = paths ? (opts.fullHeatmaps ? paths : { previewPath: paths.previewPath }) : undefined;
@@ -186,7 +194,13 @@ export async function prepareFile(path: string, opts: PrepareOptions): Promise<P
       (async () => {
         for (const m of separate) {
           try {
-            inputs[m.id] = await preprocess(image, m);
+            // Face-crop models score faces: the face detector runs here, in the prepare worker,
+            // so that what goes on to inference is the face crops and their boxes, not the pixels.
+            if (m.preprocessing.mode === 'face-crop' && m.preprocessing.face) {
+              const found = await faceInputs(image, m, await sharedFaceDetector(m.preprocessing.face.detector));
+              inputs[m.id] = found.crops;
+              faces[m.id] = found.faces;
+            } else inputs[m.id] = await preprocess(image, m);
           } catch (err) {
             inputErrors[m.id] = errorText(err);
           }
@@ -198,6 +212,8 @@ export async function prepareFile(path: string, opts: PrepareOptions): Promise<P
       metadata,
       ela: elaResult,
       inputs,
+      faces,
+      imageSize: { width: image.width, height: image.height },
       inputErrors,
       ...(forensics ? { analyses: forensics.summaries, ...(forensics.problems.length ? { analysisProblems: forensics.problems } : {}) } : {}),
       startedAt,

@@ -17,6 +17,7 @@ import { writeThumbnail } from '../pipeline/prepare';
 import { describeAnalysis } from '../analysis/catalogue';
 import { analysisFiles, derivedPaths, displayPath, elaHeatmaps, ensureDerivedFolders, evaluationElaDir, heatmapPaths, thumbnailPath, type CaseStore } from '../store';
 import { getEvaluation } from '../store/evaluations';
+import { renderLocalizationOverlay } from '../inference/localization';
 import type { AppContext } from './context';
 import { fullResolutionHeatmap } from './elaHeatmap';
 
@@ -98,6 +99,16 @@ async function answerFor(ctx: AppContext, ref: MediaRef): Promise<MediaResponse>
       const path = analysisFiles(open.store.derivedDir, item.sha256, ref.analysis, describeAnalysis(ref.analysis).version).map(ref.map);
       if (!existsSync(path)) return notFound(`No ${ref.analysis} map "${ref.map}" for ${item.fileName} yet (run the analysis in the inspector).`);
       return found('image/png', await readFile(path));
+    }
+    case 'localization': {
+      // Rendered from the map stored with the score (a few hundred bytes), so it always shows
+      // exactly what the audited result holds.
+      if (!isImageItem(item)) return notFound(`${item.fileName} was refused at import: it has no model heatmap.`);
+      const [modelId, sha] = ref.model.split('@');
+      const map = item.latestResult?.scores.find((s) => s.modelId === modelId && (!sha || s.modelSha256.startsWith(sha)))?.localization;
+      if (!map) return notFound(`No tamper heatmap of model ${ref.model} for ${item.fileName} (the model gives none, or the item was not scored with it).`);
+      const m = item.metadata;
+      return found('image/png', await renderLocalizationOverlay(map, m.displayWidth, m.displayHeight));
     }
   }
 }

@@ -12,7 +12,7 @@ interface ParityFile {
   input: string;
   inputName: string;
   shape: number[];
-  outputs: { score: number[]; features: number[][] };
+  outputs: { score: number[]; features: number[][]; heatmap?: number[] };
 }
 
 /** Default limit on |onnxruntime − PyTorch|, in output units (probabilities, embedding values). */
@@ -51,16 +51,19 @@ export async function checkParity(onnxPath: string, parityJsonPath: string, opti
 
   const { session } = await createSession(onnxPath, ['cpu']);
   try {
-    const out = await session.run({ [parity.inputName]: new Tensor('float32', input, parity.shape) }, ['score', 'features']);
+    // A localisation model also exports a heatmap: it is checked like the score.
+    const names = parity.outputs.heatmap ? ['score', 'features', 'heatmap'] : ['score', 'features'];
+    const out = await session.run({ [parity.inputName]: new Tensor('float32', input, parity.shape) }, names);
     const score = out.score.data as Float32Array;
     const features = out.features.data as Float32Array;
     const s = differences(score, parity.outputs.score);
     const f = differences(features, parity.outputs.features.flat());
-    const maxScaledDiff = Math.max(s.scaled, f.scaled);
+    const h = parity.outputs.heatmap ? differences(out.heatmap.data as Float32Array, parity.outputs.heatmap) : { abs: 0, scaled: 0 };
+    const maxScaledDiff = Math.max(s.scaled, f.scaled, h.scaled);
     return {
-      scoreMaxAbsDiff: s.abs,
+      scoreMaxAbsDiff: Math.max(s.abs, h.abs),
       featuresMaxAbsDiff: f.abs,
-      maxAbsDiff: Math.max(s.abs, f.abs),
+      maxAbsDiff: Math.max(s.abs, f.abs, h.abs),
       maxScaledDiff,
       tolerance,
       ok: maxScaledDiff <= tolerance,

@@ -11,6 +11,7 @@ export type ShortcutAction =
   | { kind: 'notes' }
   | { kind: 'toggleEla' }
   | { kind: 'sideBySide' }
+  | { kind: 'toggleHeatmap' }
   | { kind: 'zoomIn' }
   | { kind: 'zoomOut' }
   | { kind: 'fit' }
@@ -40,6 +41,7 @@ export const SHORTCUTS: readonly Shortcut[] = [
   { keys: ['n'], label: 'n', description: 'Write notes (Ctrl+Enter saves)', action: { kind: 'notes' } },
   { keys: ['e'], label: 'e', description: 'Toggle ELA overlay', action: { kind: 'toggleEla' } },
   { keys: ['s'], label: 's', description: 'Side-by-side ELA', action: { kind: 'sideBySide' } },
+  { keys: ['m'], label: 'm', description: "Toggle a model's tamper heatmap", action: { kind: 'toggleHeatmap' } },
   { keys: ['+', '='], label: '+', description: 'Zoom in', action: { kind: 'zoomIn' } },
   { keys: ['-'], label: '−', description: 'Zoom out', action: { kind: 'zoomOut' } },
   { keys: ['0'], label: '0', description: 'Fit the image', action: { kind: 'fit' } },
