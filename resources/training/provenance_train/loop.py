@@ -14,7 +14,6 @@ import time
 import torch
 from torch import nn
 
-from . import PROTOCOL_VERSION
 from . import checkpoint as ckpt
 from .convert import load_init_weights
 from .data import EpochBatches, ImageItems, Normalizer, steps_per_epoch
@@ -170,7 +169,7 @@ class Run:
             self.scheduler.load_state_dict(state["scheduler"])
         if state["scaler"]:  # empty when saved without float16 loss scaling (CPU, bfloat16)
             self.scaler.load_state_dict(state["scaler"])
-        ckpt.restore_rng(state["rng"])
+        ckpt.restore_rng(*state["rng"])
         return state["progress"]
 
     def _workers(self):
@@ -320,7 +319,7 @@ class Run:
             torch.backends.cudnn.benchmark = True
         torch.manual_seed(job["seed"])
         random.seed(job["seed"])
-        emit("start", protocol=PROTOCOL_VERSION, python=_python_version(), torch=torch.__version__, torchvision=_torchvision_version(),
+        emit("start", python=_python_version(), torch=torch.__version__, torchvision=_torchvision_version(),
              device=device_info(self.device), jobHash=self.job_hash, workdir=self.workdir, resumed=self.resume,
              pid=os.getpid())
         self._prepare_data()

@@ -17,7 +17,12 @@ measured against the model it would replace on the same held-out images, and lef
 
 Python training (resources/training/train.py, PyTorch):
   --job FILE            training job (JSON, see src/contract/training.ts TrainingJobSpec)
-  --workdir DIR         checkpoints and outputs (default: <job>.run next to the job file)
+  --workdir NAME        the run's folder inside the training folder, which holds its
+                        checkpoints, split and outputs (default: the job file's name)
+  --runs-dir DIR        the training folder (default: the configured one, trainingDir in the
+                        settings or $PROVENANCE_TRAINING_RUNS_DIR, else
+                        "training-runs" in the app's state folder); work folders anywhere
+                        else are refused, by this command and by the trainer
   --resume              continue from the last checkpoint in --workdir
   (--python PATH, the "python" setting or $PROVENANCE_PYTHON name the interpreter; else
   /usr/bin/python3, python3, python are tried. --verbose shows the trainer's own messages.)
@@ -87,7 +92,9 @@ async function trainWithPython(values: Record<string, string | boolean | undefin
   // Relative data paths in a job file mean relative to the job file, not to the shell.
   if (job.data?.folder) job.data.folder = resolve(dirname(jobPath), job.data.folder);
   if (job.data?.items) job.data.items = job.data.items.map((it) => ({ ...it, path: resolve(dirname(jobPath), it.path) }));
-  const workdir = resolve(typeof values.workdir === 'string' ? values.workdir : join(dirname(jobPath), `${basename(jobPath, '.json')}.run`));
+  const trainingRoot = typeof values['runs-dir'] === 'string' ? resolve(values['runs-dir']) : config.trainingDir;
+  // A bare name is a folder in the training folder; a path must lead there (runTrainingJob checks).
+  const workdir = resolve(trainingRoot, typeof values.workdir === 'string' ? values.workdir : basename(jobPath, '.json'));
 
   const bar = values.quiet || values.json ? undefined : new ProgressLine(process.stderr, 'training');
   const controller = new AbortController();
@@ -113,6 +120,7 @@ async function trainWithPython(values: Record<string, string | boolean | undefin
   try {
     result = await runTrainingJob(job, {
       workdir,
+      trainingRoot,
       resume: Boolean(values.resume),
       python: config.python,
       scriptsDir: config.trainingScriptsDir,
@@ -202,6 +210,7 @@ async function run(args: string[], cli: CliContext): Promise<number> {
   const { values } = parseCommandArgs(args, {
     job: { type: 'string' },
     workdir: { type: 'string' },
+    'runs-dir': { type: 'string' },
     resume: { type: 'boolean' },
     head: { type: 'boolean' },
     model: { type: 'string' },
