@@ -75,7 +75,7 @@ def main(argv=None):
         emit("error", code="INVALID_JOB", message=str(err))
         return 2
     try:
-        status = Run(job, workdir, args.resume, stop, export=not args.no_export).run()
+        status = Run(job, workdir, args.resume, stop, export=not args.no_export, training_root=os.path.realpath(args.training_root)).run()
     except CheckpointError as err:
         emit("error", code="CHECKPOINT", message=str(err))
         return 1

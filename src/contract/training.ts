@@ -37,7 +37,11 @@ function exactlyOne<T extends z.ZodObject>(schema: T, keys: string[]) {
     .meta({ 'x-exactlyOne': keys });
 }
 
-export const TRAINING_ARCHS = ['resnet50', 'resnet18', 'small_cnn'] as const;
+/** Crop counts the app's multi-crop preprocessing supports: 1, 5, 10 or k² (see manifest.ts). */
+const CROP_COUNTS = [1, 4, 5, 9, 10, 16, 25, 36, 49, 64, 81, 100, 121, 144, 169, 196, 225, 256] as const;
+
+/** Registered in resources/training/provenance_train/models.py (ARCHS). */
+export const TRAINING_ARCHS = ['resnet50', 'resnet18', 'small_cnn', 'mobilenet_v2', 'npr_resnet'] as const;
 export type TrainingArch = (typeof TRAINING_ARCHS)[number];
 export type TrainingLabel = 'real' | 'fake';
 export type TrainingSplit = 'train' | 'val';
@@ -71,6 +75,56 @@ const modelRefSchema = z
   .strict();
 export type ModelRef = z.infer<typeof modelRefSchema>;
 
+/** Sources of `../shared/datasets/generated/` the "generated" preparation recipe knows. */
+export const GENERATED_SOURCES = ['cifake-sd14', 'gangen-began', 'tpdne-stylegan2-faces', 'news-gemini', 'spot-the-ai-quiz', 'modern-diffusion', 'sdeval-t2i', 'ai-bingo'] as const;
+/** Up-sampling layers of the AutoGAN-style auto-encoders (Zhang, Karaman and Chang 2019). */
+export const AUTOGAN_UPSAMPLERS = ['transposed', 'nearest', 'bilinear'] as const;
+
+/**
+ * Data preparation by a named recipe of the trainer (resources/training/provenance_train/prep/),
+ * run by the job itself and cached in the training folder: decoding, format normalisation,
+ * synthesis, de-duplication and the fixed, seeded train/val/test split files. A recipe is code
+ * shipped with the app, chosen by name; nothing from the job is executed.
+ */
+const generatedRecipeSchema = z
+  .object({
+    recipe: z.literal('generated'),
+    /** The shared data folder holding datasets/generated, datasets/photos, datasets/cameras. */
+    sharedDir: filePath,
+    /** Generator sources to use (default all); real photos from photos/ and cameras/ pair with the fakes-only ones. */
+    sources: z.array(z.enum(GENERATED_SOURCES)).min(1).default([...GENERATED_SOURCES]),
+    /** Leave-one-source-out: this source is the whole test split, never trained or validated on. */
+    holdOut: z.enum(GENERATED_SOURCES).nullable().default(null),
+    /** At most this many images per class and source (seeded choice), e.g. for CIFAKE's 10,000. */
+    perSourceCap: z.number().int().min(10).max(100_000).default(1000),
+    /** Shares of each source's groups for validation and test (the rest trains). */
+    valFraction: z.number().min(0.01).max(0.5).default(0.15),
+    testFraction: z.number().min(0).max(0.5).default(0.15),
+    /** Normalisation of every image of both classes: one centred crop of at most this size
+     *  (offsets on the 16-pixel grid), re-encoded as JPEG at this quality, 4:2:0. */
+    cropSize: z.number().int().min(32).max(2048).default(512),
+    jpegQuality: z.number().int().min(50).max(100).default(90),
+    /** Near-duplicates: 64-bit difference hashes at most this far apart count as one picture. */
+    dhashDistance: z.number().int().min(0).max(16).default(4),
+    /** AutoGAN-style synthetic fakes: reconstructions of real training photos by small
+     *  auto-encoders with generator up-sampling layers; train split only. Null: none. */
+    synthetic: z
+      .object({
+        upsamplers: z.array(z.enum(AUTOGAN_UPSAMPLERS)).min(1).default([...AUTOGAN_UPSAMPLERS]),
+        /** Real training images reconstructed by each auto-encoder. */
+        perUpsampler: z.number().int().min(1).max(100_000).default(150),
+        /** Optimiser steps per auto-encoder, on random crops of real training images. */
+        steps: z.number().int().min(1).max(1_000_000).default(600),
+        cropSize: z.number().int().min(16).max(512).default(64),
+        batchSize: z.number().int().min(1).max(512).default(16),
+      })
+      .strict()
+      .nullable()
+      .default(null),
+    seed: z.number().int().min(0).max(2 ** 31 - 1).default(20261201),
+  })
+  .strict();
+
 /**
  * What to train. Every field but `modelId`, `data` and `model.arch` has a default, written here
  * and applied by both sides: Blur+JPEG augmentation with p = 0.5 (σ 0–3, quality 30–100, Wang et
@@ -90,13 +144,15 @@ export const trainingJobSchema = z
           /** Exactly one of items or folder (a folder with real/ and fake/ subfolders, see dataset.ts). */
           items: z.array(trainingItemSchema).min(1).max(1_000_000).optional(),
           folder: filePath.optional(),
-          /** Share of each label held out for validation. */
+          /** Or a preparation recipe: its split files decide train, validation and test. */
+          prepare: z.discriminatedUnion('recipe', [generatedRecipeSchema]).optional(),
+          /** Share of each label held out for validation (items and folder). */
           valFraction: z.number().min(0.01).max(0.9).default(0.2),
           /** Seed of the group split (default: `seed`). */
           splitSeed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
         })
         .strict(),
-      ['items', 'folder'],
+      ['items', 'folder', 'prepare'],
     ),
     model: z
       .object({
@@ -116,8 +172,30 @@ export const trainingJobSchema = z
         /** Load weight files that also hold pickled Python objects (unpickling can run code:
          *  only for files from a trusted source). Default false: tensors only. */
         allowPickle: z.boolean().default(false),
+        /** Input normalization: ImageNet statistics, or [-1, 1] ("half": mean = std = 0.5, for
+         *  TensorFlow-converted weights and networks trained from scratch). Default per architecture. */
+        normalization: z.enum(['imagenet', 'half']).optional(),
+        /** Keep every BatchNorm layer's running statistics fixed while training (small batches). */
+        freezeBatchNorm: z.boolean().default(false),
       })
       .strict(),
+    /** How the shipped model looks at an image (the manifest's preprocessing): validation,
+     *  calibration and evaluation score exactly these crops. */
+    inference: z
+      .object({
+        mode: z.enum(['center-crop', 'multi-crop']).default('center-crop'),
+        /** multi-crop: 5 (corners + centre), 10 (and mirrored) or a k×k grid spanning the image. */
+        cropCount: z.union(CROP_COUNTS.map((n) => z.literal(n))).default(1),
+        aggregate: z.enum(['mean', 'max']).default('mean'),
+      })
+      .strict()
+      .prefault({}),
+    /** The operating threshold: null keeps 0.5; a target false-positive rate picks, on the
+     *  validation split, the lowest threshold flagging at most that share of real images. */
+    calibration: z
+      .object({ targetFpr: z.number().min(0.001).max(0.5).nullable().default(null) })
+      .strict()
+      .prefault({}),
     mode: z.enum(['head', 'last-n', 'full']).default('full'),
     /** Blocks unfrozen in mode last-n (ResNet: stem, layer1..layer4; small_cnn: 4 blocks). */
     lastN: z.number().int().min(1).max(10).default(1),
@@ -229,7 +307,31 @@ export const trainerEventSchema = z.discriminatedUnion('type', [
     converter: z.string().optional(),
     checkpoint: z.string().optional(),
   }),
-  z.object({ type: z.literal('data'), protocol, time, train: splitSummarySchema, val: splitSummarySchema, dataSha256: z.string(), warnings: z.array(z.string()) }),
+  z.object({
+    type: z.literal('data'),
+    protocol,
+    time,
+    train: splitSummarySchema,
+    val: splitSummarySchema,
+    /** Held out from training and validation (preparation recipes): scored once, at the end. */
+    test: splitSummarySchema.optional(),
+    dataSha256: z.string(),
+    warnings: z.array(z.string()),
+    /** The prepared data set (recipes): images, split files, summary.json. */
+    preparedDir: z.string().optional(),
+  }),
+  z.object({ type: z.literal('prepare'), protocol, time, stage: z.string(), done: z.number().int().min(0), total: z.number().int().min(0).nullable(), message: z.string() }),
+  z.object({
+    type: z.literal('evaluation'),
+    protocol,
+    time,
+    /** output/evaluation.json: the calibration and the test metrics with per-source tables. */
+    file: z.string(),
+    threshold: z.number(),
+    rule: z.string(),
+    validation: z.object({ fpr: z.number().nullable(), fnr: z.number().nullable(), accuracy: z.number().nullable(), ap: z.number().nullable() }),
+    test: z.object({ n: z.number().int(), accuracy: z.number().nullable(), precision: z.number().nullable(), recall: z.number().nullable(), f1: z.number().nullable(), ap: z.number().nullable() }).nullable(),
+  }),
   z.object({
     type: z.literal('resumed'),
     protocol,

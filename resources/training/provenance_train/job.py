@@ -28,6 +28,10 @@ def validate_job(raw):
         from .models import default_input_size  # torch: only once the job is valid
 
         model["inputSize"] = default_input_size(model["arch"])
+    if model.get("normalization") is None:
+        from .models import default_normalization
+
+        model["normalization"] = default_normalization(model["arch"])
     if job["data"].get("splitSeed") is None:
         job["data"]["splitSeed"] = job["seed"]
     return job

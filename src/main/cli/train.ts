@@ -92,6 +92,11 @@ async function trainWithPython(values: Record<string, string | boolean | undefin
   // Relative data paths in a job file mean relative to the job file, not to the shell.
   if (job.data?.folder) job.data.folder = resolve(dirname(jobPath), job.data.folder);
   if (job.data?.items) job.data.items = job.data.items.map((it) => ({ ...it, path: resolve(dirname(jobPath), it.path) }));
+  if (job.data?.prepare) job.data.prepare = { ...job.data.prepare, sharedDir: resolve(dirname(jobPath), job.data.prepare.sharedDir) };
+  for (const key of ['backboneWeights', 'initWeights'] as const) {
+    const file = job.model?.[key];
+    if (typeof file === 'string') job.model[key] = resolve(dirname(jobPath), file);
+  }
   const trainingRoot = typeof values['runs-dir'] === 'string' ? resolve(values['runs-dir']) : config.trainingDir;
   // A bare name is a folder in the training folder; a path must lead there (runTrainingJob checks).
   const workdir = resolve(trainingRoot, typeof values.workdir === 'string' ? values.workdir : basename(jobPath, '.json'));
@@ -107,12 +112,16 @@ async function trainWithPython(values: Record<string, string | boolean | undefin
   const onEvent = (e: TrainingEvent) => {
     if (e.type === 'start') log(`trainer: Python ${e.python}, torch ${e.torch} on ${e.device.kind} (${e.device.name})${e.resumed ? ', resuming' : ''}`);
     else if (e.type === 'data') {
-      log(`data: ${e.train.count} training images (${e.train.real} real, ${e.train.fake} fake), ${e.val.count} validation (${e.val.real} real, ${e.val.fake} fake)`);
+      log(`data: ${e.train.count} training images (${e.train.real} real, ${e.train.fake} fake), ${e.val.count} validation (${e.val.real} real, ${e.val.fake} fake)${e.test ? `, ${e.test.count} test (${e.test.real} real, ${e.test.fake} fake)` : ''}${e.preparedDir ? ` in ${e.preparedDir}` : ''}`);
       for (const w of e.warnings) log(`  ! ${w}`);
     } else if (e.type === 'epoch') {
       log(`epoch ${e.epoch}/${e.epochs}: train loss ${e.trainLoss.toFixed(4)} acc ${percent(e.trainAcc)} | val loss ${e.valLoss.toFixed(4)} acc ${percent(e.valAcc)} AP ${e.valAp === null ? '--' : e.valAp.toFixed(3)}${e.best ? '  (best)' : ''}  ${formatDuration(e.seconds)}`);
     } else if (e.type === 'earlyStop') log(`early stop: no better ${e.metric} for ${e.patience} epochs; keeping epoch ${e.bestEpoch}`);
-    else if (e.type === 'parity') log(`ONNX check with onnxruntime: max |difference| ${e.maxAbsDiff.toExponential(2)} (${e.ok ? 'ok' : 'FAILED'})`);
+    else if (e.type === 'prepare') log(`data: ${e.message}`);
+    else if (e.type === 'evaluation') {
+      log(`threshold ${e.threshold.toFixed(4)}: ${e.rule}; validation FPR ${percent(e.validation.fpr)}, FNR ${percent(e.validation.fnr)}`);
+      if (e.test) log(`test (${e.test.n} images): accuracy ${percent(e.test.accuracy)}, precision ${percent(e.test.precision)}, recall ${percent(e.test.recall)}, F1 ${percent(e.test.f1)}, AP ${e.test.ap === null ? '--' : e.test.ap.toFixed(3)}; ${e.file}`);
+    } else if (e.type === 'parity') log(`ONNX check with onnxruntime: max |difference| ${e.maxAbsDiff.toExponential(2)} (${e.ok ? 'ok' : 'FAILED'})`);
     else if (e.type === 'log' && e.stream === 'stderr') logger.debug(`trainer: ${e.line}`);
   };
 

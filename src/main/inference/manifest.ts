@@ -59,8 +59,25 @@ export interface ModelManifest {
   sha256: string;
   /** A few words for gallery tiles ("Texture CNN"); the name when absent. */
   shortName?: string;
+  /** How defaultThreshold was chosen and what it costs on the images it was chosen on. */
+  calibration?: ThresholdCalibration;
   /** The model measured at defaultThreshold on held-out images (see MODEL_CARD.md). */
   evaluation?: EvaluationSummary;
+}
+
+export interface ThresholdCalibration {
+  /** The rule, as a sentence: e.g. "lowest threshold with a false-positive rate <= 5% on the validation split ...". */
+  rule: string;
+  /** The false-positive rate the rule aimed at; null when the threshold was fixed. */
+  targetFpr: number | null;
+  split: string;
+  /** Data hash of that split (SHA-256 over "<file SHA-256>\t<label>" lines). */
+  splitSha256?: string;
+  real: number;
+  fake: number;
+  /** Measured at defaultThreshold on that split: share of real images flagged, of fakes missed. */
+  fpr: number | null;
+  fnr: number | null;
 }
 
 /** What a held-out evaluation measured at the threshold: the app shows the rates beside every score. */
@@ -270,10 +287,22 @@ export function checkManifest(json: unknown): ManifestCheck {
 
   c.string(json, 'shortName', 'shortName', true);
   // Optional: absent in older manifests; when present, the app shows the rates next to scores.
+  const rate = { min: 0, max: 1 };
+  if (json.calibration !== undefined) {
+    const cal = c.object(json, 'calibration', 'calibration');
+    if (cal) {
+      c.string(cal, 'rule', 'calibration.rule');
+      c.string(cal, 'split', 'calibration.split');
+      c.string(cal, 'splitSha256', 'calibration.splitSha256', true);
+      c.nullableNumber(cal, 'targetFpr', 'calibration.targetFpr', rate);
+      c.number(cal, 'real', 'calibration.real', { integer: true, min: 0 });
+      c.number(cal, 'fake', 'calibration.fake', { integer: true, min: 0 });
+      for (const key of ['fpr', 'fnr']) c.nullableNumber(cal, key, `calibration.${key}`, rate);
+    }
+  }
   if (json.evaluation !== undefined) {
     const ev = c.object(json, 'evaluation', 'evaluation');
     if (ev) {
-      const rate = { min: 0, max: 1 };
       c.string(ev, 'split', 'evaluation.split');
       c.string(ev, 'splitSha256', 'evaluation.splitSha256', true);
       c.string(ev, 'scoredBy', 'evaluation.scoredBy');
