@@ -112,11 +112,11 @@ const generatedRecipeSchema = z
       .object({
         upsamplers: z.array(z.enum(AUTOGAN_UPSAMPLERS)).min(1).default([...AUTOGAN_UPSAMPLERS]),
         /** Real training images reconstructed by each auto-encoder. */
-        perUpsampler: z.number().int().min(1).max(100_000).default(150),
+        perUpsampler: z.number().int().min(1).max(100_000).default(100),
         /** Optimiser steps per auto-encoder, on random crops of real training images. */
-        steps: z.number().int().min(1).max(1_000_000).default(600),
-        cropSize: z.number().int().min(16).max(512).default(64),
-        batchSize: z.number().int().min(1).max(512).default(16),
+        steps: z.number().int().min(1).max(1_000_000).default(400),
+        cropSize: z.number().int().min(16).max(512).default(48),
+        batchSize: z.number().int().min(1).max(512).default(8),
       })
       .strict()
       .nullable()

@@ -5,9 +5,10 @@ generator made, yet they carry the traces generator up-sampling leaves (checkerb
 transposed convolutions, the 2×2 correlations of nearest-neighbour up-sampling, the smoothing
 of bilinear up-sampling) — fakes without a GAN, in the content and format of the real class.
 
-One auto-encoder per up-sampler: conv 7×7 → two stride-2 convs → two residual blocks → two ×2
-up-sampling stages of the chosen kind → conv 7×7 (tanh), on [-1, 1] pixels, L1 loss, Adam, random
-crops of the real TRAINING photos. The paper also trains with an adversarial loss; plain L1 is
+One auto-encoder per up-sampler: conv 3×3 → two stride-2 convs → two residual blocks → two ×2
+up-sampling stages of the chosen kind → conv 3×3 (tanh), 12/24/48 channels (the CycleGAN
+generator's layout, narrowed for a CPU budget), on [-1, 1] pixels, L1 loss, Adam, random crops of
+the real TRAINING photos. The paper also trains with an adversarial loss; plain L1 is
 kept here (CPU budget), which makes reconstructions slightly smoother than the originals —
 the Blur augmentation, applied to both classes, keeps that from being a shortcut.
 """
@@ -22,6 +23,8 @@ from torch.nn import functional as F
 from PIL import Image
 
 from ..augment import load_rgb
+
+RECON_SIZE = 128
 
 
 class _Res(nn.Module):
@@ -45,18 +48,18 @@ def _up(kind, cin, cout):
 
 
 class AutoEncoder(nn.Module):
-    def __init__(self, kind, widths=(16, 32, 64)):
+    def __init__(self, kind, widths=(12, 24, 48)):
         super().__init__()
         a, b, c = widths
         self.encode = nn.Sequential(
-            nn.Conv2d(3, a, 7, padding=3, padding_mode="reflect"), nn.ReLU(inplace=True),
+            nn.Conv2d(3, a, 3, padding=1, padding_mode="reflect"), nn.ReLU(inplace=True),
             nn.Conv2d(a, b, 3, stride=2, padding=1), nn.ReLU(inplace=True),
             nn.Conv2d(b, c, 3, stride=2, padding=1), nn.ReLU(inplace=True),
             _Res(c), _Res(c))
         self.decode = nn.Sequential(
             _up(kind, c, b), nn.ReLU(inplace=True),
             _up(kind, b, a), nn.ReLU(inplace=True),
-            nn.Conv2d(a, 3, 7, padding=3, padding_mode="reflect"), nn.Tanh())
+            nn.Conv2d(a, 3, 3, padding=1, padding_mode="reflect"), nn.Tanh())
 
     def forward(self, x):
         return self.decode(self.encode(x))
@@ -134,7 +137,13 @@ def synthesise(train_reals, out_dir, options, progress):
         chosen = random.Random("%d:%s:pick" % (seed, kind)).sample(range(len(pool)), min(syn["perUpsampler"], len(pool)))
         for n, i in enumerate(sorted(chosen)):
             real = pool[i]
-            data = encode_jpeg(reconstruct(net, images[i]), options["jpegQuality"])
+            # The centred RECON_SIZE crop (16-px grid) is reconstructed, not the whole photo:
+            # training only ever looks at small random crops, and it keeps synthesis cheap.
+            img = images[i]
+            x0 = max(0, (img.size[0] - RECON_SIZE) // 2) // 16 * 16
+            y0 = max(0, (img.size[1] - RECON_SIZE) // 2) // 16 * 16
+            window = img.crop((x0, y0, min(img.size[0], x0 + RECON_SIZE), min(img.size[1], y0 + RECON_SIZE)))
+            data = encode_jpeg(reconstruct(net, window), options["jpegQuality"])
             rel = "images/autogan-%s/fake/%s" % (kind, os.path.basename(real["path"]))
             path = os.path.join(out_dir, rel)
             os.makedirs(os.path.dirname(path), exist_ok=True)

@@ -384,8 +384,26 @@ def prepare(options, out_dir, progress):
 register_recipe("generated", VERSION, prepare, fingerprint)
 
 
+def regenerate(shared, rows, out_dir, quality):
+    """Writes the normalised files of ``rows`` (items.csv rows: path, origin, box) again from
+    the shared folder, byte for byte as ``prepare`` wrote them; returns [(row, sha256)]. What a
+    test uses to rebuild a slice of an evaluation split without preparing everything."""
+    done = []
+    for row in rows:
+        origin = row["origin"]
+        img = load_rgb(os.path.join(shared, "datasets", origin))
+        box = tuple(int(v) for v in row["box"].split(","))
+        data = encode_jpeg(img.crop(box), quality)
+        path = os.path.join(out_dir, row["path"])
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as f:
+            f.write(data)
+        done.append((row, _sha256_bytes(data)))
+    return done
+
+
 def main(argv=None):
-    """python3 -m provenance_train.prep.generated --shared DIR --out DIR [--options JSON]: the
+    """python3 -m provenance_train.prep --shared DIR --out DIR [--options JSON]: the
     same preparation outside a training job (the card's evaluation split, tests)."""
     import argparse
 
@@ -393,7 +411,16 @@ def main(argv=None):
     parser.add_argument("--shared", required=True)
     parser.add_argument("--out", required=True)
     parser.add_argument("--options", default="{}", help="recipe options as JSON (the job's data.prepare, without recipe)")
+    parser.add_argument("--regenerate", metavar="CSV", help="only rewrite the files listed in this CSV (items.csv columns "
+                        "path, origin, box, sha256) and check their SHA-256")
     args = parser.parse_args(argv)
+    if args.regenerate:
+        with open(args.regenerate, newline="", encoding="utf-8") as f:
+            rows = list(csv.DictReader(f))
+        quality = json.loads(args.options).get("jpegQuality", 90)
+        bad = [(r["path"], sha) for r, sha in regenerate(os.path.abspath(args.shared), rows, args.out, quality) if sha != r["sha256"]]
+        print(json.dumps({"written": len(rows), "mismatched": bad}))
+        raise SystemExit(1 if bad else 0)
     from ..schema import JOB_SCHEMA, load_schema, validate
 
     raw = dict(json.loads(args.options), recipe="generated", sharedDir=os.path.abspath(args.shared))
@@ -407,6 +434,3 @@ def main(argv=None):
         json.dump(summary, f, indent=1)
     print(json.dumps(summary["total"]))
 
-
-if __name__ == "__main__":
-    main()
