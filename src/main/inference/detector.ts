@@ -9,7 +9,7 @@ import type { ExecutionProviderName, ModelScore } from '../../contract/evidence'
 import { EvidenceError } from '../errors';
 import type { DecodedImage } from '../ingest/decoded';
 import { inferenceHost, inProcessHost, type InferenceHost, type SessionHandle } from './inferenceHost';
-import type { ModelManifest } from './manifest';
+import { operatingPointOf, type ModelManifest } from './manifest';
 import { providerOrder, type ProviderRequest } from './providers';
 import type { RegisteredModel } from './registry';
 import { defaultIntraOpThreads, SessionOpenError, type ProviderAttempt } from './session';
@@ -124,6 +124,7 @@ export class Detector {
 
   private toScores(perImage: Float32Array[][]): ModelScore[] {
     const m = this.manifest;
+    const operatingPoint = operatingPointOf(m);
     return perImage.map((crops) => {
       const cropScores = crops.map((values) => {
         if (values.length !== 1) throw this.failure(`score output "${m.outputs.score}" has ${values.length} values per input, expected 1`);
@@ -141,6 +142,7 @@ export class Detector {
         cropScores,
         threshold: m.defaultThreshold,
         flagged: score >= m.defaultThreshold,
+        ...(operatingPoint ? { operatingPoint } : {}),
         provider: this.provider,
         fixture: m.fixture,
       };

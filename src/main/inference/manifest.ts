@@ -320,3 +320,16 @@ export function checkManifest(json: unknown): ManifestCheck {
   if (c.problems.length > 0) return { ok: false, problems: c.problems };
   return { ok: true, manifest: json as unknown as ModelManifest };
 }
+
+/**
+ * The rates a manifest records at its defaultThreshold, for display next to a score: the
+ * held-out evaluation when there is one (it is what the model card reports), else the
+ * calibration on validation; null when the manifest records neither.
+ */
+export function operatingPointOf(m: ModelManifest): { fpr: number | null; fnr: number | null; measuredOn: string } | null {
+  const ev = m.evaluation;
+  if (ev && ev.threshold === m.defaultThreshold) return { fpr: ev.fpr, fnr: ev.fnr, measuredOn: `${ev.split} split, ${ev.real} real / ${ev.fake} fake` };
+  const cal = m.calibration;
+  if (cal) return { fpr: cal.fpr, fnr: cal.fnr, measuredOn: `${cal.split} split, ${cal.real} real / ${cal.fake} fake` };
+  return null;
+}
