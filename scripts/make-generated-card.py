@@ -63,6 +63,7 @@ def robustness_plot(curves, path, title):
             y = y1 - frac * (y1 - y0)
             d.line((x0, y, x1, y), fill=(225, 225, 225))
             d.text((x0 - 28, y - 6), "%.2f" % frac, fill="black")
+        d.text((x0 - 28, y1 - 6), "0.00", fill="black")
         d.text((x0 + 10, y1 + 25), label, fill="black")
         if not curve:
             continue
@@ -189,7 +190,7 @@ def main():
            manifest["preprocessing"].get("cropCount", 1)))
     aug = job["augment"]
     add("- **Training:** Adam (AdamW without weight decay), learning rate %g (backbone) / %g (head), batch %d, Blur+JPEG augmentation "
-        "(Gaussian blur σ∈[%g, %g] with p=%g, JPEG quality %d–%d with p=%g, horizontal flips), plateau schedule (÷%g after %d epoch "
+        "(Gaussian blur σ∈[%g, %g] with p=%g, JPEG quality %d–%d with p=%g, horizontal flips), plateau schedule (÷%g after %d epoch(s) "
         "without a better validation AP), early stopping after %d such epochs, at most %d epochs; the best validation-AP epoch is kept "
         "(epoch %s)." % (job["lr"]["backbone"], job["lr"]["head"], job["batchSize"], aug["blur"]["sigma"][0], aug["blur"]["sigma"][1],
                          aug["blur"]["p"], aug["jpeg"]["quality"][0], aug["jpeg"]["quality"][1], aug["jpeg"]["p"],
@@ -261,7 +262,7 @@ def main():
     if loso:
         add("## Generalisation to an unseen generator: leave one source out")
         add("")
-        add("Trained on two of the three classic sources, validated (early stopping, threshold at 5% FPR) on their validation split, "
+        add("Trained on two of the three classic sources, validated (early stopping, threshold at 5%% FPR) on their validation split, "
             "tested on the whole third source, never seen. Reduced scale for the CPU budget (at most %d images per class and source, "
             "%d epochs); same crops, inference and calibration as the shipped model. AP / accuracy at the calibrated threshold:"
             % (experiments[0]["job"]["data"]["prepare"]["perSourceCap"], experiments[0]["job"]["epochs"]))

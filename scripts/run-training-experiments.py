@@ -13,6 +13,8 @@ runs it again). Run it under `nice -n 19` on a shared machine.
 import argparse
 import json
 import os
+import platform
+import resource
 import shutil
 import subprocess
 import sys
@@ -35,7 +37,7 @@ def resolve_paths(job, base):
     return job
 
 
-def run(job_path, runs_dir, out_dir, force):
+def run(job_path, runs_dir, out_dir, force, export=False):
     name = os.path.splitext(os.path.basename(job_path))[0]
     result_path = os.path.join(out_dir, name + ".json")
     if os.path.exists(result_path) and not force:
@@ -54,8 +56,9 @@ def run(job_path, runs_dir, out_dir, force):
     events = []
     with open(os.path.join(workdir, "events.jsonl"), "w", encoding="utf-8") as log, \
             open(os.path.join(workdir, "stderr.log"), "w", encoding="utf-8") as err:
-        proc = subprocess.Popen([sys.executable, TRAIN, "--job", resolved, "--workdir", workdir, "--training-root", runs_dir, "--no-export"],
-                                stdout=subprocess.PIPE, stderr=err, text=True)
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        proc = subprocess.Popen([sys.executable, TRAIN, "--job", resolved, "--workdir", workdir, "--training-root", runs_dir]
+                                + ([] if export else ["--no-export"]), stdout=subprocess.PIPE, stderr=err, text=True)
         for line in proc.stdout:
             log.write(line)
             log.flush()
@@ -71,6 +74,8 @@ def run(job_path, runs_dir, out_dir, force):
                     brief["testAcc"] = event["test"]["accuracy"]
                 print("%s: %s %s" % (name, event["type"], json.dumps(brief)), flush=True)
         code = proc.wait()
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu_seconds = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if code != 0:
         print("%s: FAILED with exit code %d (see %s)" % (name, code, os.path.join(workdir, "stderr.log")), flush=True)
         return False
@@ -93,6 +98,10 @@ def run(job_path, runs_dir, out_dir, force):
                    % (os.path.relpath(out_dir, ROOT), os.path.relpath(os.path.abspath(job_path), ROOT)),
         "environment": {"python": start["python"], "torch": start["torch"], "device": start["device"]},
         "wallSeconds": round(time.time() - started, 1),
+        # CPU time of the trainer process: on a shared machine the wall clock mostly measures
+        # the other jobs; this is the work itself (all threads, all stages).
+        "cpuSeconds": round(cpu_seconds, 1),
+        "hardware": _hardware(),
         "trainingSeconds": done.get("seconds"),
         "data": {k: data[k] for k in ("train", "val", "test") if k in data},
         "preparation": summary,
@@ -108,16 +117,30 @@ def run(job_path, runs_dir, out_dir, force):
     return True
 
 
+def _hardware():
+    model = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return "%s, %d logical cores visible (%s)" % (model, os.cpu_count() or 0, platform.platform())
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs-dir", required=True, help="the training folder (work folders and the prepared data go here)")
     parser.add_argument("--out", required=True, help="folder for the results files")
     parser.add_argument("--force", action="store_true")
+    parser.add_argument("--export", action="store_true", help="also export ONNX + manifest (output/), for a run that may ship")
     parser.add_argument("jobs", nargs="+")
     args = parser.parse_args()
     runs_dir = os.path.realpath(args.runs_dir)
     os.makedirs(runs_dir, exist_ok=True)
-    ok = all([run(j, runs_dir, os.path.abspath(args.out), args.force) for j in args.jobs])
+    ok = all([run(j, runs_dir, os.path.abspath(args.out), args.force, args.export) for j in args.jobs])
     return 0 if ok else 1
 
 

@@ -69,6 +69,9 @@ def main():
     os.makedirs(ev_dir, exist_ok=True)
     job_file = args.job_file or os.path.join(ROOT, "resources", "training", "jobs", args.id + ".json")
 
+    from provenance_train.job import validate_job
+
+    job = validate_job(read_json(os.path.join(run, "job.json")))  # as the trainer ran it, defaults filled in
     split = read_json(os.path.join(run, "split.json"))
     prepared = split["preparedDir"]
     evaluation = read_json(os.path.join(run, "output", "evaluation.json"))
@@ -86,7 +89,7 @@ def main():
     if args.name:
         manifest["name"] = args.name
     manifest["provenance"]["source"] = ("Trained by Provenance Lab with `npx provenance train --job %s` (job %s), seed %d; "
-                                        "see MODEL_CARD.md" % (os.path.relpath(job_file, ROOT), job_hash, read_json(os.path.join(run, "job.json"))["seed"]))
+                                        "see MODEL_CARD.md" % (os.path.relpath(job_file, ROOT), job_hash, job["seed"]))
     write_json(os.path.join(out, "manifest.json"), manifest)
 
     # 2. the test items with their origins (for the agreement test) and the training record
@@ -99,7 +102,7 @@ def main():
     evaluation_light["test"] = {k: v for k, v in evaluation["test"].items() if k != "items"}
     record = {
         "jobFile": os.path.relpath(job_file, ROOT),
-        "job": read_json(os.path.join(run, "job.json")),
+        "job": job,
         "preparation": summary,
         "preparedKey": os.path.basename(prepared),
         "data": {k: split[k] for k in ("train", "val", "test") if k in split},

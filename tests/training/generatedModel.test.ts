@@ -36,7 +36,7 @@ test('a generated-image detector ships with a manifest, a card and its evaluatio
     assert.ok(manifest.calibration && manifest.evaluation, 'threshold rule and evaluation summary in the manifest');
     assert.equal(manifest.evaluation.threshold, manifest.defaultThreshold);
     const card = readFileSync(join(dir, 'MODEL_CARD.md'), 'utf8');
-    for (const needle of ['never a verdict', 'Threshold', 'Leakage baselines', 'leave one source out', 'Robustness', 'Known failure modes', 'Apache-2.0', 'npx provenance train --job']) {
+    for (const needle of ['never a verdict', 'Threshold', 'Leakage baselines', 'leave one source out', 'Robustness', 'Known failure modes', 'Licences and intended use', 'npx provenance train --job']) {
       assert.ok(card.toLowerCase().includes(needle.toLowerCase()), `${id} card mentions "${needle}"`);
     }
     assert.ok(card.includes(`AP **${manifest.evaluation.ap.toFixed(3)}**`), 'the card states the manifest\'s AP');
