@@ -97,8 +97,8 @@ def experiment_rows(experiments):
             continue
         route = e["job"]["model"]["arch"]
         aug = e["job"]["augment"]["blur"]["p"]
-        variant = "%s, Blur+JPEG p=%g%s" % ({"mobilenet_v2": "Wang et al. / MobileNetV2", "npr_resnet": "NPR"}.get(route, route), aug,
-                                             ", + AutoGAN fakes" if prep.get("synthetic") else "")
+        variant = "%s, %d px, Blur+JPEG p=%g%s" % ({"mobilenet_v2": "Wang et al. / MobileNetV2", "npr_resnet": "NPR"}.get(route, route),
+                                                   e["job"]["model"]["inputSize"], aug, ", + AutoGAN fakes" if prep.get("synthetic") else "")
         groups.setdefault(variant, {})[prep["holdOut"]] = e
     rows = []
     for variant in sorted(groups):
@@ -269,6 +269,10 @@ def main():
         add("")
         header = ["route"] + [x for s in held for x in ("%s AP" % s.split("-")[0], "acc.")] + ["mean AP", "mean acc."]
         add(table(header, loso))
+        add("")
+        for note in sorted({e["note"] for e in experiments if e.get("note")}):
+            add("")
+            add("Note: " + note)
         add("")
         add("Results files: `evaluation/experiments/loso-*.json` (job, data counts, epoch history, calibration, per-source test table).")
         add("")
