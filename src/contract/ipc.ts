@@ -51,6 +51,7 @@ export const editableSettingsSchema = z
 const rendererTrainingJob = trainingJobSchema.superRefine((job, ctx) => {
   const paths: [string, (string | number)[]][] = [];
   if (job.data.folder) paths.push([job.data.folder, ['data', 'folder']]);
+  if (job.data.prepare) paths.push([job.data.prepare.sharedDir, ['data', 'prepare', 'sharedDir']]);
   job.data.items?.forEach((it, i) => paths.push([it.path, ['data', 'items', i, 'path']]));
   if (job.model.initWeights) paths.push([job.model.initWeights, ['model', 'initWeights']]);
   if (job.model.backboneWeights) paths.push([job.model.backboneWeights, ['model', 'backboneWeights']]);

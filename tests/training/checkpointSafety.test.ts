@@ -11,6 +11,7 @@ import type { TrainingJobSpec } from '../../src/contract/training';
 import { runTrainerProcess } from '../../src/main/training/trainerProcess';
 import { runTrainingJob } from '../../src/main/training/trainingJob';
 import { runCli } from '../cli/run';
+import { SCRIPTS_DIR, testCatalogue } from '../config';
 import { makeLabelledFolder, pythonForTests } from './helpers';
 
 const tmp = mkdtempSync(join(tmpdir(), 'provenance-ckpt-'));
@@ -30,16 +31,18 @@ const job = (): TrainingJobSpec => ({
   device: 'cpu',
 });
 
+/** Where versions go, the trainer's scripts and the models in use, as the app passes them. */
+const training = { userModelsDir: join(tmp, 'models'), scriptsDir: SCRIPTS_DIR, catalogue: testCatalogue({ userModelsDir: join(tmp, 'models') }) };
 const fakeEnv = { found: true as const, command: 'python3', executable: 'python3', python: '3', torch: '2', torchvision: '0', onnx: null, device: { kind: 'cpu' as const, name: 'CPU' }, probes: [] };
 
 describe('training work folders and checkpoints', () => {
   test('a work folder outside the training folder, or reached through a link out of it, is refused', async () => {
-    const outside = await runTrainingJob(job(), { workdir: join(tmp, 'elsewhere'), trainingRoot: runs, userModelsDir: join(tmp, 'models'), environment: fakeEnv });
+    const outside = await runTrainingJob(job(), { workdir: join(tmp, 'elsewhere'), trainingRoot: runs, ...training, environment: fakeEnv });
     assert.equal(outside.status, 'failed');
     assert.match(outside.error!, /is outside the app's training folder/);
     mkdirSync(join(tmp, 'target'), { recursive: true });
     symlinkSync(join(tmp, 'target'), join(runs, 'link'));
-    const linked = await runTrainingJob(job(), { workdir: join(runs, 'link', 'run'), trainingRoot: runs, userModelsDir: join(tmp, 'models'), environment: fakeEnv });
+    const linked = await runTrainingJob(job(), { workdir: join(runs, 'link', 'run'), trainingRoot: runs, ...training, environment: fakeEnv });
     assert.equal(linked.status, 'failed');
     assert.match(linked.error!, /really .*target/);
     assert.ok(!existsSync(join(tmp, 'target', 'run')), 'nothing was created behind the link');
@@ -54,7 +57,7 @@ describe('training work folders and checkpoints', () => {
     const jobPath = join(tmp, 'job.json');
     writeFileSync(jobPath, JSON.stringify(job()));
     const workdir = join(runs, 'victim');
-    const first = await runTrainerProcess({ python: found.env.executable, script: 'train.py', args: ['--job', jobPath, '--workdir', workdir, '--training-root', runs, '--no-export'] });
+    const first = await runTrainerProcess({ python: found.env.executable, script: 'train.py', scriptsDir: SCRIPTS_DIR, args: ['--job', jobPath, '--workdir', workdir, '--training-root', runs, '--no-export'] });
     assert.equal(first.code, 0, first.stderrTail.join('\n'));
     const sidecarPath = join(workdir, 'checkpoint.json');
     const sidecar = JSON.parse(readFileSync(sidecarPath, 'utf8'));

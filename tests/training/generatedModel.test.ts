@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { parseCsv } from '../../src/main/evaluation/dataset';
-import { averagePrecision } from '../../src/main/evaluation/metrics';
 import { checkManifest } from '../../src/main/inference/manifest';
-import { trainingScriptsDir } from '../../src/main/training/paths';
+import { averagePrecision } from '../../src/shared/metrics';
 import { runCli } from '../cli/run';
+import { SCRIPTS_DIR } from '../config';
 import { pythonForTests } from './helpers';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -66,7 +66,7 @@ test('provenance evaluate reproduces the card on a slice rebuilt from ../shared'
     const out = join(tmp, id);
     const list = join(tmp, `${id}-slice.csv`);
     writeFileSync(list, ['path,origin,box,sha256', ...slice.map((r) => `${r.path},"${r.origin}","${r.box}",${r.sha256}`)].join('\n') + '\n');
-    const regen: SpawnSyncReturns<string> = spawnSync(found.env.executable, ['-m', 'provenance_train.prep', '--shared', SHARED, '--out', out, '--regenerate', list], { cwd: trainingScriptsDir(), encoding: 'utf8' });
+    const regen: SpawnSyncReturns<string> = spawnSync(found.env.executable, ['-m', 'provenance_train.prep', '--shared', SHARED, '--out', out, '--regenerate', list], { cwd: SCRIPTS_DIR, encoding: 'utf8' });
     assert.equal(regen.status, 0, `the slice is not byte-identical to the card's files: ${regen.stdout}${regen.stderr}`);
 
     const manifestCsv = join(out, 'slice.csv');

@@ -14,6 +14,7 @@ import type { TrainingEvent, TrainingJobSpec } from '../../src/contract/training
 import { checkManifest } from '../../src/main/inference/manifest';
 import { runTrainingJob } from '../../src/main/training/trainingJob';
 import { pixels } from '../inference/images';
+import { SCRIPTS_DIR, testCatalogue } from '../config';
 import { pythonForTests } from './helpers';
 
 const tmp = mkdtempSync(join(tmpdir(), 'provenance-generated-'));
@@ -59,7 +60,7 @@ test('recipe → NPR on multi-crops → calibrated threshold → test evaluation
     device: 'cpu',
   };
   const events: TrainingEvent[] = [];
-  const result = await runTrainingJob(job, { workdir: join(runs, 'run'), trainingRoot: runs, userModelsDir: join(tmp, 'models'), environment: found.env, provider: 'cpu', onEvent: (e) => events.push(e) });
+  const result = await runTrainingJob(job, { workdir: join(runs, 'run'), trainingRoot: runs, userModelsDir: join(tmp, 'models'), scriptsDir: SCRIPTS_DIR, catalogue: testCatalogue({ userModelsDir: join(tmp, 'models') }), environment: found.env, provider: 'cpu', onEvent: (e) => events.push(e) });
   assert.equal(result.status, 'completed', result.error);
 
   // The preparation: cached in the training folder, split files with their hashes, a test split.

@@ -8,12 +8,12 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { TRAINER_PROTOCOL, trainingJobSchema } from '../../src/contract/training';
 import { schemaDir, trainingJsonSchemas } from '../../src/main/training/jsonSchema';
-import { trainingScriptsDir } from '../../src/main/training/paths';
 import { readTrainerLine } from '../../src/main/training/trainerProcess';
+import { SCRIPTS_DIR } from '../config';
 import { pythonForTests } from './helpers';
 
 test('the committed JSON Schemas are the ones generated from the contract (run npm run schema:training)', () => {
-  const dir = schemaDir(trainingScriptsDir());
+  const dir = schemaDir(SCRIPTS_DIR);
   for (const [name, text] of Object.entries(trainingJsonSchemas())) {
     assert.equal(readFileSync(join(dir, name), 'utf8'), text, `${name} is stale: run npm run schema:training`);
   }
@@ -82,7 +82,7 @@ test('zod (the app) and the Python trainer accept and refuse the same jobs, with
     '    out[name] = {"ok": not problems, "value": value if not problems else None, "problems": problems}',
     'print(json.dumps(out))',
   ].join('\n');
-  const r = spawnSync(found.env.executable, ['-c', script, trainingScriptsDir()], { input: JSON.stringify(jobs), encoding: 'utf8' });
+  const r = spawnSync(found.env.executable, ['-c', script, SCRIPTS_DIR], { input: JSON.stringify(jobs), encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   const python = JSON.parse(r.stdout) as Record<string, { ok: boolean; value: unknown; problems: string[] }>;
   for (const [name, job] of Object.entries(jobs)) {

@@ -36,7 +36,7 @@ export function readTrainerLine(line: string): TrainerLine {
     return {
       kind: 'invalid',
       protocolMismatch: true,
-      reason: `the trainer speaks protocol ${JSON.stringify(version ?? null)}, this app protocol ${TRAINER_PROTOCOL}: the training scripts in ${trainingScriptsDir()} do not belong to this version of the app`,
+      reason: `the trainer speaks protocol ${JSON.stringify(version ?? null)}, this app protocol ${TRAINER_PROTOCOL}: the training scripts (resources/training) do not belong to this version of the app`,
     };
   }
   const parsed = trainerEventSchema.safeParse(value);
