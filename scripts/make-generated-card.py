@@ -112,10 +112,50 @@ def experiment_rows(experiments):
                 cells += [num(t["ap"]), pct(t["accuracy"])]
             else:
                 cells += ["–", "–"]
-        mean_ap = sum(aps) / len(aps) if len(aps) == len(held) else None
-        mean_acc = sum(accs) / len(accs) if len(accs) == len(held) else None
-        rows.append([variant] + cells + [num(mean_ap), pct(mean_acc)])
+        # The mean over the rotations that finished, saying how many: a variant with a missing
+        # rotation is not comparable with one that has all three, and the row says so.
+        note = "" if len(aps) == len(held) else " (%d of %d)" % (len(aps), len(held))
+        mean_ap = sum(aps) / len(aps) if aps else None
+        mean_acc = sum(accs) / len(accs) if accs else None
+        rows.append([variant] + cells + [num(mean_ap) + note, pct(mean_acc) + note])
+    # What a detector without any signal gets: a constant score has AP = the share of fakes.
+    chance, shares = [], []
+    for source in held:
+        e = next((g[source] for g in groups.values() if source in g), None)
+        t = e["evaluation"]["test"] if e else None
+        if t:
+            shares.append(t["fake"] / t["n"])
+            chance += [num(shares[-1]), "–"]
+        else:
+            chance += ["–", "–"]
+    if shares:
+        rows.append(["*chance (constant score)*"] + chance + [num(sum(shares) / len(shares)), "–"])
     return held, rows
+
+
+def route_decision(experiments, job):
+    """Why the shipped route, from the finished leave-one-source-out runs (mean held-out AP per variant)."""
+    by_variant = {}
+    for e in experiments:
+        prep = e["job"]["data"]["prepare"]
+        if not prep.get("holdOut") or not e["evaluation"].get("test"):
+            continue
+        key = (e["job"]["model"]["arch"], e["job"]["model"]["inputSize"], bool(prep.get("synthetic")))
+        by_variant.setdefault(key, []).append((prep["holdOut"], e["evaluation"]["test"]["ap"]))
+    if not by_variant:
+        return []
+    names = {"mobilenet_v2": "MobileNetV2 (Wang et al.)", "npr_resnet": "NPR"}
+    parts = []
+    for (arch, size, syn), runs in sorted(by_variant.items()):
+        parts.append("%s at %d px%s: mean held-out AP %s over %s" % (
+            names.get(arch, arch), size, " with AutoGAN fakes" if syn else "", num(sum(ap for _, ap in runs) / len(runs)),
+            ", ".join("%s %s" % (src.split("-")[0], num(ap)) for src, ap in sorted(runs))))
+    lines = ["**Route decision.** Finished rotations: %s. A constant score has AP equal to the share of fakes (about 0.5 here), "
+             "so only a variant clearly above that generalises to the unseen generator at all." % "; ".join(parts)]
+    shipped = (job["model"]["arch"], job["model"]["inputSize"], bool(job["data"].get("prepare", {}).get("synthetic")))
+    lines.append("The shipped model is %s at %d px%s, trained on all sources of the recipe." % (
+        names.get(shipped[0], shipped[0]), shipped[1], " with AutoGAN fakes" if shipped[2] else " without AutoGAN fakes"))
+    return lines
 
 
 def main():
@@ -274,6 +314,10 @@ def main():
             add("")
             add("Note: " + note)
         add("")
+        for line in route_decision(experiments, job):
+            add("")
+            add(line)
+        add("")
         add("Results files: `evaluation/experiments/loso-*.json` (job, data counts, epoch history, calibration, per-source test table).")
         add("")
 
@@ -367,7 +411,7 @@ def main():
     add("## Reproduce")
     add("")
     timing = training.get("timing") or {}
-    history = (training.get("version") or {}).get("history") or []
+    history = (training.get("version") or {}).get("history") or timing.get("history") or []
     train_seconds = sum(h["seconds"] for h in history) if history else None
     add("```sh")
     add("npx provenance train --job %s        # prepares the data from ../shared, trains, calibrates, exports, checks ONNX parity" % training["jobFile"])
@@ -384,7 +428,8 @@ def main():
         % (job["seed"], opts["seed"], timing.get("hardware") or "%s, %s" % (platform.machine(), "CPU"),
            "device %s" % ((training.get("version") or {}).get("device") or {}).get("name", "cpu"),
            prep.get("seconds", "–"), ("%.0f s over %d epochs" % (train_seconds, len(history))) if train_seconds else "–",
-           ("%.0f s" % timing["wallSeconds"]) if timing.get("wallSeconds") else "–"))
+           ("%.0f s wall clock, %.0f s of CPU time" % (timing["wallSeconds"], timing["cpuSeconds"]) if timing.get("cpuSeconds")
+            else "%.0f s" % timing["wallSeconds"]) if timing.get("wallSeconds") else "–"))
     add("The agreement test (`tests/training/generatedModel.test.ts`) rebuilds a slice of the test split from ../shared byte for byte "
         "and checks that `provenance evaluate` reproduces the scores in `evaluation/test-items.csv`.")
     add("")
