@@ -50,6 +50,16 @@ def sha256_file(path):
     return sha(path)
 
 
+def _timing(path):
+    """The measured cost of the training command: a run-training-experiments.py results file
+    (or any JSON with wallSeconds); only the timing, hardware and epoch history are kept."""
+    if not path:
+        return None
+    record = read_json(path)
+    keys = ("command", "environment", "hardware", "wallSeconds", "cpuSeconds", "trainingSeconds", "history")
+    return {k: record[k] for k in keys if k in record}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--run", required=True)
@@ -59,7 +69,7 @@ def main():
     parser.add_argument("--version-json", default=None, help="version.json of the registered version (history, device)")
     parser.add_argument("--job-file", default=None, help="the committed job file (default resources/training/jobs/<id>.json)")
     parser.add_argument("--experiments", default=None, help="folder of run-training-experiments.py results to keep")
-    parser.add_argument("--timing", default=None, help="JSON with measured wall-clock seconds of the training command")
+    parser.add_argument("--timing", default=None, help="results file of run-training-experiments.py for this run (wall-clock and CPU seconds, hardware, epoch history)")
     parser.add_argument("--skip-app-evaluation", action="store_true", help="keep an existing app-evaluation.json")
     args = parser.parse_args()
 
@@ -109,7 +119,7 @@ def main():
         "dataSha256": split["dataSha256"],
         "evaluation": evaluation_light,
         "version": None if version is None else {k: version.get(k) for k in ("history", "device", "parity", "metrics", "createdAt", "jobSha256")},
-        "timing": read_json(args.timing) if args.timing else None,
+        "timing": _timing(args.timing),
     }
     write_json(os.path.join(ev_dir, "training.json"), record)
 
