@@ -155,6 +155,11 @@ def route_decision(experiments, job):
     shipped = (job["model"]["arch"], job["model"]["inputSize"], bool(job["data"].get("prepare", {}).get("synthetic")))
     lines.append("The shipped model is %s at %d px%s, trained on all sources of the recipe." % (
         names.get(shipped[0], shipped[0]), shipped[1], " with AutoGAN fakes" if shipped[2] else " without AutoGAN fakes"))
+    if not shipped[2] and any(syn for (_, _, syn) in by_variant):
+        lines.append("AutoGAN fakes were the one change that lifted held-out AP above chance, but synthesising them for the full "
+                     "set (three auto-encoders of 400 steps each) did not fit the CPU time left on the shared two-core machine, "
+                     "and neither did the missing rotations (cifake, MobileNetV2 at 64 px); a full-data run with them "
+                     "(`resources/training/jobs/experiments/generated/full-npr-autogan.json`) is the next one to make.")
     return lines
 
 
