@@ -7,6 +7,7 @@ import { describe, test } from 'node:test';
 import type { AnalysisRecord } from '../../src/contract/evidence';
 import { makeBadFiles, makeJpeg } from '../fixtures/images';
 import { runCli, spawnCli } from './run';
+import { SHIPPED_DETECTORS } from '../config';
 
 function readRecords(path: string): AnalysisRecord[] {
   return readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as AnalysisRecord);
@@ -43,11 +44,11 @@ describe('provenance analyze', () => {
       assert.ok(rec.ela && rec.ela.stats.max > 0, 'ELA statistics');
       assert.ok(rec.ela.heatmapPath && existsSync(rec.ela.heatmapPath), 'heatmap written');
       assert.ok(rec.ela.previewPath && existsSync(rec.ela.previewPath), 'preview written');
-      assert.equal(rec.scores?.length, 2, 'both fixture models scored');
+      assert.equal(rec.scores?.length, 2 + SHIPPED_DETECTORS.length, 'both fixture models and the installed detectors scored');
       for (const s of rec.scores!) {
         assert.ok(s.score >= 0 && s.score <= 1);
         assert.ok(['cpu', 'webgpu'].includes(s.provider), `provider recorded: ${s.provider}`);
-        assert.equal(s.fixture, true);
+        assert.equal(s.fixture, !SHIPPED_DETECTORS.includes(s.modelId));
       }
       assert.equal(statSync(p).mtimeMs, mtimes.get(p), 'evidence not modified');
     }

@@ -5,6 +5,7 @@ import { describe, test } from 'node:test';
 import { extractGlobalOptions } from '../../src/main/cli';
 import { UsageError } from '../../src/main/cli/usage';
 import { runCli } from './run';
+import { SHIPPED_DETECTORS } from '../config';
 
 describe('shared CLI options', () => {
   test('are taken out of argv wherever they stand, before the command parses its own', () => {
@@ -20,7 +21,9 @@ describe('shared CLI options', () => {
   test('models: fixtures hidden unless asked for; a bad provider from the environment or a flag exits 2 naming it; --verbose shows the configuration', () => {
     const hidden = runCli(['models'], { env: { PROVENANCE_SHOW_FIXTURES: '0' } });
     assert.equal(hidden.status, 0, hidden.stderr);
-    assert.match(hidden.stdout, /\(no detectors installed\)/);
+    if (SHIPPED_DETECTORS.length === 0) assert.match(hidden.stdout, /\(no detectors installed\)/);
+    for (const id of SHIPPED_DETECTORS) assert.match(hidden.stdout, new RegExp(`^${id}\\s`, 'm'), `the installed detector ${id} is listed`);
+    assert.doesNotMatch(hidden.stdout, /^fixture-/m);
     assert.match(hidden.stdout, /2 test-fixture models not run: fixture-ela-cnn, fixture-texture-cnn; --fixtures runs them/);
     const shown = runCli(['models', '--fixtures', '--verbose'], { env: { PROVENANCE_SHOW_FIXTURES: '0', PROVENANCE_EP: 'cpu' } });
     assert.equal(shown.status, 0, shown.stderr);

@@ -9,7 +9,7 @@ import { after, test } from 'node:test';
 import { ModelCatalogue, ModelUnavailableError } from '../../src/main/inference/catalogue';
 import type { ModelManifest } from '../../src/main/inference/manifest';
 import { activateVersion, registerVersion } from '../../src/main/training/versions';
-import { MODELS_DIR } from '../config';
+import { MODELS_DIR, SHIPPED_DETECTORS } from '../config';
 import { fixtureVersion } from '../training/helpers';
 
 const tmp = mkdtempSync(join(tmpdir(), 'provenance-catalogue-'));
@@ -31,9 +31,9 @@ const catalogue = (opts: Partial<ConstructorParameters<typeof ModelCatalogue>[0]
 test('test fixtures are hidden from lists and default runs unless the developer setting shows them', async () => {
   const extra = realModelFolder('extra', 'generated-test');
   const hiding = catalogue({ modelDirs: [MODELS_DIR, extra] });
-  assert.deepEqual((await hiding.list()).map((e) => e.id), ['generated-test']);
+  assert.deepEqual((await hiding.list()).map((e) => e.id), [...SHIPPED_DETECTORS, 'generated-test'].sort());
   const selection = await hiding.select();
-  assert.deepEqual(selection.chosen.map((m) => m.id), ['generated-test']);
+  assert.deepEqual(selection.chosen.map((m) => m.id).sort(), [...SHIPPED_DETECTORS, 'generated-test'].sort());
   assert.deepEqual(selection.hidden.map((e) => e.id), ['fixture-ela-cnn', 'fixture-texture-cnn']);
   assert.ok((await hiding.entries()).every((e) => e.hidden === e.fixture), 'entries() still knows them (reports name the models a case used)');
 
@@ -42,7 +42,7 @@ test('test fixtures are hidden from lists and default runs unless the developer 
   assert.deepEqual(named.chosen.map((m) => m.id), ['fixture-ela-cnn']);
 
   const showing = catalogue({ modelDirs: [MODELS_DIR, extra], showFixtureModels: true });
-  assert.deepEqual((await showing.list()).map((e) => e.id), ['fixture-ela-cnn', 'fixture-texture-cnn', 'generated-test']);
+  assert.deepEqual((await showing.list()).map((e) => e.id), ['fixture-ela-cnn', 'fixture-texture-cnn', ...SHIPPED_DETECTORS, 'generated-test'].sort());
   assert.deepEqual((await showing.select()).hidden, []);
 });
 
@@ -82,7 +82,7 @@ test('an active trained version replaces the installed model; a version-only mod
 
 test('an unknown id names what exists, hidden fixtures included; an unusable one says why', async () => {
   const c = catalogue();
-  await assert.rejects(c.select(['nope']), (err: unknown) => err instanceof ModelUnavailableError && err.reason === 'unknown' && /No model "nope"\. Available: none \(test fixtures, hidden by default: fixture-ela-cnn, fixture-texture-cnn\)/.test(err.message));
+  await assert.rejects(c.select(['nope']), (err: unknown) => err instanceof ModelUnavailableError && err.reason === 'unknown' && err.message.includes(`No model "nope". Available: ${SHIPPED_DETECTORS.join(', ') || 'none'} (test fixtures, hidden by default: fixture-ela-cnn, fixture-texture-cnn)`));
   const broken = join(tmp, 'broken');
   cpSync(MODELS_DIR, broken, { recursive: true });
   writeFileSync(join(broken, 'fixture-ela-cnn', 'model.onnx'), 'not onnx');
@@ -90,7 +90,7 @@ test('an unknown id names what exists, hidden fixtures included; an unusable one
   await assert.rejects(b.select(['fixture-ela-cnn']), (err: unknown) => err instanceof ModelUnavailableError && err.reason === 'invalid' && /SHA-256/.test(err.message));
   const selection = await b.select();
   assert.deepEqual(selection.skipped.map((m) => m.id), ['fixture-ela-cnn'], 'listed but skipped by a default run');
-  assert.deepEqual(selection.chosen.map((m) => m.id), ['fixture-texture-cnn']);
+  assert.deepEqual(selection.chosen.map((m) => m.id).sort(), ['fixture-texture-cnn', ...SHIPPED_DETECTORS].sort());
 });
 
 test('detectors open on the configured provider unless a caller asks for another', async () => {
