@@ -1,6 +1,6 @@
 // The configuration tests run with: built the way an entry point builds it, from this checkout
 // (resources/, out/renderer), independent of the machine's environment and settings file.
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigStore, installLayoutFrom, loadConfig, type Config, type ConfigOverrides } from '../src/main/config';
@@ -33,6 +33,11 @@ function fixtureModelsDir(): string {
   return dir;
 }
 export const SCRIPTS_DIR = join(INSTALL.resourcesDir, 'training');
+/** The real (non-fixture) detectors shipped in resources/models, sorted (what a packaged app carries next to the fixtures). */
+export const SHIPPED_DETECTORS: string[] = readdirSync(SHIPPED_MODELS_DIR)
+  .filter((id) => existsSync(join(SHIPPED_MODELS_DIR, id, 'manifest.json')))
+  .filter((id) => JSON.parse(readFileSync(join(SHIPPED_MODELS_DIR, id, 'manifest.json'), 'utf8')).fixture !== true)
+  .sort();
 
 export interface TestConfigOptions extends ConfigOverrides {
   /** Environment variables as the entry point would see them (default: none). */

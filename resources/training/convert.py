@@ -113,6 +113,9 @@ def main(argv=None):
         emit("error", code=type(err).__name__, message=str(err))
         return 1
     except Exception as err:
+        if type(err).__name__ == "UnsafeTorchError":  # checkpoint.py: this torch cannot load safely
+            emit("error", code="UNSAFE_TORCH", message=str(err))
+            return 1
         log(traceback.format_exc())
         emit("error", code="INTERNAL", message="%s: %s" % (type(err).__name__, err))
         return 1

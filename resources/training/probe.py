@@ -27,7 +27,11 @@ def main():
     if info["torch"]:
         import torch
 
+        import inspect
+
         device["name"] = "CPU (%d threads)" % torch.get_num_threads()
+        # Checkpoints are loaded tensors-only (torch.load(weights_only=True), PyTorch 1.13+).
+        info["safeLoading"] = "weights_only" in inspect.signature(torch.load).parameters
         info["cudaBuild"] = torch.version.cuda
         if torch.cuda.is_available():
             device = {"kind": "cuda", "name": torch.cuda.get_device_name(0), "count": torch.cuda.device_count()}

@@ -172,6 +172,12 @@ export interface ModelScore {
   threshold: number;
   /** score >= threshold */
   flagged: boolean;
+  /**
+   * What the threshold costs, as measured when the model was made (its manifest): the share of
+   * real images it flags (false-positive rate) and of fakes it misses, and on which images
+   * ("test split, 120 real / 130 fake"). Absent for models without a calibration record.
+   */
+  operatingPoint?: { fpr: number | null; fnr: number | null; measuredOn: string };
   /** Execution provider that actually ran the session. */
   provider: ExecutionProviderName;
   /** True for models that are test fixtures, not detectors: scores mean nothing forensically. */

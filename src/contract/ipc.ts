@@ -9,7 +9,7 @@ import { ANALYSIS_IDS, type AnalysisListEntry, type AnalysisView } from './analy
 import type { AuditEntry, Case, EvidenceItem, GalleryPage, Review, StoredResult, VerifyReport } from './case';
 import type { DatasetSummary, EvaluationListEntry, EvaluationResult, RetrainingFlag } from './evaluation';
 import type { ElaResult, ExecutionProviderName, ModelTask } from './evidence';
-import type { HeadTrainingEvent, ModelVersion, ModelVersionList, PythonEnvironment, TrainingEvent } from './training';
+import { trainingJobSchema, type HeadTrainingEvent, type ModelVersion, type ModelVersionList, type PythonEnvironment, type TrainingEvent } from './training';
 import type { JobFinished, JobInfo, JobKind, JobProgress } from './jobs';
 import { absolutePathProblem } from './paths';
 import { LOG_LEVELS, MAX_PIXELS_RANGE, PROVIDER_CHOICES, type ProviderChoice, type SettingsView } from './settings';
@@ -45,62 +45,24 @@ export const editableSettingsSchema = z
   })
   .strict();
 
-const modelIdSchema = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,99}$/, 'model ids are lower-case letters, digits, ".", "_" and "-"');
-const range = z.tuple([z.number(), z.number()]);
-/** The training job as the trainer accepts it (resources/training/provenance_train/job.py checks it again, fully). */
-const trainingJob = z
-  .object({
-    version: z.literal(1),
-    modelId: modelIdSchema,
-    name: z.string().max(200).optional(),
-    task: z.enum(['generated', 'manipulated']).optional(),
-    data: z
-      .object({
-        items: z.array(z.object({ path: absPath, label: z.enum(['real', 'fake']), group: z.string().max(500).optional(), split: z.enum(['train', 'val']).optional() }).strict()).max(1_000_000).optional(),
-        folder: absPath.optional(),
-        valFraction: z.number().min(0.01).max(0.9).optional(),
-        splitSeed: z.number().int().min(0).optional(),
-      })
-      .strict()
-      .refine((d) => (d.items === undefined) !== (d.folder === undefined), 'give exactly one of data.items or data.folder'),
-    model: z
-      .object({
-        arch: z.enum(['resnet50', 'resnet18', 'small_cnn']),
-        inputSize: z.number().int().min(16).max(1024).optional(),
-        ela: z.object({ quality: z.number().int().min(1).max(100), scale: z.number().positive() }).strict().nullable().optional(),
-        initWeights: absPath.nullable().optional(),
-        backboneWeights: absPath.nullable().optional(),
-        allowPickle: z.boolean().optional(),
-      })
-      .strict(),
-    mode: z.enum(['head', 'last-n', 'full']).optional(),
-    lastN: z.number().int().min(1).max(10).optional(),
-    epochs: z.number().int().min(1).max(1000).optional(),
-    batchSize: z.number().int().min(1).max(4096).optional(),
-    maxStepsPerEpoch: z.number().int().min(1).nullable().optional(),
-    lr: z.object({ backbone: z.number().positive().optional(), head: z.number().positive().optional() }).strict().optional(),
-    weightDecay: z.number().min(0).optional(),
-    schedule: z
-      .object({ kind: z.enum(['none', 'step', 'plateau']), stepSize: z.number().int().min(1).optional(), gamma: z.number().positive().optional(), patience: z.number().int().min(0).optional(), factor: z.number().positive().optional() })
-      .strict()
-      .optional(),
-    augment: z
-      .object({
-        blur: z.object({ p: z.number().min(0).max(1).optional(), sigma: range.optional() }).strict().optional(),
-        jpeg: z.object({ p: z.number().min(0).max(1).optional(), quality: range.optional() }).strict().optional(),
-        flip: z.boolean().optional(),
-      })
-      .strict()
-      .optional(),
-    earlyStopping: z.object({ patience: z.number().int().min(0).optional(), metric: z.enum(['valLoss', 'valAp', 'valAcc']).optional() }).strict().optional(),
-    seed: z.number().int().min(0).optional(),
-    device: z.enum(['auto', 'cpu', 'cuda', 'mps']).optional(),
-    mixedPrecision: z.union([z.literal('auto'), z.boolean()]).optional(),
-    numWorkers: z.union([z.number().int().min(0).max(64), z.literal('auto')]).optional(),
-    parent: z.object({ modelId: modelIdSchema, version: z.string().nullable(), sha256: z.string().regex(/^[0-9a-f]{64}$/) }).strict().nullable().optional(),
-  })
-  .strict();
+/**
+ * A job from the renderer: trainingJobSchema (the one definition, which the trainer also reads)
+ * plus the renderer's path rules for every path in it (absolute, no control characters, no "..").
+ */
+const rendererTrainingJob = trainingJobSchema.superRefine((job, ctx) => {
+  const paths: [string, (string | number)[]][] = [];
+  if (job.data.folder) paths.push([job.data.folder, ['data', 'folder']]);
+  if (job.data.prepare) paths.push([job.data.prepare.sharedDir, ['data', 'prepare', 'sharedDir']]);
+  job.data.items?.forEach((it, i) => paths.push([it.path, ['data', 'items', i, 'path']]));
+  if (job.model.initWeights) paths.push([job.model.initWeights, ['model', 'initWeights']]);
+  if (job.model.backboneWeights) paths.push([job.model.backboneWeights, ['model', 'backboneWeights']]);
+  for (const [p, path] of paths) {
+    const problem = absolutePathProblem(p);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem, path });
+  }
+});
 
+const modelIdSchema = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,99}$/, 'model ids are lower-case letters, digits, ".", "_" and "-"');
 export const requestSchemas = {
   'app.info': z.object({}).strict(),
   'cases.recent': z.object({}).strict(),
@@ -206,7 +168,8 @@ export const requestSchemas = {
   // of answering with the last result kept on disk.
   'training.environment': z.object({ refresh: z.boolean().optional() }).strict(),
   // Runs live in the app's training folder; the renderer names an earlier run only by its id.
-  'training.start': z.object({ job: trainingJob, resumeRun: trainingRunId.optional() }).strict(),
+  // The job's rules are trainingJobSchema, the one definition the trainer also reads (as JSON Schema).
+  'training.start': z.object({ job: rendererTrainingJob, resumeRun: trainingRunId.optional() }).strict(),
   'training.head': z
     .object({
       modelId: modelIdSchema,

@@ -18,7 +18,7 @@ import { createAppServices } from '../../src/main/services';
 import { openCaseDatabase } from '../../src/main/store';
 import { activateVersion, registerVersion } from '../../src/main/training/versions';
 import { runCli } from '../cli/run';
-import { INSTALL } from '../config';
+import { INSTALL, SHIPPED_DETECTORS } from '../config';
 import { e2eSkipReason, importThroughUi, createCaseThroughUi, invokeFromPage, screenshot, startApp } from '../e2e/harness';
 import { makeCnnDetectionSet } from '../evaluation/datasets';
 import { makeJpeg } from '../fixtures/images';
@@ -75,7 +75,7 @@ describe('PROVENANCE_EP=cpu and a trained-models folder elsewhere, honoured by e
     try {
       const [run] = store.listRuns();
       assert.equal(run.parameters.provider, 'cpu', 'the run records the provider asked for');
-      assert.deepEqual(run.parameters.models.map((m) => [m.id, m.version]).sort(), [['fixture-ela-cnn', '1.0.0'], [TEXTURE, 'r1']]);
+      assert.deepEqual(run.parameters.models.filter((m) => !SHIPPED_DETECTORS.includes(m.id)).map((m) => [m.id, m.version]).sort(), [['fixture-ela-cnn', '1.0.0'], [TEXTURE, 'r1']]);
       assertScoredWithR1OnCpu(store.listEvidence({}).flatMap((i) => i.latestResult?.scores ?? []), 'import');
     } finally {
       store.close();

@@ -197,3 +197,24 @@ test('sessions run in the inference worker: same scores as in-process, and the c
     await local.close();
   }
 });
+
+test('a calibrated manifest puts its threshold and the false-positive rate measured there next to every score', async () => {
+  const calibration = { rule: 'lowest threshold with FPR <= 5% on validation', targetFpr: 0.05, split: 'validation', real: 40, fake: 50, fpr: 0.05, fnr: 0.3 };
+  const validationOnly = await Detector.open(withPre(texture, {}, { defaultThreshold: 0.42, calibration }), { provider: 'cpu' });
+  const [a] = await validationOnly.score([images[3]]);
+  await validationOnly.close();
+  assert.equal(a.threshold, 0.42);
+  assert.equal(a.flagged, a.score >= 0.42);
+  assert.deepEqual(a.operatingPoint, { fpr: 0.05, fnr: 0.3, measuredOn: 'validation split, 40 real / 50 fake' });
+  // A held-out evaluation at the same threshold is what the card reports: it wins.
+  const evaluation = { split: 'test', scoredBy: 'provenance evaluate', real: 100, fake: 120, threshold: 0.42, accuracy: 0.8, precision: 0.8, recall: 0.7, f1: 0.75, ap: 0.85, fpr: 0.08, fnr: 0.3 };
+  const withTest = await Detector.open(withPre(texture, {}, { defaultThreshold: 0.42, calibration, evaluation }), { provider: 'cpu' });
+  const [b] = await withTest.score([images[3]]);
+  await withTest.close();
+  assert.deepEqual(b.operatingPoint, { fpr: 0.08, fnr: 0.3, measuredOn: 'test split, 100 real / 120 fake' });
+  // Fixtures record nothing: no rate is invented.
+  const plain = await Detector.open(texture, { provider: 'cpu' });
+  const [c] = await plain.score([images[3]]);
+  await plain.close();
+  assert.equal(c.operatingPoint, undefined);
+});

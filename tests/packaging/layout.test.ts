@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
+import { SHIPPED_DETECTORS } from '../config';
 
 const ROOT = path.join(import.meta.dirname, '..', '..');
 const require = createRequire(import.meta.url);
@@ -67,7 +68,7 @@ describe('packaged layout', { skip }, () => {
     const models = run(['models', '--json']);
     assert.equal(models.status, 0, models.stderr);
     const listed = JSON.parse(models.stdout) as { models: { id?: string; manifest?: { id: string }; status: string }[] };
-    assert.deepEqual(listed.models.map((m) => [m.manifest?.id ?? m.id, m.status]).sort(), [['fixture-ela-cnn', 'ok'], ['fixture-texture-cnn', 'ok']]);
+    assert.deepEqual(listed.models.map((m) => [m.manifest?.id ?? m.id, m.status]).sort(), [['fixture-ela-cnn', 'ok'], ['fixture-texture-cnn', 'ok'], ...SHIPPED_DETECTORS.map((id) => [id, 'ok'])].sort());
     const help = run(['--help']);
     assert.match(help.stdout, /provenance verify <case-folder> \[--expect-head SEQ:HASH\]/);
   });
@@ -80,7 +81,7 @@ describe('packaged layout', { skip }, () => {
     assert.equal(analysed.status, 0, analysed.stderr);
     const record = JSON.parse(fs.readFileSync(path.join(work, 'r.jsonl'), 'utf8').trim().split('\n')[0]) as { status: string; scores: { provider: string }[] };
     assert.equal(record.status, 'ok');
-    assert.equal(record.scores.length, 2, 'both models scored it (onnxruntime)');
+    assert.equal(record.scores.length, 2 + SHIPPED_DETECTORS.length, 'both fixture models and the installed detectors scored it (onnxruntime)');
     const imported = run(['import', path.join(work, 'case'), evidence, '--name', 'Packaged', '--quiet']);
     assert.equal(imported.status, 0, imported.stderr);
     const verified = run(['verify', path.join(work, 'case')]);

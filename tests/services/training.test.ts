@@ -39,7 +39,7 @@ describe('AppServices: training and model versions', () => {
     assert.equal(r.ok, false);
     assert.equal(!r.ok && r.error.code, 'INVALID_REQUEST');
     assert.match(!r.ok ? r.error.message : '', /model\.arch/);
-    assert.match(!r.ok ? r.error.message : '', /exactly one of data\.items or data\.folder/);
+    assert.match(!r.ok ? r.error.message : '', /job\.data: give exactly one of "items", "folder", "prepare"/);
   });
 
   test('head training as a job: events stream, a candidate version appears, activate / compare / rollback / discard', async () => {

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -29,6 +29,9 @@ const data = join(tmp, 'data');
 const userModels = join(tmp, 'user-models');
 /** Where versions go, the trainer's scripts, and the models in use (for baselines), as the app passes them. */
 const training = { userModelsDir: userModels, scriptsDir: SCRIPTS_DIR, catalogue: testCatalogue({ userModelsDir: userModels }) };
+/** The app's training folder in these tests: every work folder lies inside it. */
+const runs = join(tmp, 'runs');
+mkdirSync(runs, { recursive: true });
 
 function tinyJob(): TrainingJobSpec {
   return {
@@ -59,7 +62,7 @@ describe('Python training backend, end to end', () => {
     if ('skip' in found) return t.skip(found.skip);
     await makeLabelledFolder(data, { perLabel: 16, size: 48, realNoise: 1, fakeNoise: 60 });
     const job = tinyJob();
-    const workdir = join(tmp, 'run');
+    const workdir = join(runs, 'run');
     const jobPath = join(tmp, 'job.json');
     writeFileSync(jobPath, JSON.stringify(job));
 
@@ -68,7 +71,7 @@ describe('Python training backend, end to end', () => {
       python: found.env.executable,
       script: 'train.py',
       scriptsDir: SCRIPTS_DIR,
-      args: ['--job', jobPath, '--workdir', join(tmp, 'reference'), '--no-export'],
+      args: ['--job', jobPath, '--workdir', join(runs, 'reference'), '--training-root', runs, '--no-export'],
     });
 
     // 1. Start, watch progress, cancel on the first step.
@@ -78,6 +81,7 @@ describe('Python training backend, end to end', () => {
     const first = await runTrainingJob(job, {
       workdir,
       ...training,
+      trainingRoot: runs,
       environment: found.env,
       signal: controller.signal,
       onEvent: (e) => {
@@ -95,13 +99,13 @@ describe('Python training backend, end to end', () => {
     assert.equal(cancelled.signal, 15, 'stopped by SIGTERM');
     const stoppedAt = cancelled.epoch * 6 + cancelled.step;
     assert.ok(stoppedAt >= 1 && stoppedAt < 48, `stopped mid-training at global step ${stoppedAt}`);
-    assert.equal(first.checkpoint, join(workdir, 'checkpoint.pt'));
+    assert.equal(first.checkpoint, join(workdir, 'checkpoint.json'));
     assert.ok(existsSync(first.checkpoint!), 'checkpoint written on cancel');
     assert.ok(progress.length > 0 && progress[0].total === 48, `progress in steps: ${JSON.stringify(progress[0])}`);
     assert.ok(!existsSync(join(userModels, 'tiny-detector')), 'nothing registered for a cancelled run');
 
     // 2. Resume headless through the CLI.
-    const cli = runCli(['train', '--job', jobPath, '--workdir', workdir, '--resume', '--user-models', userModels, '--json']);
+    const cli = runCli(['train', '--job', jobPath, '--runs-dir', runs, '--workdir', 'run', '--resume', '--user-models', userModels, '--json']);
     assert.equal(cli.status, 0, cli.stderr);
     const result = JSON.parse(cli.stdout) as TrainingRunResult;
     assert.equal(result.status, 'completed', result.error);
@@ -191,8 +195,9 @@ describe('Python training backend, end to end', () => {
     };
     const epochs: TrainingEvent[] = [];
     const result = await runTrainingJob(job, {
-      workdir: join(tmp, 'ela'),
+      workdir: join(runs, 'ela'),
       ...training,
+      trainingRoot: runs,
       environment: found.env,
       provider: 'cpu',
       onEvent: (e) => e.type === 'epoch' && epochs.push(e),
@@ -219,8 +224,8 @@ describe('Python training backend, end to end', () => {
     if (!existsSync(join(data, 'real'))) await makeLabelledFolder(data, { perLabel: 16, size: 48, realNoise: 1, fakeNoise: 60 });
     const jobPath = join(tmp, 'orphan-job.json');
     writeFileSync(jobPath, JSON.stringify({ ...tinyJob(), epochs: 50 }));
-    const workdir = join(tmp, 'orphan');
-    const child = spawn(found.env.executable, [join(SCRIPTS_DIR, 'train.py'), '--job', jobPath, '--workdir', workdir, '--parent-pipe'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const workdir = join(runs, 'orphan');
+    const child = spawn(found.env.executable, [join(SCRIPTS_DIR, 'train.py'), '--job', jobPath, '--workdir', workdir, '--training-root', runs, '--parent-pipe'], { stdio: ['pipe', 'pipe', 'pipe'] });
     const events: TrainerEvent[] = [];
     createInterface({ input: child.stdout! }).on('line', (line) => {
       const e = parseTrainerLine(line);
@@ -233,16 +238,16 @@ describe('Python training backend, end to end', () => {
     assert.equal(code, 143);
     const cancelled = events.find((e) => e.type === 'cancelled');
     assert.ok(cancelled && cancelled.type === 'cancelled' && cancelled.epoch < 50, JSON.stringify(cancelled));
-    assert.ok(existsSync(join(workdir, 'checkpoint.pt')));
+    assert.ok(existsSync(join(workdir, 'checkpoint.json')));
   });
 
   test('an invalid job fails with every problem named, before any training', async (t) => {
     const found = await pythonForTests();
     if ('skip' in found) return t.skip(found.skip);
     const job = { ...tinyJob(), epochs: 0, epoch: 3, model: { arch: 'vgg16' }, data: { folder: data, valFraction: 2 } } as unknown as TrainingJobSpec;
-    const result = await runTrainingJob(job, { workdir: join(tmp, 'bad'), ...training, environment: found.env });
+    const result = await runTrainingJob(job, { workdir: join(runs, 'bad'), ...training, trainingRoot: runs, environment: found.env });
     assert.equal(result.status, 'failed');
-    assert.match(result.error!, /"epochs" must be an integer/);
+    assert.match(result.error!, /"epochs" must be an integer in 1\.\.1000/);
     assert.match(result.error!, /"model\.arch" must be one of "resnet50", "resnet18", "small_cnn"/);
     assert.match(result.error!, /"data\.valFraction" must be a number in 0\.01\.\.0\.9/);
     assert.match(result.error!, /unknown field "epoch"/);
@@ -250,7 +255,8 @@ describe('Python training backend, end to end', () => {
 
   test('resuming a work folder without a checkpoint is refused', async () => {
     const result = await runTrainingJob(tinyJob(), {
-      workdir: join(tmp, 'empty'),
+      workdir: join(runs, 'empty'),
+      trainingRoot: runs,
       resume: true,
       ...training,
       environment: { found: true, command: 'python3', executable: 'python3', python: '3', torch: '0', torchvision: '0', onnx: null, device: { kind: 'cpu', name: 'CPU' }, probes: [] },

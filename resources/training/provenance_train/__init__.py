@@ -5,4 +5,6 @@ The app runs ``train.py`` as a child process and reads JSON lines from its stdou
 ``events.py``); nothing here imports Electron-side code or needs the network.
 """
 
-PROTOCOL_VERSION = 1
+# Version of the JSON-lines protocol (TRAINER_PROTOCOL in src/contract/training.ts). Every event
+# carries it; the app refuses lines of another version instead of misreading them.
+PROTOCOL_VERSION = 2

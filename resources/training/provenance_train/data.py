@@ -8,6 +8,7 @@ torchvision's CenterCrop and the app do. The ELA variant computes the error-leve
 full image (or on an 8-pixel-aligned window of it) before cropping, so its JPEG grid lines up
 with the original's, as the app does.
 """
+import math
 import random
 
 import numpy as np
@@ -50,7 +51,8 @@ def to_uint8(img):
 
 class Normalizer:
     """uint8 batches → (x / 255 − mean) / std in float32 on the device, the same arithmetic
-    as the app's preprocessing (src/main/inference/preprocess.ts)."""
+    as the app's preprocessing (src/main/inference/preprocess.ts). Works on [N,3,H,W] and on
+    the [N,K,3,H,W] crop stacks of multi-crop validation."""
 
     def __init__(self, device, mean=IMAGENET_MEAN, std=IMAGENET_STD):
         self.device = device
@@ -59,7 +61,37 @@ class Normalizer:
 
     def __call__(self, batch):
         x = batch.to(self.device, non_blocking=True).float().div_(255.0)
+        if x.dim() == 5:
+            return x.sub_(self.mean.unsqueeze(1)).div_(self.std.unsqueeze(1))
         return x.sub_(self.mean).div_(self.std)
+
+
+def _round_half_up(x):
+    # JavaScript's Math.round, which the app's grid uses.
+    return int(math.floor(x + 0.5))
+
+
+def supported_crop_count(n):
+    k = int(round(math.sqrt(n)))
+    return n in (1, 5, 10) or (n >= 1 and k * k == n)
+
+
+def crop_windows(mode, count, canvas_w, canvas_h, size):
+    """(x, y, mirror) crop windows on a padded canvas, exactly as cropWindows() in
+    src/main/inference/preprocess.ts: the centre crop, FiveCrop/TenCrop, or a k×k grid spanning
+    the image. Validation scores the crops the app will score."""
+    max_x, max_y = canvas_w - size, canvas_h - size
+    centre = (int(round(max_x / 2.0)), int(round(max_y / 2.0)), False)  # round half to even, like torchvision
+    if mode != "multi-crop" or count == 1:
+        return [centre]
+    if count in (5, 10):
+        five = [(0, 0, False), (max_x, 0, False), (0, max_y, False), (max_x, max_y, False), centre]
+        return five if count == 5 else five + [(x, y, True) for x, y, _ in five]
+    k = int(round(math.sqrt(count)))
+    if k * k != count:
+        raise ValueError("cropCount %d is not 1, 5, 10 or a square" % count)
+    steps = lambda top: [_round_half_up(i * top / (k - 1)) for i in range(k)]  # noqa: E731
+    return [(x, y, False) for y in steps(max_y) for x in steps(max_x)]
 
 
 def sample_rng(seed, epoch, index):
@@ -115,6 +147,42 @@ class ImageItems(torch.utils.data.Dataset):
                 img = ela_image(img, self.ela["quality"], self.ela["scale"])
             img = center_crop(img, self.size)
         return to_uint8(img), torch.tensor(1.0 if item["label"] == "fake" else 0.0)
+
+
+class EvalItems(torch.utils.data.Dataset):
+    """Items → (uint8 crops [K, 3, S, S], label): the crops the app's preprocessing takes for a
+    manifest with this ``inference`` section (mode, cropCount), so validation scores, the
+    calibrated threshold and the evaluation are those of the shipped model. ``perturb`` (a
+    function on PIL images) degrades the image first, for robustness sweeps."""
+
+    def __init__(self, items, size, inference, ela=None, perturb=None):
+        self.items = items
+        self.size = size
+        self.mode = inference["mode"]
+        self.count = inference["cropCount"]
+        self.ela = ela
+        self.perturb = perturb
+
+    def __len__(self):
+        return len(self.items)
+
+    def __getitem__(self, key):
+        index = key[1] if isinstance(key, tuple) else key
+        item = self.items[index]
+        img = load_rgb(item["path"])
+        if self.perturb is not None:
+            img = self.perturb(img)
+        if self.ela:
+            img = ela_image(img, self.ela["quality"], self.ela["scale"])
+        img = pad_to(img, self.size, self.size)
+        w, h = img.size
+        crops = []
+        for x, y, mirror in crop_windows(self.mode, self.count, w, h, self.size):
+            crop = img.crop((x, y, x + self.size, y + self.size))
+            if mirror:
+                crop = crop.transpose(Image.FLIP_LEFT_RIGHT)
+            crops.append(to_uint8(crop))
+        return torch.stack(crops), torch.tensor(1.0 if item["label"] == "fake" else 0.0)
 
 
 def steps_per_epoch(count, batch_size, max_steps=None):

@@ -10,6 +10,8 @@ import os
 import sys
 import time
 
+from . import PROTOCOL_VERSION
+
 _out = sys.stdout
 
 
@@ -25,7 +27,9 @@ def _clean(value):
 
 
 def emit(kind, **fields):
-    record = {"type": kind, "time": round(time.time(), 3)}
+    """One event line. Its fields must match the event's schema (schema/events.schema.json,
+    generated from TrainerEvent in src/contract/training.ts): the app drops a line that does not."""
+    record = {"type": kind, "protocol": PROTOCOL_VERSION, "time": round(time.time(), 3)}
     record.update(fields)
     _out.write(json.dumps(_clean(record), separators=(",", ":")) + "\n")
     _out.flush()

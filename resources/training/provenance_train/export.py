@@ -95,18 +95,25 @@ def write_parity(export_net, inputs, out_dir):
     return path
 
 
-def build_manifest(model_id, name, version, task, size, ela, description, provenance, sha256):
-    """manifest.json in the format of src/main/inference/manifest.ts."""
+def build_manifest(model_id, name, version, task, size, ela, description, provenance, sha256, normalization=None,
+                   inference=None, evaluation=None):
+    """manifest.json in the format of src/main/inference/manifest.ts. ``evaluation`` (from
+    evaluate.calibrate_and_evaluate) sets the threshold and adds the calibration and the test
+    summary; without it the threshold is 0.5."""
+    inference = inference or {"mode": "center-crop", "cropCount": 1, "aggregate": "mean"}
+    normalization = normalization or {"mean": IMAGENET_MEAN, "std": IMAGENET_STD}
     preprocessing = {
-        "mode": "center-crop",
-        "aggregate": "mean",
+        "mode": inference["mode"],
+        "aggregate": inference["aggregate"],
         "inputTransform": "ela" if ela else "none",
-        "normalization": {"mean": list(IMAGENET_MEAN), "std": list(IMAGENET_STD)},
+        "normalization": {"mean": list(normalization["mean"]), "std": list(normalization["std"])},
     }
+    if inference["mode"] == "multi-crop":
+        preprocessing["cropCount"] = int(inference["cropCount"])
     if ela:
         preprocessing["elaQuality"] = int(ela["quality"])
         preprocessing["elaScale"] = float(ela["scale"])
-    return {
+    manifest = {
         "id": model_id,
         "name": name,
         "version": version,
@@ -121,3 +128,9 @@ def build_manifest(model_id, name, version, task, size, ela, description, proven
         "provenance": provenance,
         "sha256": sha256,
     }
+    if evaluation:
+        manifest["defaultThreshold"] = evaluation["threshold"]
+        manifest["calibration"] = evaluation["manifest"]["calibration"]
+        if evaluation["manifest"].get("evaluation"):
+            manifest["evaluation"] = evaluation["manifest"]["evaluation"]
+    return manifest

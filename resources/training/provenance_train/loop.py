@@ -14,15 +14,15 @@ import time
 import torch
 from torch import nn
 
-from . import PROTOCOL_VERSION
 from . import checkpoint as ckpt
 from .convert import load_init_weights
-from .data import EpochBatches, ImageItems, Normalizer, steps_per_epoch
+from .data import EpochBatches, EvalItems, ImageItems, Normalizer, steps_per_epoch
+from .evaluate import aggregate_scores, calibrate_and_evaluate
 from .events import emit, log
 from .export import build_manifest, export_onnx, sha256_file, write_json, write_parity, PARITY_BATCH
 from .job import job_hash
 from .metrics import accuracy, average_precision
-from .models import DetectorNet, configure_trainable, load_backbone_weights, parameter_groups
+from .models import NORMALIZATIONS, DetectorNet, arch_spec, configure_trainable, load_backbone_weights, parameter_groups
 from .split import prepare_items, summarize, data_hash
 
 OUTPUT_DIR = "output"
@@ -84,8 +84,10 @@ def _improved(metric, value, best):
 
 
 class Run:
-    def __init__(self, job, workdir, resume, stop, export=True):
+    def __init__(self, job, workdir, resume, stop, export=True, training_root=None):
         self.job = job
+        # Prepared data sets are cached here (the app's training folder), shared between runs.
+        self.training_root = training_root or os.path.dirname(os.path.abspath(workdir))
         self.workdir = os.path.abspath(workdir)
         self.resume = resume
         self.stop = stop
@@ -96,20 +98,28 @@ class Run:
     # ---- setup -------------------------------------------------------------------------
     def _prepare_data(self):
         job = self.job
-        train, val, warnings = prepare_items(job["data"])
-        self.train_items, self.val_items = train, val
+        train, val, test, warnings, prepared = prepare_items(job["data"], self.training_root)
+        self.train_items, self.val_items, self.test_items, self.prepared_dir = train, val, test, prepared
         self.data_hash = data_hash(train + val)
-        write_json(os.path.join(self.workdir, SPLIT_FILE), {
+        keys = ("path", "label", "group", "split", "sha256", "source", "generator")
+        split = {
             "dataSha256": self.data_hash,
             "train": summarize(train),
             "val": summarize(val),
-            "items": [{k: it[k] for k in ("path", "label", "group", "split", "sha256")} for it in train + val],
-        })
-        emit("data", train=summarize(train), val=summarize(val), dataSha256=self.data_hash, warnings=warnings)
+            "items": [{k: it[k] for k in keys if k in it} for it in train + val + test],
+        }
+        extra = {}
+        if test:
+            split["test"] = extra["test"] = summarize(test)
+        if prepared:
+            split["preparedDir"] = extra["preparedDir"] = prepared
+        write_json(os.path.join(self.workdir, SPLIT_FILE), split)
+        emit("data", train=summarize(train), val=summarize(val), dataSha256=self.data_hash, warnings=warnings, **extra)
         size = job["model"]["inputSize"]
         ela = job["model"]["ela"]
         self.train_set = ImageItems(train, size, True, ela=ela, augment=job["augment"], seed=job["seed"])
-        self.val_set = ImageItems(val, size, False, ela=ela)
+        # Validation looks at every image the way the shipped model will (job.inference).
+        self.val_set = EvalItems(val, size, job["inference"], ela=ela)
 
     def _build_model(self):
         job = self.job
@@ -124,7 +134,7 @@ class Run:
             layout = load_init_weights(net, job["model"]["initWeights"], job["model"]["allowPickle"])
             init = "%s weights %s" % (layout, os.path.basename(job["model"]["initWeights"]))
         self.init_description = init
-        self.frozen = configure_trainable(net, job["mode"], job["lastN"])
+        self.frozen = configure_trainable(net, job["mode"], job["lastN"], job["model"]["freezeBatchNorm"])
         self.net = net.to(self.device)
         if self.device.type == "cuda":
             # NHWC lets cuDNN use tensor cores for the convolutions under mixed precision.
@@ -170,7 +180,7 @@ class Run:
             self.scheduler.load_state_dict(state["scheduler"])
         if state["scaler"]:  # empty when saved without float16 loss scaling (CPU, bfloat16)
             self.scaler.load_state_dict(state["scaler"])
-        ckpt.restore_rng(state["rng"])
+        ckpt.restore_rng(*state["rng"])
         return state["progress"]
 
     def _workers(self):
@@ -191,7 +201,8 @@ class Run:
 
     def _make_loaders(self):
         job = self.job
-        self.normalize = Normalizer(self.device)
+        norm = NORMALIZATIONS[job["model"]["normalization"]]
+        self.normalize = Normalizer(self.device, norm["mean"], norm["std"])
         self.train_batches = EpochBatches(len(self.train_set), job["batchSize"], job["seed"], job["maxStepsPerEpoch"])
         self.train_loader = self._loader(self.train_set, self.train_batches)
         size = job["batchSize"]
@@ -200,7 +211,7 @@ class Run:
 
     def _to_device(self, x):
         x = self.normalize(x)
-        return x.contiguous(memory_format=torch.channels_last) if self.device.type == "cuda" else x
+        return x.contiguous(memory_format=torch.channels_last) if self.device.type == "cuda" and x.dim() == 4 else x
 
     def _checkpoint(self, reason):
         p = self.progress
@@ -296,20 +307,26 @@ class Run:
         return True
 
     def _validate(self):
-        """(loss, accuracy, AP) on the validation split; None when cancelled part-way."""
+        """(loss, accuracy, AP) on the validation split, scored on the crops the shipped model
+        takes (job.inference); None when cancelled part-way. The scores are kept for the
+        calibration when the epoch turns out to be the best one."""
         self.net.eval()
         scores, labels, loss_sum = [], [], 0.0
         with torch.no_grad():
             for x, y in self.val_loader:
-                x, y = self._to_device(x), y.to(self.device)
-                logits, _ = self.net(x)
-                logits = logits.float()
-                loss_sum += float(self.val_criterion(logits, y))
-                scores.extend(torch.sigmoid(logits).cpu().tolist())
+                y = y.to(self.device)
+                probs, logits = aggregate_scores(self.net, self._to_device(x), self.job["inference"]["aggregate"])
+                if logits is not None:  # one crop: the loss from the logits, as training computes it
+                    loss_sum += float(self.val_criterion(logits, y))
+                else:
+                    p = probs.clamp(1e-7, 1 - 1e-7)
+                    loss_sum += float(-(y * torch.log(p) + (1 - y) * torch.log(1 - p)).sum())
+                scores.extend(probs.cpu().tolist())
                 labels.extend(y.cpu().tolist())
                 if self.stop.requested:
                     return None
         n = max(1, len(labels))
+        self.last_val_scores = (scores, labels)
         return {"valLoss": loss_sum / n, "valAcc": accuracy(scores, labels), "valAp": average_precision(scores, labels)}
 
     def run(self):
@@ -320,7 +337,7 @@ class Run:
             torch.backends.cudnn.benchmark = True
         torch.manual_seed(job["seed"])
         random.seed(job["seed"])
-        emit("start", protocol=PROTOCOL_VERSION, python=_python_version(), torch=torch.__version__, torchvision=_torchvision_version(),
+        emit("start", python=_python_version(), torch=torch.__version__, torchvision=_torchvision_version(),
              device=device_info(self.device), jobHash=self.job_hash, workdir=self.workdir, resumed=self.resume,
              pid=os.getpid())
         self._prepare_data()
@@ -369,6 +386,7 @@ class Run:
             if record["best"]:
                 p["best"], p["bestEpoch"], p["badEpochs"] = val[metric], epoch + 1, 0
                 ckpt.save_best(self.workdir, self.net, epoch + 1, val)
+                self.best_val_scores = self.last_val_scores
             else:
                 p["badEpochs"] += 1
             p["history"].append(record)
@@ -384,6 +402,15 @@ class Run:
         if not p["finished"]:
             p["finished"] = True
             self._checkpoint("finished")
+        # The best epoch's weights are the result: calibrated on validation, measured on test.
+        best = ckpt.load_best(self.workdir)
+        if best is not None:
+            self.net.load_state_dict(best["model"])
+            if best["epoch"] != (p["history"][-1]["epoch"] if p["history"] else None):
+                self.best_val_scores = None  # scored with other weights: score again
+        self.evaluation = calibrate_and_evaluate(self)
+        if self.evaluation is None:
+            return self._cancel()
         if not self.export:
             emit("done", bestEpoch=p["bestEpoch"], metrics=self._best_metrics(), onnx=None, manifest=None,
                  seconds=p["elapsed"], history=p["history"])
@@ -397,14 +424,13 @@ class Run:
 
     def _export(self):
         job, p = self.job, self.progress
-        best = ckpt.load_best(self.workdir)
-        if best is not None:
-            self.net.load_state_dict(best["model"])
         out_dir = os.path.join(self.workdir, OUTPUT_DIR)
         os.makedirs(out_dir, exist_ok=True)
         self.net = self.net.cpu().float().to(memory_format=torch.contiguous_format).eval()
         count = min(PARITY_BATCH, len(self.val_set))
-        sample = Normalizer(torch.device("cpu"))(torch.stack([self.val_set[i][0] for i in range(count)]))
+        norm = NORMALIZATIONS[job["model"]["normalization"]]
+        # The first crop of the first validation images, as the app will feed them.
+        sample = Normalizer(torch.device("cpu"), norm["mean"], norm["std"])(torch.stack([self.val_set[i][0][0] for i in range(count)]))
         onnx_path = os.path.join(out_dir, "model.onnx")
         export_net, opset = export_onnx(self.net, sample, onnx_path)
         parity_path = write_parity(export_net, sample, out_dir)
@@ -425,10 +451,13 @@ class Run:
             "trainedOn": "%d images, data SHA-256 %s (train) / %s (validation)" % (
                 len(self.train_items) + len(self.val_items), train_summary["sha256"], summarize(self.val_items)["sha256"]),
             "reference": "Training protocol after Wang et al., CVPR 2020 (no resize, random crops, Blur+JPEG augmentation)"
-                         + ("; ELA input after the CASIA v2 ELA+CNN detectors" if model["ela"] else "") + ".",
+                         + ("; ELA input after the CASIA v2 ELA+CNN detectors" if model["ela"] else "")
+                         + ("; architecture: %s" % arch_spec(model["arch"]).reference if arch_spec(model["arch"]).reference else "") + ".",
         }
         manifest = build_manifest(job["modelId"], job.get("name") or job["modelId"], "job-" + self.job_hash[:12], job["task"],
-                                  model["inputSize"], model["ela"], description, provenance, sha)
+                                  model["inputSize"], model["ela"], description, provenance, sha,
+                                  normalization=NORMALIZATIONS[model["normalization"]], inference=job["inference"],
+                                  evaluation=self.evaluation)
         manifest_path = os.path.join(out_dir, "manifest.json")
         write_json(manifest_path, manifest)
         emit("export", onnx=onnx_path, manifest=manifest_path, parity=parity_path, weights=weights_path, sha256=sha,

@@ -132,9 +132,16 @@ def summarize(items):
     }
 
 
-def prepare_items(data_spec):
-    """Resolves the job's data section into hashed, split items. Returns (train, val, warnings)."""
-    if data_spec.get("folder") is not None:
+def prepare_items(data_spec, cache_root=None):
+    """Resolves the job's data section into hashed, split items. Returns (train, val, test,
+    warnings, prepared_dir): ``test`` (and ``prepared_dir``) only for preparation recipes,
+    whose split files decide every item's split."""
+    prepared_dir = None
+    if data_spec.get("prepare") is not None:
+        from .prep import prepare_dataset  # a recipe may need torch (synthesis); folders and items do not
+
+        items, prepared_dir = prepare_dataset(data_spec["prepare"], cache_root)
+    elif data_spec.get("folder") is not None:
         items = items_from_folder(data_spec["folder"])
     else:
         items = []
@@ -142,8 +149,13 @@ def prepare_items(data_spec):
             path = os.path.abspath(it["path"])
             items.append({"path": path, "label": it["label"], "group": it.get("group") or path, "split": it.get("split")})
     for it in items:
+        expected = it.get("sha256")
         it["sha256"] = file_sha256(it["path"])
-    train, val = split_items(items, data_spec["valFraction"], data_spec["splitSeed"])
+        if expected and expected != it["sha256"]:
+            raise DataError("%s changed after it was prepared (SHA-256 %s, expected %s); delete %s to prepare the data again"
+                            % (it["path"], it["sha256"][:12], expected[:12], prepared_dir))
+    test = [it for it in items if it.get("split") == "test"]
+    train, val = split_items([it for it in items if it.get("split") != "test"], data_spec["valFraction"], data_spec["splitSeed"])
     warnings = []
     for label in LABELS:
         if not any(it["label"] == label for it in train):
@@ -152,4 +164,4 @@ def prepare_items(data_spec):
             warnings.append("the validation split has no %s images, so its accuracy and AP say little" % label)
     if not val:
         raise DataError("the validation split is empty; add images or raise data.valFraction")
-    return train, val, warnings
+    return train, val, test, warnings, prepared_dir

@@ -42,8 +42,10 @@ Images are only ever read.
 Options:
   --models ID,ID        models to evaluate (default: every listed model); several are compared
                         side by side on the same images
-  --threshold T         decision threshold: fake when score >= T (default ${DEFAULT_THRESHOLD});
-                        "manifest": each model at the threshold its manifest was calibrated to
+  --threshold T         decision threshold: fake when score >= T (default: the model's own
+                        calibrated threshold from its manifest when one model is evaluated,
+                        else ${DEFAULT_THRESHOLD}); "manifest": each model at the threshold its
+                        manifest was calibrated to
   --target-fpr F        also report the threshold reaching this false-positive rate (default ${DEFAULT_TARGET_FPR})
   --out FILE            full result as JSON: metrics, tables, curves, per-image scores, FP/FN lists
   --markdown FILE       the report as Markdown
@@ -155,7 +157,7 @@ async function run(args: string[], { config, catalogue }: CliContext): Promise<n
   });
   if (positionals.length !== 1) throw new UsageError('Give exactly one dataset folder or CSV manifest.');
   const manifestThresholds = values.threshold === 'manifest';
-  const threshold = manifestThresholds ? DEFAULT_THRESHOLD : fraction(values.threshold, 'threshold', DEFAULT_THRESHOLD);
+  const givenThreshold = values.threshold === undefined || manifestThresholds ? undefined : fraction(values.threshold, 'threshold', DEFAULT_THRESHOLD);
   const targetFpr = fraction(values['target-fpr'], 'target-fpr', DEFAULT_TARGET_FPR);
   const valRatio = values['split-val'] === undefined ? undefined : fraction(values['split-val'], 'split-val', 0, true);
   const seed = wholeNumber(values.seed, 'seed', 1);
@@ -204,6 +206,13 @@ async function run(args: string[], { config, catalogue }: CliContext): Promise<n
     return 1;
   }
   console.error(describeOpened(detectors, skipped, config.provider));
+  // One model: its operating point (the manifest's threshold, calibrated on validation) unless
+  // another is asked for; several models share one threshold, so the neutral default.
+  const threshold = givenThreshold ?? (detectors.length === 1 ? detectors[0].model.manifest.defaultThreshold : DEFAULT_THRESHOLD);
+  if (manifestThresholds) console.error('each model at its manifest threshold');
+  else if (givenThreshold === undefined) {
+    console.error(detectors.length === 1 ? `threshold ${threshold} (the model's manifest threshold)` : `threshold ${threshold} for every model (give --threshold to choose another)`);
+  }
 
   const bar = values.quiet ? undefined : new ProgressLine(process.stderr, 'evaluating');
   const controller = new AbortController();

@@ -1,5 +1,6 @@
 import type { CatalogueEntry } from '../inference/catalogue';
 import { availableProviders, providerOrder, type Detector, type ProviderRequest, type RegisteredModel } from '../inference';
+import { operatingPointOf } from '../inference/manifest';
 import type { CliContext } from './index';
 import { formatTable } from './terminal';
 import { formatVersionLists } from './versions';
@@ -31,6 +32,13 @@ export function describeHidden(hidden: CatalogueEntry[]): string {
   return `(${hidden.length} test-fixture model${hidden.length === 1 ? '' : 's'} not run: ${hidden.map((h) => h.id).join(', ')}; --fixtures runs them)`;
 }
 
+/** "4.6% / 31.2% (test split, 120 real / 130 fake)", or "–" for a model without a record. */
+export function operatingPointText(op: ReturnType<typeof operatingPointOf>): string {
+  if (!op) return '–';
+  const rate = (v: number | null) => (v === null ? '–' : `${(100 * v).toFixed(1)}%`);
+  return `${rate(op.fpr)} / ${rate(op.fnr)} (${op.measuredOn})`;
+}
+
 async function run(args: string[], { config, catalogue }: CliContext): Promise<number> {
   const { values } = parseCommandArgs(args, { json: { type: 'boolean' } });
   const entries = await catalogue.entries();
@@ -51,12 +59,14 @@ async function run(args: string[], { config, catalogue }: CliContext): Promise<n
   }
   console.log(
     formatTable(
-      ['id', 'version', 'task', 'status', 'sha256', 'note'],
+      ['id', 'version', 'task', 'status', 'threshold', 'FPR / FNR there', 'sha256', 'note'],
       listed.map(({ model: m, activeVersion }) => [
         m.id,
         m.manifest?.version ?? '',
         m.manifest?.task ?? '',
         m.status,
+        m.manifest ? String(Number(m.manifest.defaultThreshold.toFixed(4))) : '',
+        operatingPointText(m.manifest ? operatingPointOf(m.manifest) : null),
         m.manifest?.sha256?.slice(0, 16) ?? '',
         m.status !== 'ok' ? (m.problem ?? '') : m.manifest.fixture ? 'TEST FIXTURE: scores carry no forensic meaning' : `${m.manifest.name}${activeVersion ? ` (trained version ${activeVersion})` : ''}`,
       ]),

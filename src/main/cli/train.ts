@@ -17,7 +17,12 @@ measured against the model it would replace on the same held-out images, and lef
 
 Python training (resources/training/train.py, PyTorch):
   --job FILE            training job (JSON, see src/contract/training.ts TrainingJobSpec)
-  --workdir DIR         checkpoints and outputs (default: <job>.run next to the job file)
+  --workdir NAME        the run's folder inside the training folder, which holds its
+                        checkpoints, split and outputs (default: the job file's name)
+  --runs-dir DIR        the training folder (default: the configured one, trainingDir in the
+                        settings or $PROVENANCE_TRAINING_RUNS_DIR, else
+                        "training-runs" in the app's state folder); work folders anywhere
+                        else are refused, by this command and by the trainer
   --resume              continue from the last checkpoint in --workdir
   (--python PATH, the "python" setting or $PROVENANCE_PYTHON name the interpreter; else
   /usr/bin/python3, python3, python are tried. --verbose shows the trainer's own messages.)
@@ -87,12 +92,15 @@ async function trainWithPython(values: Record<string, string | boolean | undefin
   // Relative data paths in a job file mean relative to the job file, not to the shell.
   if (job.data?.folder) job.data.folder = resolve(dirname(jobPath), job.data.folder);
   if (job.data?.items) job.data.items = job.data.items.map((it) => ({ ...it, path: resolve(dirname(jobPath), it.path) }));
+  if (job.data?.prepare) job.data.prepare = { ...job.data.prepare, sharedDir: resolve(dirname(jobPath), job.data.prepare.sharedDir) };
   // Weight files too (a job in resources/training/jobs names ../shared/weights/... relative to itself).
   for (const key of ['backboneWeights', 'initWeights'] as const) {
     const file = job.model?.[key];
     if (typeof file === 'string') job.model[key] = resolve(dirname(jobPath), file);
   }
-  const workdir = resolve(typeof values.workdir === 'string' ? values.workdir : join(dirname(jobPath), `${basename(jobPath, '.json')}.run`));
+  const trainingRoot = typeof values['runs-dir'] === 'string' ? resolve(values['runs-dir']) : config.trainingDir;
+  // A bare name is a folder in the training folder; a path must lead there (runTrainingJob checks).
+  const workdir = resolve(trainingRoot, typeof values.workdir === 'string' ? values.workdir : basename(jobPath, '.json'));
 
   const bar = values.quiet || values.json ? undefined : new ProgressLine(process.stderr, 'training');
   const controller = new AbortController();
@@ -105,12 +113,16 @@ async function trainWithPython(values: Record<string, string | boolean | undefin
   const onEvent = (e: TrainingEvent) => {
     if (e.type === 'start') log(`trainer: Python ${e.python}, torch ${e.torch} on ${e.device.kind} (${e.device.name})${e.resumed ? ', resuming' : ''}`);
     else if (e.type === 'data') {
-      log(`data: ${e.train.count} training images (${e.train.real} real, ${e.train.fake} fake), ${e.val.count} validation (${e.val.real} real, ${e.val.fake} fake)`);
+      log(`data: ${e.train.count} training images (${e.train.real} real, ${e.train.fake} fake), ${e.val.count} validation (${e.val.real} real, ${e.val.fake} fake)${e.test ? `, ${e.test.count} test (${e.test.real} real, ${e.test.fake} fake)` : ''}${e.preparedDir ? ` in ${e.preparedDir}` : ''}`);
       for (const w of e.warnings) log(`  ! ${w}`);
     } else if (e.type === 'epoch') {
       log(`epoch ${e.epoch}/${e.epochs}: train loss ${e.trainLoss.toFixed(4)} acc ${percent(e.trainAcc)} | val loss ${e.valLoss.toFixed(4)} acc ${percent(e.valAcc)} AP ${e.valAp === null ? '--' : e.valAp.toFixed(3)}${e.best ? '  (best)' : ''}  ${formatDuration(e.seconds)}`);
     } else if (e.type === 'earlyStop') log(`early stop: no better ${e.metric} for ${e.patience} epochs; keeping epoch ${e.bestEpoch}`);
-    else if (e.type === 'parity') log(`ONNX check with onnxruntime: max |difference| ${e.maxAbsDiff.toExponential(2)} (${e.ok ? 'ok' : 'FAILED'})`);
+    else if (e.type === 'prepare') log(`data: ${e.message}`);
+    else if (e.type === 'evaluation') {
+      log(`threshold ${e.threshold.toFixed(4)}: ${e.rule}; validation FPR ${percent(e.validation.fpr)}, FNR ${percent(e.validation.fnr)}`);
+      if (e.test) log(`test (${e.test.n} images): accuracy ${percent(e.test.accuracy)}, precision ${percent(e.test.precision)}, recall ${percent(e.test.recall)}, F1 ${percent(e.test.f1)}, AP ${e.test.ap === null ? '--' : e.test.ap.toFixed(3)}; ${e.file}`);
+    } else if (e.type === 'parity') log(`ONNX check with onnxruntime: max |difference| ${e.maxAbsDiff.toExponential(2)} (${e.ok ? 'ok' : 'FAILED'})`);
     else if (e.type === 'log' && e.stream === 'stderr') logger.debug(`trainer: ${e.line}`);
   };
 
@@ -118,6 +130,7 @@ async function trainWithPython(values: Record<string, string | boolean | undefin
   try {
     result = await runTrainingJob(job, {
       workdir,
+      trainingRoot,
       resume: Boolean(values.resume),
       python: config.python,
       scriptsDir: config.trainingScriptsDir,
@@ -207,6 +220,7 @@ async function run(args: string[], cli: CliContext): Promise<number> {
   const { values } = parseCommandArgs(args, {
     job: { type: 'string' },
     workdir: { type: 'string' },
+    'runs-dir': { type: 'string' },
     resume: { type: 'boolean' },
     head: { type: 'boolean' },
     model: { type: 'string' },

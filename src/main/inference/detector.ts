@@ -172,6 +172,7 @@ export class Detector {
 
   private toScores(perImage: CropOutputs[][], context: readonly InputContext[]): ModelScore[] {
     const m = this.manifest;
+    const operatingPoint = operatingPointOf(m);
     return perImage.map((crops, i) => {
       const cropScores = crops.map((row) => {
         const values = row[m.outputs.score];
@@ -192,11 +193,11 @@ export class Detector {
         cropScores,
         threshold: m.defaultThreshold,
         flagged: cropScores.length > 0 && score >= m.defaultThreshold,
+        ...(operatingPoint ? { operatingPoint } : {}),
         provider: this.provider,
         fixture: m.fixture,
       };
-      const operating = operatingPointOf(m);
-      if (operating?.fpr !== null && operating?.fpr !== undefined) result.falsePositiveRate = operating.fpr;
+      if (operatingPoint?.fpr !== null && operatingPoint?.fpr !== undefined) result.falsePositiveRate = operatingPoint.fpr;
       const faces = context[i].faces;
       if (this.isFaceModel()) result.faces = (faces ?? []).map((f, k): FaceScore => ({ box: f.box, detectorScore: f.score, score: cropScores[k] }));
       if (m.outputs.heatmap && crops.length > 0) result.localization = this.localization(context[i], crops[0][m.outputs.heatmap]);

@@ -99,16 +99,31 @@ export interface ModelManifest {
   preprocessing: Preprocessing;
   /** Score at or above which an image is flagged, in 0..1. */
   defaultThreshold: number;
-  /** How defaultThreshold was chosen and what it costs on the images it was chosen on. */
-  calibration?: ThresholdCalibration;
   /** trainingRun: the trainer's version label of the run a shipped model was copied from. */
   provenance: { source: string; licence: string; trainedOn?: string; reference?: string; trainingRun?: string };
   /** SHA-256 (hex) of model.onnx. */
   sha256: string;
   /** A few words for gallery tiles ("Texture CNN"); the name when absent. */
   shortName?: string;
+  /** How defaultThreshold was chosen and what it costs on the images it was chosen on. */
+  calibration?: ThresholdCalibration;
   /** The model measured at defaultThreshold on held-out images (see MODEL_CARD.md). */
   evaluation?: EvaluationSummary;
+}
+
+export interface ThresholdCalibration {
+  /** The rule, as a sentence: e.g. "lowest threshold with a false-positive rate <= 5% on the validation split ...". */
+  rule: string;
+  /** The false-positive rate the rule aimed at; null when the threshold was fixed. */
+  targetFpr: number | null;
+  split: string;
+  /** Data hash of that split (SHA-256 over "<file SHA-256>\t<label>" lines). */
+  splitSha256?: string;
+  real: number;
+  fake: number;
+  /** Measured at defaultThreshold on that split: share of real images flagged, of fakes missed. */
+  fpr: number | null;
+  fnr: number | null;
 }
 
 /** What a held-out evaluation measured at the threshold: the app shows the rates beside every score. */
@@ -341,7 +356,8 @@ export function checkManifest(json: unknown): ManifestCheck {
       `"outputs.heatmap" needs "preprocessing.mode" "resize" or "center-crop" (one input per image, so the map has one place in it), got ${JSON.stringify(pre.mode)}`,
     );
   }
-  // Optional: absent in older manifests; when present, the UI shows the rates next to scores.
+  c.string(json, 'shortName', 'shortName', true);
+  // Optional: absent in older manifests; when present, the app shows the rates next to scores.
   const rate = { min: 0, max: 1 };
   if (json.calibration !== undefined) {
     const cal = c.object(json, 'calibration', 'calibration');
@@ -355,9 +371,6 @@ export function checkManifest(json: unknown): ManifestCheck {
       for (const key of ['fpr', 'fnr']) c.nullableNumber(cal, key, `calibration.${key}`, rate);
     }
   }
-
-  c.string(json, 'shortName', 'shortName', true);
-  // Optional: absent in older manifests; when present, the app shows the rates next to scores.
   if (json.evaluation !== undefined) {
     const ev = c.object(json, 'evaluation', 'evaluation');
     if (ev) {

@@ -65,6 +65,7 @@ export const trainingHandlers = {
     const started = ctx.jobs.start('train', `Train ${job.modelId} (${job.model.arch}, ${job.mode ?? 'full'})`, async (run) => {
       const result = await runTrainingJob(job, {
         workdir,
+        trainingRoot: config.trainingDir,
         resume: req.resumeRun !== undefined,
         userModelsDir: config.userModelsDir,
         catalogue: ctx.catalogue,

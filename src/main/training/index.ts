@@ -1,8 +1,9 @@
 // Public API of training: Python environment discovery, the Python training job, the
 // in-process head training, the converters, and the registry of trained model versions.
 export { findPython, installHint, describeProbes, pythonSettings, type FindPythonOptions } from './python';
+export { confineRunFolder } from './runFolder';
 export { runTrainingJob, measureAgainstBaseline, TrainingProgress, canonicalSha256, type RunTrainingOptions } from './trainingJob';
-export { runTrainerProcess, runningTrainers, stopAllTrainers, parseTrainerLine, failureMessage, type TrainerExit, type TrainerProcessOptions, type RunningTrainer } from './trainerProcess';
+export { runTrainerProcess, runningTrainers, stopAllTrainers, parseTrainerLine, readTrainerLine, failureMessage, type TrainerLine, type TrainerExit, type TrainerProcessOptions, type RunningTrainer } from './trainerProcess';
 export { convertCheckpoint, type ConvertOptions, type ConvertResult } from './convert';
 export { trainHead, type HeadTrainingOptions, type HeadTrainingResult } from './headTraining';
 export { checkParity, DEFAULT_PARITY_TOLERANCE } from './parity';

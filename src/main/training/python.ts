@@ -80,7 +80,8 @@ function runProbe(candidate: Candidate, scriptsDir: string, timeoutMs: number): 
       }
       const probe: PythonProbe = {
         ...base,
-        ok: Boolean(info.torch && info.torchvision),
+        // A torch whose load() cannot refuse pickled code is not used (checkpoint.py refuses it too).
+        ok: Boolean(info.torch && info.torchvision && info.safeLoading !== false),
         executable: info.executable,
         python: info.python,
         torch: info.torch ?? null,
@@ -90,6 +91,7 @@ function runProbe(candidate: Candidate, scriptsDir: string, timeoutMs: number): 
       };
       if (!info.torch) probe.problem = `Python ${info.python} has no PyTorch (import torch failed: ${info.problems?.torch ?? 'not installed'})`;
       else if (!info.torchvision) probe.problem = `Python ${info.python} has PyTorch ${info.torch} but no torchvision`;
+      else if (info.safeLoading === false) probe.problem = `PyTorch ${info.torch} cannot load weights without unpickling them (unpickling can run code); install PyTorch 1.13 or newer`;
       resolvePromise(probe);
     });
   });

@@ -4,37 +4,51 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { TrainerEvent, TrainingEvent } from '../../contract/training';
+import { TRAINER_PROTOCOL, trainerEventSchema, type TrainerEvent, type TrainingEvent } from '../../contract/training';
 import { pythonCommand } from './python';
 import { childEnvironment } from '../config';
 
-const TRAINER_EVENT_TYPES = new Set([
-  'start',
-  'data',
-  'resumed',
-  'step',
-  'epoch',
-  'checkpoint',
-  'earlyStop',
-  'export',
-  'done',
-  'cancelled',
-  'error',
-]);
+/** What one stdout line of the trainer is. */
+export type TrainerLine =
+  | { kind: 'event'; event: TrainerEvent }
+  /** A JSON object that claims to be an event but breaks the protocol: the reason says how. */
+  | { kind: 'invalid'; reason: string; protocolMismatch: boolean }
+  /** Anything else (a stray print that escaped the trainer's redirection). */
+  | { kind: 'text' };
 
-/** A trainer event from one stdout line, or null for anything else (a stray print). */
-export function parseTrainerLine(line: string): TrainerEvent | null {
+/**
+ * Validates one stdout line against the protocol schema (src/contract/training.ts). A line is
+ * only trusted as an event when it carries this app's TRAINER_PROTOCOL and every field has the
+ * type the app relies on; a trainer from another release is recognised as such.
+ */
+export function readTrainerLine(line: string): TrainerLine {
   const text = line.trim();
-  if (!text.startsWith('{')) return null;
+  if (!text.startsWith('{')) return { kind: 'text' };
+  let value: unknown;
   try {
-    const value = JSON.parse(text) as { type?: unknown };
-    if (typeof value === 'object' && value !== null && typeof value.type === 'string' && TRAINER_EVENT_TYPES.has(value.type)) {
-      return value as TrainerEvent;
-    }
+    value = JSON.parse(text);
   } catch {
-    // Not JSON after all: reported as a log line by the caller.
+    return { kind: 'text' };
   }
-  return null;
+  if (typeof value !== 'object' || value === null || typeof (value as { type?: unknown }).type !== 'string') return { kind: 'text' };
+  const version = (value as { protocol?: unknown }).protocol;
+  if (version !== TRAINER_PROTOCOL) {
+    return {
+      kind: 'invalid',
+      protocolMismatch: true,
+      reason: `the trainer speaks protocol ${JSON.stringify(version ?? null)}, this app protocol ${TRAINER_PROTOCOL}: the training scripts (resources/training) do not belong to this version of the app`,
+    };
+  }
+  const parsed = trainerEventSchema.safeParse(value);
+  if (parsed.success) return { kind: 'event', event: parsed.data };
+  const issues = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(line)'}: ${i.message}`);
+  return { kind: 'invalid', protocolMismatch: false, reason: `malformed "${(value as { type: string }).type}" event (${issues.join('; ')})` };
+}
+
+/** A trainer event from one stdout line, or null for anything else. */
+export function parseTrainerLine(line: string): TrainerEvent | null {
+  const read = readTrainerLine(line);
+  return read.kind === 'event' ? read.event : null;
 }
 
 export interface TrainerProcessOptions {
@@ -60,6 +74,8 @@ export interface TrainerExit {
   last: Partial<{ [K in TrainerEvent['type']]: Extract<TrainerEvent, { type: K }> }>;
   /** The last stderr lines (tracebacks), to explain a failure. */
   stderrTail: string[];
+  /** Lines that looked like events but broke the protocol (first few), with the reason. */
+  protocolErrors: string[];
   /** True when the abort signal fired while the process ran. */
   aborted: boolean;
   /** True when the process ignored the cancel request and was killed. */
@@ -107,6 +123,7 @@ function requestStop(child: ChildProcess, graceMs: number): Promise<boolean> {
 }
 
 const STDERR_TAIL = 40;
+const PROTOCOL_ERRORS_KEPT = 5;
 
 /** Spawns the script and resolves when it exits (never rejects for a failed run; see `code`). */
 export function runTrainerProcess(options: TrainerProcessOptions): Promise<TrainerExit> {
@@ -122,7 +139,7 @@ export function runTrainerProcess(options: TrainerProcessOptions): Promise<Train
     // No __pycache__ in the shipped resources (often read-only); unbuffered lines.
     env: childEnvironment({ ...options.env, PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1' }),
   });
-  const result: TrainerExit = { code: null, signal: null, events: [], last: {}, stderrTail: [], aborted: false, killed: false };
+  const result: TrainerExit = { code: null, signal: null, events: [], last: {}, stderrTail: [], protocolErrors: [], aborted: false, killed: false };
   const emit = (event: TrainingEvent) => {
     try {
       options.onEvent?.(event);
@@ -141,14 +158,24 @@ export function runTrainerProcess(options: TrainerProcessOptions): Promise<Train
   if (options.signal?.aborted) queueMicrotask(onAbort);
   else options.signal?.addEventListener('abort', onAbort, { once: true });
 
+  let mismatchStopped = false;
   const stdoutDone = new Promise<void>((r) => {
     createInterface({ input: child.stdout! })
       .on('line', (line) => {
-        const event = parseTrainerLine(line);
-        if (event) {
-          result.events.push(event);
-          (result.last as Record<string, TrainerEvent>)[event.type] = event;
-          emit(event);
+        const read = readTrainerLine(line);
+        if (read.kind === 'event') {
+          result.events.push(read.event);
+          (result.last as Record<string, TrainerEvent>)[read.event.type] = read.event;
+          emit(read.event);
+        } else if (read.kind === 'invalid') {
+          if (result.protocolErrors.length < PROTOCOL_ERRORS_KEPT) result.protocolErrors.push(read.reason);
+          emit({ type: 'log', stream: 'stdout', line: `ignored trainer line: ${read.reason}` });
+          // A trainer of another release: nothing it says can be trusted, so it is stopped
+          // (with its checkpoint) instead of training on for hours toward a result the app cannot read.
+          if (read.protocolMismatch && !mismatchStopped) {
+            mismatchStopped = true;
+            void requestStop(child, options.cancelGraceMs ?? 120_000);
+          }
         } else if (line.trim()) {
           emit({ type: 'log', stream: 'stdout', line });
         }
@@ -179,7 +206,7 @@ export function runTrainerProcess(options: TrainerProcessOptions): Promise<Train
     child.once('error', (err) => {
       // Only a failed spawn ends the run here; other errors (a failed kill) are followed by 'close'.
       if (child.pid !== undefined) return;
-      const error: TrainerEvent = { type: 'error', code: 'SPAWN', message: `Could not start ${options.python}: ${err.message}` };
+      const error: TrainerEvent = { type: 'error', protocol: TRAINER_PROTOCOL, code: 'SPAWN', message: `Could not start ${options.python}: ${err.message}` };
       result.events.push(error);
       result.last.error = error;
       emit(error);
@@ -197,6 +224,7 @@ export function runTrainerProcess(options: TrainerProcessOptions): Promise<Train
 /** The sentence that best explains why a trainer run failed. */
 export function failureMessage(exit: TrainerExit): string {
   if (exit.last.error) return exit.last.error.message;
+  if (exit.protocolErrors.length > 0) return `The trainer's output could not be trusted: ${exit.protocolErrors[0]}`;
   const tail = exit.stderrTail.filter((l) => l.trim()).slice(-3).join(' | ');
   const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
   return `The trainer ${how}${tail ? `: ${tail}` : ' without saying why'}`;

@@ -20,13 +20,17 @@ import type { ModelCatalogue } from '../inference/catalogue';
 import type { ProviderRequest } from '../inference/providers';
 import { evaluateOnSplit } from './evaluate';
 import { checkParity, DEFAULT_PARITY_TOLERANCE } from './parity';
+import { confineRunFolder } from './runFolder';
 import { findPython } from './python';
 import { failureMessage, runTrainerProcess } from './trainerProcess';
 import { loadVersionModel, modelRefOf, registerVersion, SPLIT_FILE, updateVersion } from './versions';
 
 export interface RunTrainingOptions {
-  /** Checkpoints, split.json, output/: reuse it with `resume` to continue. */
+  /** Checkpoints, split.json, output/: reuse it with `resume` to continue. Must lie inside `trainingRoot`. */
   workdir: string;
+  /** The app's training folder (config.trainingDir): work folders elsewhere are refused,
+   *  here and again by the trainer. */
+  trainingRoot: string;
   resume?: boolean;
   /** Where versions are registered (config.userModelsDir). */
   userModelsDir: string;
@@ -48,6 +52,10 @@ export interface RunTrainingOptions {
   /** Score the validation split with the new version and its baseline (default true). */
   evaluate?: boolean;
 }
+
+/** The trainer's checkpoint sidecar (resources/training/provenance_train/checkpoint.py): its
+ *  presence is what makes a work folder resumable. */
+export const CHECKPOINT_SIDECAR = 'checkpoint.json';
 
 /** SHA-256 of a JSON value with sorted keys: the job's identity for lineage records. */
 export function canonicalSha256(value: unknown): string {
@@ -111,7 +119,7 @@ interface SplitFile {
  * training (status says which), only for programming errors.
  */
 export async function runTrainingJob(job: TrainingJobSpec, options: RunTrainingOptions): Promise<TrainingRunResult> {
-  const workdir = resolve(options.workdir);
+  let workdir = resolve(options.workdir);
   const emit = (event: TrainingEvent) => {
     try {
       options.onEvent?.(event);
@@ -122,13 +130,18 @@ export async function runTrainingJob(job: TrainingJobSpec, options: RunTrainingO
   const history: EpochRecord[] = [];
   const failed = (error: string): TrainingRunResult => ({ status: 'failed', workdir, history, error });
 
+  try {
+    workdir = confineRunFolder(workdir, options.trainingRoot);
+  } catch (err) {
+    return failed((err as Error).message);
+  }
   const env = options.environment ?? (await findPython({ python: options.python, scriptsDir: options.scriptsDir }));
   if (!env.found) return failed(env.install);
 
   await mkdir(workdir, { recursive: true });
   const jobPath = join(workdir, 'job.json');
-  if (options.resume && !existsSync(join(workdir, 'checkpoint.pt'))) {
-    return failed(`Nothing to resume in ${workdir}: it has no checkpoint. Start the job without resume.`);
+  if (options.resume && !existsSync(join(workdir, CHECKPOINT_SIDECAR))) {
+    return failed(`Nothing to resume in ${workdir}: it has no checkpoint (${CHECKPOINT_SIDECAR}). Start the job without resume.`);
   }
   await writeFile(jobPath, `${JSON.stringify(job, null, 2)}\n`);
 
@@ -139,7 +152,7 @@ export async function runTrainingJob(job: TrainingJobSpec, options: RunTrainingO
     scriptsDir: options.scriptsDir,
     // --parent-pipe: the trainer also stops (with a checkpoint) when told on stdin or when
     // this process dies and the pipe closes, so a crashed app leaves no orphan on the GPU.
-    args: ['--job', jobPath, '--workdir', workdir, '--parent-pipe', ...(options.resume ? ['--resume'] : [])],
+    args: ['--job', jobPath, '--workdir', workdir, '--training-root', options.trainingRoot, '--parent-pipe', ...(options.resume ? ['--resume'] : [])],
     signal: options.signal,
     onEvent: (event) => {
       if (event.type === 'epoch') history.push(event);
