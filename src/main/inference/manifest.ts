@@ -398,9 +398,12 @@ export function checkManifest(json: unknown): ManifestCheck {
  * calibration on validation; null when the manifest records neither.
  */
 export function operatingPointOf(m: ModelManifest): { fpr: number | null; fnr: number | null; measuredOn: string } | null {
+  // A split is named ("test", "held-out test") or described ("CASIA v2 + IMD2020 samples (…)",
+  // "DFDC test split (…)"): only a bare name needs the word.
+  const on = (split: string, real: number, fake: number) => `${/split|\(/.test(split) ? split : `${split} split`}, ${real} real / ${fake} fake`;
   const ev = m.evaluation;
-  if (ev && ev.threshold === m.defaultThreshold) return { fpr: ev.fpr, fnr: ev.fnr, measuredOn: `${ev.split} split, ${ev.real} real / ${ev.fake} fake` };
+  if (ev && ev.threshold === m.defaultThreshold) return { fpr: ev.fpr, fnr: ev.fnr, measuredOn: on(ev.split, ev.real, ev.fake) };
   const cal = m.calibration;
-  if (cal) return { fpr: cal.fpr, fnr: cal.fnr, measuredOn: `${cal.split} split, ${cal.real} real / ${cal.fake} fake` };
+  if (cal) return { fpr: cal.fpr, fnr: cal.fnr, measuredOn: on(cal.split, cal.real, cal.fake) };
   return null;
 }

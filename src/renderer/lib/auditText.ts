@@ -86,6 +86,12 @@ export function describeAudit(entry: AuditEntry, names: ReadonlyMap<number, stri
     case 'retraining.flag':
     case 'retraining.unflag':
       return { what: entry.action === 'retraining.flag' ? 'Flagged for retraining' : 'Retraining flag removed', object: str(d.path), detail: `label ${d.label === 1 ? 'fake' : 'real'}` };
+    case 'finding.record':
+      return {
+        what: d.replaced ? 'Analysis finding updated' : 'Analysis finding recorded',
+        object: itemObject(d.evidenceId, names),
+        detail: `${str(d.analysis)} v${str(d.version)}: ${d.flagged ? 'flagged' : 'not flagged'}`,
+      };
     default: {
       const { digest: _digest, ...rest } = d;
       const text = JSON.stringify(rest);
