@@ -41,6 +41,8 @@ export interface Config extends EditableSettings, FixedSettings {
   rendererDevUrl: string | null;
   /** The user's home folder: where the in-app folder browser starts when nothing else is given. */
   homeDir: string;
+  /** Face detectors the face-swap models name (resources/faces of the installation; not a setting). */
+  faceDetectorsDir: string;
   sources: Record<SettingKey, SettingSource>;
   problems: string[];
 }
@@ -336,6 +338,7 @@ export function loadConfig(inputs: ConfigInputs): Config {
     modelDirs: [bundledModels, ...(s.extraModelDirs ?? []).filter((d) => resolve(d) !== bundledModels)],
     userModelsDir: layer('userModelsDir', join(stateDir, 'models'), s.userModelsDir, asPath, o.userModelsDir && resolve(o.userModelsDir)),
     trainingDir: layer('trainingDir', join(stateDir, 'training-runs'), s.trainingDir, asPath, o.trainingDir && resolve(o.trainingDir)),
+    faceDetectorsDir: join(inputs.install.resourcesDir, 'faces'),
     trainingScriptsDir: layer('trainingScriptsDir', join(inputs.install.resourcesDir, 'training'), undefined, asPath, o.trainingScriptsDir && resolve(o.trainingScriptsDir)),
     rendererDir: layer('rendererDir', inputs.install.rendererDir, undefined, asPath, o.rendererDir && resolve(o.rendererDir)),
     // A bare command ("python3") is looked up on PATH by the child process; a path is made absolute.

@@ -1,6 +1,7 @@
 // The key figures of each forensic analysis summary as label/value pairs: what the inspector lists
 // under an analysis and the PDF report prints in an item's pages, so both say the same thing.
 import type { AnalysisSummary, PixelRect } from '../contract/analyses';
+import { formatCameraTime, formatUtc } from '../contract/time';
 
 export type Fact = [label: string, value: string];
 
@@ -64,7 +65,7 @@ export function summaryFacts(s: AnalysisSummary): Fact[] {
       ];
     case 'metadataConsistency':
       return [
-        ...Object.entries(s.dates).map(([k, v]): Fact => [`Date: ${k}`, String(v)]),
+        ...Object.entries(s.dates).map(([k, v]): Fact => [`Date: ${k}`, dateText(String(v))]),
         ['Software', s.softwareChain.length ? s.softwareChain.map((c) => c.value).join(' → ') : 'none named'],
         ['GPS', s.gps ? 'present' : 'absent'],
         ['Maker notes', s.makerNote ? 'present' : 'absent'],
@@ -95,4 +96,15 @@ export function parametersLine(parameters: Record<string, number | string | bool
   return Object.entries(parameters)
     .map(([k, v]) => `${k} ${typeof v === 'number' ? String(Number(v.toPrecision(6))) : String(v)}`)
     .join(', ');
+}
+
+/**
+ * A date the metadata records, written as every time in the app is: a moment (the file's own time,
+ * GPS time: ISO in UTC) in UTC with the zone, a camera or editor clock (EXIF "2024:05:01 10:12:00",
+ * XMP local times) as that clock, with its offset when recorded.
+ */
+function dateText(value: string): string {
+  if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/.test(value)) return formatUtc(value);
+  const m = /^(\d{4})[:-](\d{2})[:-](\d{2})[ T](\d{2}:\d{2}:\d{2})(?:\.\d+)?([+-]\d{2}:\d{2})?$/.exec(value);
+  return m ? formatCameraTime(`${m[1]}-${m[2]}-${m[3]}T${m[4]}${m[5] ?? ''}`)! : value;
 }

@@ -199,7 +199,7 @@ const onlyConfigReadsEnvironment: Rule = (file) => {
   for (const m of code.matchAll(/\bprocess\s*\.\s*env\b/g)) {
     out.push({ rule: 'only-config-reads-env', path: file.path, line: lineAt(code, m.index!), message: 'reads process.env: add a setting to src/main/config.ts and take it from the configuration' });
   }
-  for (const m of code.matchAll(/\bhomedir\s*\(|\bprocess\s*\.\s*resourcesPath\b/g)) {
+  for (const m of code.matchAll(/\bhomedir\s*\(|\bprocess\s*\.\s*resourcesPath\b|\bprocess\s+as\s+[^)]*\)\s*\.\s*resourcesPath\b/g)) {
     // The Electron entry point tells the configuration where a packaged app's resources are.
     if (m[0].includes('resourcesPath') && under(file.path, 'src/main/electron')) continue;
     out.push({ rule: 'only-config-reads-env', path: file.path, line: lineAt(code, m.index!), message: `uses ${m[0].replace(/\s/g, '')}: where the app and its data live is decided in src/main/config.ts` });

@@ -12,7 +12,7 @@ import { parseCsv } from '../../src/main/evaluation/dataset';
 import { checkManifest } from '../../src/main/inference/manifest';
 import { averagePrecision } from '../../src/shared/metrics';
 import { runCli } from '../cli/run';
-import { SCRIPTS_DIR } from '../config';
+import { SCRIPTS_DIR, SHIPPED_MODELS_DIR } from '../config';
 import { pythonForTests } from './helpers';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -72,7 +72,8 @@ test('provenance evaluate reproduces the card on a slice rebuilt from ../shared'
     const manifestCsv = join(out, 'slice.csv');
     writeFileSync(manifestCsv, ['path,label,group,source', ...slice.map((r) => `${r.path},${r.label},"${r.group}",${r.source}`)].join('\n') + '\n');
     const resultPath = join(tmp, `${id}-result.json`);
-    const run = runCli(['evaluate', manifestCsv, '--models', id, '--ep', 'cpu', '--bootstrap', '0', '--quiet', '--out', resultPath]);
+    // The shipped detectors' folder, not the fixtures-only one CLI tests use by default.
+    const run = runCli(['evaluate', manifestCsv, '--models', id, '--ep', 'cpu', '--bootstrap', '0', '--quiet', '--out', resultPath], { env: { PROVENANCE_MODELS_DIR: SHIPPED_MODELS_DIR } });
     assert.equal(run.status, 0, run.stderr);
     const result = JSON.parse(readFileSync(resultPath, 'utf8'));
     const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));

@@ -21,6 +21,8 @@ export interface CatalogueOptions {
   showFixtureModels: boolean;
   /** Where detectors run unless a caller asks otherwise. */
   provider: ProviderRequest;
+  /** Face detectors (config.faceDetectorsDir), for models that score face crops. */
+  faceDetectorsDir?: string;
   log?: Logger;
 }
 
@@ -68,7 +70,7 @@ export class ModelCatalogue {
   }
 
   static fromConfig(config: Config, log?: Logger): ModelCatalogue {
-    return new ModelCatalogue({ modelDirs: config.modelDirs, userModelsDir: config.userModelsDir, showFixtureModels: config.showFixtureModels, provider: config.provider, log });
+    return new ModelCatalogue({ modelDirs: config.modelDirs, userModelsDir: config.userModelsDir, showFixtureModels: config.showFixtureModels, provider: config.provider, faceDetectorsDir: config.faceDetectorsDir, log });
   }
 
   get userModelsDir(): string {
@@ -161,7 +163,7 @@ export class ModelCatalogue {
     const detectors: Detector[] = [];
     try {
       for (const model of selection.chosen) {
-        const detector = await Detector.open(model, { provider, strict: provider !== 'auto', threads: sel.threads });
+        const detector = await Detector.open(model, { provider, strict: provider !== 'auto', threads: sel.threads, faceDetectorsDir: this.options.faceDetectorsDir });
         this.log.debug(`opened ${model.id} ${model.manifest.version} on ${detector.provider}`, { requested: provider, attempts: detector.attempts });
         detectors.push(detector);
       }

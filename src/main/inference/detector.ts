@@ -37,6 +37,8 @@ export interface DetectorOptions {
   maxBatch?: number;
   /** Where the session runs; default: the process's inference host (a worker thread). */
   host?: InferenceHost;
+  /** Folder of face detectors (config.faceDetectorsDir); default: resources/faces of this checkout. */
+  faceDetectorsDir?: string;
 }
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
@@ -77,6 +79,11 @@ export class Detector {
   private readonly fixedBatch?: number;
   /** Face models: the detector that finds the faces score() scores (scoreInputs gets them with the inputs). */
   private readonly faceDetector?: FaceDetector;
+
+  /** Where this model's face detector was opened from: prepare workers open the same one. */
+  get faceDetectorsDir(): string | undefined {
+    return this.faceDetector?.dir;
+  }
   /** onnxruntime sessions must not run concurrently from JS; runs are chained here. */
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
@@ -134,7 +141,7 @@ export class Detector {
       const face = model.manifest.preprocessing.face;
       // The face detector is tiny: it runs on the calling thread, where the model runs or on the CPU.
       if (model.manifest.preprocessing.mode === 'face-crop' && face) {
-        faceDetector = await FaceDetector.open(face.detector, { providers: [...new Set([session.provider, 'cpu' as const])], threads: options.threads });
+        faceDetector = await FaceDetector.open(face.detector, { dir: options.faceDetectorsDir, providers: [...new Set([session.provider, 'cpu' as const])], threads: options.threads });
       }
       return new Detector(model, host, session, maxBatch, fixedBatch, faceDetector);
     } catch (err) {

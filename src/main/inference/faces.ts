@@ -3,13 +3,12 @@
 // crop with margin that the face model was trained on. The training data is cropped by this
 // same code (scripts/prepare-training-data.ts), so a face is framed identically in training
 // and in the app.
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import sharp from 'sharp';
 import { Tensor, type InferenceSession } from 'onnxruntime-node';
 import type { ExecutionProviderName, ImageBox } from '../../contract/evidence';
+import { installLayoutFrom } from '../config';
 import { sha256File } from '../ingest/hash';
 import type { DecodedImage } from '../ingest/decoded';
 import type { ModelManifest } from './manifest';
@@ -52,21 +51,12 @@ export interface DetectOptions {
 }
 
 /**
- * Where face detectors live: <resourcesPath>/faces in a packaged app, else resources/faces of
- * the package this file belongs to (found by walking up, as defaultModelsDir does).
+ * The face detectors of the installation this module belongs to (resources/faces; the packaged
+ * command's resources folder), for callers without a configuration (scripts, tests). The app and
+ * the CLI pass config.faceDetectorsDir down instead (catalogue → Detector → prepare).
  */
 export function defaultFaceDetectorsDir(): string {
-  const resourcesPath = (process as { resourcesPath?: string }).resourcesPath;
-  if (resourcesPath && existsSync(join(resourcesPath, 'faces'))) return join(resourcesPath, 'faces');
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const candidate = join(dir, 'resources', 'faces');
-    if (existsSync(join(dir, 'package.json')) && existsSync(candidate)) return candidate;
-    const parent = dirname(dir);
-    if (parent === dir) break;
-    dir = parent;
-  }
-  return resolve('resources', 'faces');
+  return join(installLayoutFrom(import.meta.url).resourcesDir, 'faces');
 }
 
 function intersection(a: ImageBox, b: ImageBox): number {
@@ -164,11 +154,14 @@ export async function cropFace(image: DecodedImage, box: ImageBox, margin: numbe
 export class FaceDetector {
   readonly description: FaceDetectorDescription;
   readonly provider: ExecutionProviderName;
+  /** The folder of face detectors this one was opened from (its parent folder). */
+  readonly dir: string;
   private readonly session: InferenceSession;
   /** onnxruntime sessions must not run concurrently from JS. */
   private queue: Promise<unknown> = Promise.resolve();
 
-  private constructor(description: FaceDetectorDescription, session: InferenceSession, provider: ExecutionProviderName) {
+  private constructor(dir: string, description: FaceDetectorDescription, session: InferenceSession, provider: ExecutionProviderName) {
+    this.dir = dir;
     this.description = description;
     this.session = session;
     this.provider = provider;
@@ -177,7 +170,8 @@ export class FaceDetector {
   /** Opens resources/faces/<id>/ after checking its ONNX file against detector.json's SHA-256. */
   static async open(id: string, options: { dir?: string; providers?: readonly ExecutionProviderName[]; threads?: number } = {}): Promise<FaceDetector> {
     if (!/^[a-z0-9][a-z0-9._-]*$/.test(id)) throw new Error(`Face detector id ${JSON.stringify(id)} is not a folder name`);
-    const folder = join(options.dir ?? defaultFaceDetectorsDir(), id);
+    const dir = options.dir ?? defaultFaceDetectorsDir();
+    const folder = join(dir, id);
     let description: FaceDetectorDescription;
     try {
       description = JSON.parse(await readFile(join(folder, FACE_DETECTOR_FILE), 'utf8')) as FaceDetectorDescription;
@@ -190,7 +184,7 @@ export class FaceDetector {
     });
     if (actual !== description.sha256) throw new Error(`Face detector "${id}": ${modelPath} has SHA-256 ${actual}, expected ${description.sha256}; reinstall it`);
     const opened = await createSession(modelPath, options.providers ?? ['cpu'], { intraOpNumThreads: options.threads });
-    return new FaceDetector(description, opened.session, opened.provider);
+    return new FaceDetector(dir, description, opened.session, opened.provider);
   }
 
   /**
@@ -286,12 +280,13 @@ const sharedDetectors = new Map<string, Promise<FaceDetector>>();
  * every core busy), opened on first use and kept for the thread's life. A detector that failed
  * to open is not kept, so the next file tries again and reports the same reason.
  */
-export function sharedFaceDetector(id: string): Promise<FaceDetector> {
-  let opening = sharedDetectors.get(id);
+export function sharedFaceDetector(id: string, dir?: string): Promise<FaceDetector> {
+  const key = `${dir ?? ''}\0${id}`;
+  let opening = sharedDetectors.get(key);
   if (!opening) {
-    opening = FaceDetector.open(id, { providers: ['cpu'], threads: 1 });
-    sharedDetectors.set(id, opening);
-    opening.catch(() => sharedDetectors.delete(id));
+    opening = FaceDetector.open(id, { dir, providers: ['cpu'], threads: 1 });
+    sharedDetectors.set(key, opening);
+    opening.catch(() => sharedDetectors.delete(key));
   }
   return opening;
 }

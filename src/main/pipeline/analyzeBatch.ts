@@ -109,6 +109,7 @@ export async function analyzeBatch(paths: string[], opts: AnalyzeBatchOptions): 
     fullHeatmaps: opts.fullHeatmaps,
     models: opts.detectors.map((d) => d.manifest),
     forensics: opts.forensics,
+    faceDetectorsDir: opts.detectors.find((d) => d.faceDetectorsDir)?.faceDetectorsDir,
   };
   const prepared = new BoundedQueue<PreparedFile>(batchSize * 2);
   // Each file holds its share of the budget from before it is decoded until it is prepared: a

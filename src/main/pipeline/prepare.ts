@@ -56,6 +56,8 @@ export interface PrepareOptions {
   fullHeatmaps?: boolean;
   /** Run the batch forensic analyses (analysis/batch.ts) on the decoded pixels and the bytes. */
   forensics?: boolean;
+  /** Folder of the face detectors face-crop models name (the scoring Detector's). */
+  faceDetectorsDir?: string;
 }
 
 /** A full-resolution ELA heatmap to make for an evidence file already analysed (see writeEvidenceHeatmap). */
@@ -197,7 +199,7 @@ export async function prepareFile(path: string, opts: PrepareOptions): Promise<P
             // Face-crop models score faces: the face detector runs here, in the prepare worker,
             // so that what goes on to inference is the face crops and their boxes, not the pixels.
             if (m.preprocessing.mode === 'face-crop' && m.preprocessing.face) {
-              const found = await faceInputs(image, m, await sharedFaceDetector(m.preprocessing.face.detector));
+              const found = await faceInputs(image, m, await sharedFaceDetector(m.preprocessing.face.detector, opts.faceDetectorsDir));
               inputs[m.id] = found.crops;
               faces[m.id] = found.faces;
             } else inputs[m.id] = await preprocess(image, m);
