@@ -179,7 +179,13 @@ test('moved evidence: verify says MISSING, "Relink…" in the Audit view finds i
   await page.getByTestId('relink-folder-path').fill(newHome);
   await page.getByTestId('relink-start').click();
   await page.getByTestId('relink-result').filter({ hasText: '2 relinked, 0 still missing' }).waitFor({ timeout: slow(60_000) });
-  await page.locator('[data-testid="verify-report"][data-ok="true"]').waitFor({ timeout: slow(30_000) });
+  await page
+    .locator('[data-testid="verify-report"][data-ok="true"]')
+    .waitFor({ timeout: slow(30_000) })
+    .catch(async (err: Error) => {
+      // Say what verify reported instead of only that it did not pass.
+      throw new Error(`${err.message}\nverify says: ${await page.getByTestId('verify-report').innerText().catch(() => '(no report)')}`);
+    });
   assert.deepEqual(await page.getByTestId('verify-evidence-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-status'))), ['relinked', 'relinked']);
   const relinks = page.locator('[data-testid="audit-row"][data-action="evidence.relink"]');
   await relinks.first().waitFor();
