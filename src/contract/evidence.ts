@@ -182,9 +182,6 @@ export interface ModelScore {
   provider: ExecutionProviderName;
   /** True for models that are test fixtures, not detectors: scores mean nothing forensically. */
   fixture: boolean;
-  /** False-positive rate the manifest records at `threshold`: on held-out images when the model
-   *  card's evaluation is recorded, else on the validation split the threshold was chosen on. */
-  falsePositiveRate?: number;
   /** Face models: every face found and scored; an empty list means no face was found. */
   faces?: FaceScore[];
   /** Models with a localisation output: the tamper heatmap. */

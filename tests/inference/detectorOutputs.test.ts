@@ -55,7 +55,7 @@ test('a localisation model returns its heatmap over the whole (resized) image, w
     for (let y = 0; y < 4; y++) for (let x = 0; x < 4; x++) assert.equal(p[y * 4 + x] > 0.5, x < 2 && y < 2, `cell (${x},${y}) = ${p[y * 4 + x]}`);
     assert.equal(map.share, 4 / 16);
     assert.ok(map.max > 0.99);
-    assert.equal(s.falsePositiveRate, 0.04);
+    assert.equal(s.operatingPoint?.fpr, 0.04);
     assert.equal(s.threshold, 0.6);
     assert.equal(s.faces, undefined);
   } finally {

@@ -204,7 +204,6 @@ export class Detector {
         provider: this.provider,
         fixture: m.fixture,
       };
-      if (operatingPoint?.fpr !== null && operatingPoint?.fpr !== undefined) result.falsePositiveRate = operatingPoint.fpr;
       const faces = context[i].faces;
       if (this.isFaceModel()) result.faces = (faces ?? []).map((f, k): FaceScore => ({ box: f.box, detectorScore: f.score, score: cropScores[k] }));
       if (m.outputs.heatmap && crops.length > 0) result.localization = this.localization(context[i], crops[0][m.outputs.heatmap]);

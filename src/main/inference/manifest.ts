@@ -111,21 +111,6 @@ export interface ModelManifest {
   evaluation?: EvaluationSummary;
 }
 
-export interface ThresholdCalibration {
-  /** The rule, as a sentence: e.g. "lowest threshold with a false-positive rate <= 5% on the validation split ...". */
-  rule: string;
-  /** The false-positive rate the rule aimed at; null when the threshold was fixed. */
-  targetFpr: number | null;
-  split: string;
-  /** Data hash of that split (SHA-256 over "<file SHA-256>\t<label>" lines). */
-  splitSha256?: string;
-  real: number;
-  fake: number;
-  /** Measured at defaultThreshold on that split: share of real images flagged, of fakes missed. */
-  fpr: number | null;
-  fnr: number | null;
-}
-
 /** What a held-out evaluation measured at the threshold: the app shows the rates beside every score. */
 export interface EvaluationSummary {
   split: string;
