@@ -1,6 +1,6 @@
 // The configuration tests run with: built the way an entry point builds it, from this checkout
 // (resources/, out/renderer), independent of the machine's environment and settings file.
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigStore, installLayoutFrom, loadConfig, type Config, type ConfigOverrides } from '../src/main/config';
@@ -17,27 +17,30 @@ export const SHIPPED_MODELS_DIR = join(INSTALL.resourcesDir, 'models');
  * the tests of the shipped detectors do.
  */
 export const MODELS_DIR = fixtureModelsDir();
+export const SCRIPTS_DIR = join(INSTALL.resourcesDir, 'training');
+/** The real (non-fixture) detectors shipped in resources/models, sorted (what a packaged app carries next to the fixtures). */
+export const SHIPPED_DETECTORS: string[] = installedModels()
+  .filter((m) => !m.fixture)
+  .map((m) => m.id)
+  .sort();
+
+/** The model folders of resources/models with whether each manifest marks a test fixture; folders without a readable manifest are not models. */
+function installedModels(): { id: string; fixture: boolean }[] {
+  return readdirSync(SHIPPED_MODELS_DIR).flatMap((id) => {
+    try {
+      return [{ id, fixture: JSON.parse(readFileSync(join(SHIPPED_MODELS_DIR, id, 'manifest.json'), 'utf8')).fixture === true }];
+    } catch {
+      return []; // not a model folder (or a broken one)
+    }
+  });
+}
 
 function fixtureModelsDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'provenance-fixture-models-'));
-  for (const id of readdirSync(SHIPPED_MODELS_DIR)) {
-    let fixture = false;
-    try {
-      fixture = JSON.parse(readFileSync(join(SHIPPED_MODELS_DIR, id, 'manifest.json'), 'utf8')).fixture === true;
-    } catch {
-      // not a model folder (or a broken one): not a fixture either
-    }
-    if (fixture) cpSync(join(SHIPPED_MODELS_DIR, id), join(dir, id), { recursive: true });
-  }
+  for (const m of installedModels().filter((m) => m.fixture)) cpSync(join(SHIPPED_MODELS_DIR, m.id), join(dir, m.id), { recursive: true });
   process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
   return dir;
 }
-export const SCRIPTS_DIR = join(INSTALL.resourcesDir, 'training');
-/** The real (non-fixture) detectors shipped in resources/models, sorted (what a packaged app carries next to the fixtures). */
-export const SHIPPED_DETECTORS: string[] = readdirSync(SHIPPED_MODELS_DIR)
-  .filter((id) => existsSync(join(SHIPPED_MODELS_DIR, id, 'manifest.json')))
-  .filter((id) => JSON.parse(readFileSync(join(SHIPPED_MODELS_DIR, id, 'manifest.json'), 'utf8')).fixture !== true)
-  .sort();
 
 export interface TestConfigOptions extends ConfigOverrides {
   /** Environment variables as the entry point would see them (default: none). */
